@@ -1,0 +1,34 @@
+/** Durations in runbooks: `500ms`, `30s`, `5m`, `1h`, `1d`, or combined like `1h30m`. */
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const WHOLE = /^(?:\d+(?:ms|s|m|h|d))+$/;
+const PART = /(\d+)(ms|s|m|h|d)/g;
+
+export function isDuration(text: string): boolean {
+  return WHOLE.test(text);
+}
+
+/** Milliseconds, or undefined when the text is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  if (!WHOLE.test(text)) return undefined;
+  let total = 0;
+  for (const m of text.matchAll(PART)) total += Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
+  return total;
+}
+
+/** `3725000` → `1h2m5s`; sub-second values keep milliseconds. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  let rest = Math.round(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  if (rest > 0 || parts.length === 0) parts.push(`${rest}s`);
+  return parts.join('');
+}
+
+export const DURATION_HINT = 'a duration is a number and a unit: 500ms, 30s, 5m, 1h, 1d (or combined, 1h30m)';

@@ -1,0 +1,40 @@
+/** A loaded, validated runbook: what the compiler and the engine work from. */
+import type { Limits, ParamSpec, RollbackSpec } from './schema.js';
+import type { StepTypeName } from './step-types.js';
+
+export interface Location {
+  line: number;
+  col: number;
+}
+
+export interface Step {
+  id: string;
+  type: StepTypeName;
+  description?: string | undefined;
+  /** The raw `with` block; `${{ }}` placeholders are substituted just before the step runs. */
+  with: Record<string, unknown>;
+  confirm: 'none' | 'yes' | 'typed';
+  timeoutMs?: number | undefined;
+  retries: number;
+  when?: string | undefined;
+  limits?: Limits | undefined;
+  rollback?: RollbackSpec | undefined;
+  loc: Location;
+}
+
+export interface Runbook {
+  /** The path as given (used in messages). */
+  file: string;
+  /** Directory of the file: the default working directory of shell steps. */
+  dir: string;
+  source: string;
+  /** sha256 of the source, hex: resume refuses a changed file. */
+  hash: string;
+  name: string;
+  description?: string | undefined;
+  rtoMs?: number | undefined;
+  rpoMs?: number | undefined;
+  params: Record<string, ParamSpec>;
+  require: Step[];
+  steps: Step[];
+}

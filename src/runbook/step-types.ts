@@ -1,0 +1,122 @@
+/**
+ * The catalogue of step types as pure data: each type's `with` schema, its outputs, and
+ * what kind of undo it has. The implementations (with their AWS and process effects) are
+ * in src/steps/, loaded only when a run needs them, so `validate` never loads an SDK.
+ */
+import { z } from 'zod';
+import { count, duration, instantOrLatest, s3Url } from './fields.js';
+
+const shellWith = z.strictObject({
+  run: z.array(z.string()).min(1).describe('argv: program and arguments; never run through a shell'),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  timeout: duration.optional(),
+  exitCodes: z.array(z.coerce.number().int()).min(1).optional().describe('Exit codes that count as success (default [0])'),
+});
+
+const httpCheckWith = z.strictObject({
+  url: z.string().min(1),
+  method: z.enum(['GET', 'HEAD']).optional(),
+  status: z.union([z.coerce.number().int(), z.array(z.coerce.number().int()).min(1)]).optional(),
+  body: z.string().optional().describe('Substring the response body must contain'),
+  bodyMatches: z.string().optional().describe('Regular expression the response body must match'),
+  headers: z.record(z.string(), z.string()).optional(),
+  timeout: duration.optional().describe('Give up after this long (default 30s)'),
+  interval: duration.optional().describe('Time between attempts (default 2s)'),
+});
+
+const manualWith = z.strictObject({
+  instructions: z.string().min(1),
+});
+
+const waitWith = z.strictObject({
+  duration,
+});
+
+export const RECORD_TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'DS', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SPF', 'SRV', 'TXT'] as const;
+
+const recordChange = z.strictObject({
+  action: z.enum(['UPSERT', 'CREATE', 'DELETE']).optional(),
+  name: z.string().min(1),
+  type: z.enum(RECORD_TYPES),
+  ttl: z.coerce.number().int().nonnegative().optional(),
+  values: z.array(z.string()).optional(),
+  setIdentifier: z.string().optional(),
+  weight: z.coerce.number().int().min(0).max(255).optional(),
+  failover: z.enum(['PRIMARY', 'SECONDARY']).optional(),
+  healthCheckId: z.string().optional(),
+});
+
+const route53With = z.strictObject({
+  zoneId: z.string().min(1),
+  changes: z.array(recordChange).min(1),
+  wait: z.enum(['insync', 'none']).optional().describe('insync: poll the change until Route 53 reports INSYNC'),
+  waitTimeout: duration.optional(),
+});
+
+const verifyBackupsWith = z.strictObject({
+  bucket: z.string().min(3),
+  prefix: z.string().optional(),
+  maxAge: duration.optional().describe("Newest object must be younger than this (default: the runbook's rpo)"),
+  minCount: count.optional(),
+  maxCount: count.optional(),
+  minSize: count.optional().describe('Smallest acceptable object, bytes'),
+  maxSize: count.optional(),
+  minTotalBytes: count.optional(),
+  maxTotalBytes: count.optional(),
+  checksums: z.enum(['required', 'if-present', 'off']).optional(),
+  manifest: s3Url.optional().describe('A JSON or CSV list of key, size, sha256 to compare against'),
+  concurrency: z.coerce.number().int().min(1).max(256).optional(),
+});
+
+const restoreWith = z.strictObject({
+  source: s3Url,
+  target: z.string().min(1).describe('s3://bucket/prefix/ or a local directory'),
+  asOf: instantOrLatest.optional(),
+  include: z.union([z.string(), z.array(z.string())]).optional(),
+  exclude: z.union([z.string(), z.array(z.string())]).optional(),
+  concurrency: z.coerce.number().int().min(1).max(256).optional(),
+  verify: z.enum(['checksum', 'size', 'none']).optional(),
+  multipartThreshold: count.optional().describe('Copy in parts above this many bytes (default 5 GiB)'),
+  partSize: count.optional(),
+});
+
+export type UndoKind = 'none' | 'builtin' | 'command' | 'instructions';
+
+export interface StepTypeInfo {
+  with: z.ZodType;
+  outputs: readonly string[];
+  /** none: read-only, `rollback:` may not be given. */
+  undo: UndoKind;
+  /** Read-only types run for real in --dry-run. */
+  readOnly: boolean;
+  /** Allowed in a runbook's `require:` list. */
+  check: boolean;
+}
+
+export const stepTypes = {
+  's3.verify-backups': { with: verifyBackupsWith, outputs: ['newestKey', 'newestAgeSeconds', 'count', 'bytes'], undo: 'none', readOnly: true, check: true },
+  'route53.change-records': { with: route53With, outputs: ['changeId'], undo: 'builtin', readOnly: false, check: false },
+  's3.restore': { with: restoreWith, outputs: ['objects', 'bytes', 'seconds', 'requests'], undo: 'builtin', readOnly: false, check: false },
+  shell: { with: shellWith, outputs: ['stdout', 'exitCode'], undo: 'command', readOnly: false, check: false },
+  'http.check': { with: httpCheckWith, outputs: ['status'], undo: 'none', readOnly: true, check: true },
+  manual: { with: manualWith, outputs: [], undo: 'instructions', readOnly: false, check: false },
+  wait: { with: waitWith, outputs: [], undo: 'none', readOnly: true, check: false },
+} as const satisfies Record<string, StepTypeInfo>;
+
+export type StepTypeName = keyof typeof stepTypes;
+export const stepTypeNames = Object.keys(stepTypes) as StepTypeName[];
+
+export type WithOf<T extends StepTypeName> = z.output<(typeof stepTypes)[T]['with']>;
+export type ShellWith = z.output<typeof shellWith>;
+export type HttpCheckWith = z.output<typeof httpCheckWith>;
+export type ManualWith = z.output<typeof manualWith>;
+export type WaitWith = z.output<typeof waitWith>;
+export type Route53With = z.output<typeof route53With>;
+export type RecordChange = z.output<typeof recordChange>;
+export type VerifyBackupsWith = z.output<typeof verifyBackupsWith>;
+export type RestoreWith = z.output<typeof restoreWith>;
+
+export function isStepType(name: string): name is StepTypeName {
+  return Object.hasOwn(stepTypes, name);
+}

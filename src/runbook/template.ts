@@ -1,0 +1,86 @@
+/**
+ * `${{ params.x }}` and `${{ steps.<id>.outputs.<name> }}` references. Substitution is
+ * data only: the value replaces the placeholder inside the string (or array element);
+ * nothing is ever evaluated or passed through a shell.
+ */
+
+export type Reference =
+  | { kind: 'param'; name: string; raw: string; offset: number }
+  | { kind: 'output'; step: string; name: string; raw: string; offset: number }
+  | { kind: 'invalid'; raw: string; offset: number };
+
+const PLACEHOLDER = /\$\{\{([^}]*)\}\}/g;
+const PARAM = /^params\.([A-Za-z_][A-Za-z0-9_-]*)$/;
+const OUTPUT = /^steps\.([a-z0-9-]+)\.outputs\.([A-Za-z_][A-Za-z0-9_]*)$/;
+
+export function hasTemplate(text: string): boolean {
+  return text.includes('${{');
+}
+
+export function findReferences(text: string): Reference[] {
+  const refs: Reference[] = [];
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    const raw = m[0];
+    const expr = (m[1] ?? '').trim();
+    const offset = m.index ?? 0;
+    const p = PARAM.exec(expr);
+    const o = OUTPUT.exec(expr);
+    if (p) refs.push({ kind: 'param', name: p[1] as string, raw, offset });
+    else if (o) refs.push({ kind: 'output', step: o[1] as string, name: o[2] as string, raw, offset });
+    else refs.push({ kind: 'invalid', raw, offset });
+  }
+  // An opening `${{` without its closing `}}` is a mistake too.
+  const opened = text.split('${{').length - 1;
+  if (opened > refs.length) {
+    const at = text.lastIndexOf('${{');
+    refs.push({ kind: 'invalid', raw: text.slice(at), offset: at });
+  }
+  return refs;
+}
+
+export interface Scope {
+  params: Readonly<Record<string, string>>;
+  outputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+export class TemplateError extends Error {}
+
+function lookup(ref: Reference, scope: Scope): string {
+  if (ref.kind === 'param') {
+    const v = scope.params[ref.name];
+    if (v === undefined) throw new TemplateError(`${ref.raw}: param "${ref.name}" has no value`);
+    return v;
+  }
+  if (ref.kind === 'output') {
+    const outs = scope.outputs[ref.step];
+    if (!outs) throw new TemplateError(`${ref.raw}: step "${ref.step}" has not run (skipped or not reached)`);
+    const v = outs[ref.name];
+    if (v === undefined) throw new TemplateError(`${ref.raw}: step "${ref.step}" has no output "${ref.name}"`);
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  throw new TemplateError(`${ref.raw}: not a reference (use \${{ params.x }} or \${{ steps.<id>.outputs.<name> }})`);
+}
+
+export function substituteString(text: string, scope: Scope): string {
+  if (!hasTemplate(text)) return text;
+  const refs = findReferences(text);
+  let out = '';
+  let last = 0;
+  for (const ref of refs) {
+    out += text.slice(last, ref.offset) + lookup(ref, scope);
+    last = ref.offset + ref.raw.length;
+  }
+  return out + text.slice(last);
+}
+
+/** Substitute in every string of a JSON-like value; returns a new value. */
+export function substitute<T>(value: T, scope: Scope): T {
+  if (typeof value === 'string') return substituteString(value, scope) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => substitute(v, scope)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substitute(v, scope);
+    return out as T;
+  }
+  return value;
+}

@@ -1,0 +1,99 @@
+/**
+ * The contract every step type implements: plan (read-only), execute, verify, rollback.
+ * A step gets its effects through StepContext: AWS clients, output, the journal's undo
+ * record, operator confirmation. It never imports the prompter, the CLI or the journal.
+ */
+import type { AwsClients } from '../aws/clients.js';
+import type { Step } from '../runbook/model.js';
+
+export type OutputValue = string | number | boolean;
+export type Outputs = Record<string, OutputValue>;
+
+/** One line of a plan: `+` added, `-` removed, `~` changed, ` ` context/info. */
+export interface PlanLine {
+  kind: 'add' | 'remove' | 'change' | 'info';
+  text: string;
+}
+
+export interface PlanCounts {
+  records?: number;
+  deletes?: number;
+  objects?: number;
+  overwrites?: number;
+  bytes?: number;
+  commands?: number;
+  checks?: number;
+}
+
+export interface StepPlan {
+  /** One line: what the step will do. */
+  summary: string;
+  lines: PlanLine[];
+  counts: PlanCounts;
+  /** True when executing would change the world. */
+  mutating: boolean;
+  /** What the world looked like when planned (record sets, ETags); compared by `run --plan`. */
+  fingerprint?: unknown;
+}
+
+export interface StepResult {
+  outputs: Outputs;
+  /** One line for the operator, e.g. "412 objects, 38.2 GiB …". */
+  summary?: string;
+}
+
+export interface StepOutput {
+  /** A line of progress or information for the operator. */
+  info(line: string): void;
+  /** Raw output of a child process, streamed as it comes. */
+  stream(chunk: string): void;
+  /** Whether the operator's terminal is interactive (progress bars) or a log. */
+  readonly isTTY: boolean;
+}
+
+export interface StepContext {
+  step: Step;
+  runbookDir: string;
+  /** Milliseconds from the runbook, e.g. rpo for s3.verify-backups. */
+  runbook: { rpoMs?: number | undefined; name: string };
+  dryRun: boolean;
+  signal: AbortSignal;
+  aws: AwsClients;
+  out: StepOutput;
+  env: NodeJS.ProcessEnv;
+  now(): Date;
+  /**
+   * Journal what is needed to undo the coming change, durably, before making it. Call it
+   * before the first mutating call; calling it again replaces the record (e.g. to add keys
+   * as a restore proceeds). The engine keeps the first record across retries and resumes.
+   */
+  recordUndo(undo: unknown): Promise<void>;
+  /** The undo record captured by an earlier attempt of this step (retry, resume), if any. */
+  priorUndo: unknown;
+  /** Ask the operator to confirm a manual step is done. */
+  confirmManual(instructions: string): Promise<boolean>;
+}
+
+export interface StepImpl<W> {
+  readonly type: string;
+  /** Read-only evaluation against the real world. */
+  plan(ctx: StepContext, w: W): Promise<StepPlan>;
+  /** Make the change. Must be idempotent: a resumed run may execute it again. */
+  execute(ctx: StepContext, w: W): Promise<StepResult>;
+  /** Read back and confirm the change took effect. */
+  verify?(ctx: StepContext, w: W, result: StepResult): Promise<void>;
+  /** Undo using the record passed to recordUndo. */
+  rollback?(ctx: StepContext, w: W, undo: unknown): Promise<void>;
+  /** Describe the undo for the operator before it runs. */
+  describeUndo?(w: W, undo: unknown): string;
+}
+
+/** A step failure with the fields an operator needs. */
+export class StepError extends Error {
+  readonly hint: string | undefined;
+  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StepError';
+    this.hint = options?.hint;
+  }
+}
