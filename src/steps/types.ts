@@ -18,7 +18,9 @@ export interface PlanLine {
 export interface PlanCounts {
   records?: number;
   deletes?: number;
+  /** Objects to write (created plus overwritten). */
   objects?: number;
+  /** Of those, how many replace an existing object. */
   overwrites?: number;
   bytes?: number;
   commands?: number;

@@ -1,0 +1,64 @@
+/**
+ * `npm run demo`: a DNS failover walked interactively against a local moto server seeded
+ * with a hosted zone, so no AWS account is needed. Uses LIFEBOAT_DEMO_ENDPOINT when set.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline/promises';
+import { awsEnvFor, startMoto, type Moto } from '../src/demo/moto.js';
+import { seedDemo } from '../src/demo/seed.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
+
+async function main(): Promise<number> {
+  let moto: Moto | undefined;
+  let endpoint = process.env.LIFEBOAT_DEMO_ENDPOINT;
+  if (!endpoint) {
+    process.stdout.write('starting a local moto server (a stand-in for AWS)…\n');
+    try {
+      moto = await startMoto();
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      return 2;
+    }
+    endpoint = moto.endpoint;
+  }
+  try {
+    const { zoneId } = await seedDemo(endpoint);
+    const env = { ...process.env, ...awsEnvFor(endpoint), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    process.stdout.write(
+      `moto at ${endpoint}; hosted zone example.com is ${zoneId}; app.example.com → primary.example.com\n` +
+        'walking runbooks/dns-failover.yaml: choose at each step (arrows + Enter)\n\n',
+    );
+    const args = [bin, 'run', 'runbooks/dns-failover.yaml', '--param', `zone_id=${zoneId}`, ...process.argv.slice(2)];
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
+      child.on('exit', (c, signal) => resolve(c ?? (signal ? 130 : 1)));
+    });
+    process.stdout.write(
+      `\nlifeboat exited with ${code}.\n` +
+        'Look at the zone (in another terminal, while this demo waits):\n' +
+        `  AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws route53 list-resource-record-sets --hosted-zone-id ${zoneId}\n` +
+        'Roll the failover back:\n' +
+        `  AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x npx lifeboat rollback <run-id printed above>\n` +
+        'Past runs: npx lifeboat runs\n',
+    );
+    if (moto && process.stdin.isTTY) {
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      await rl.question('Press Enter to stop the demo server. ');
+      rl.close();
+    }
+    return code;
+  } finally {
+    await moto?.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

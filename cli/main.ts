@@ -1,0 +1,99 @@
+/**
+ * Command-line parsing (commander). Each command's module is imported only when that
+ * command runs, so `lifeboat --help` loads no AWS SDK, inquirer or xstate.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { ExitCode } from '../src/errors.js';
+import type { CommonOptions } from './options.js';
+import { reportError } from './report-error.js';
+
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function common(cmd: Command, kinds: { params?: boolean; run?: boolean; aws?: boolean; report?: boolean } = {}): Command {
+  if (kinds.params) cmd.option('--param <key=value>', 'set a runbook param (repeatable)', collect, []);
+  if (kinds.run) {
+    cmd
+      .option('--yes', 'non-interactive: proceed at every transition (implied when stdin is not a TTY)')
+      .option('--confirm <step-id=text>', 'answer a typed or manual confirmation without a TTY (repeatable)', collect, [])
+      .addOption(new Option('--on-failure <choice>', 'without a TTY, what to do after a failure or interrupt').choices(['rollback', 'abort']).default('rollback'));
+  }
+  if (kinds.report) {
+    cmd
+      .addOption(new Option('--report <format>', 'write a report').choices(['json', 'junit', 'markdown']))
+      .option('--report-file <path>', 'where to write the report (default: stdout)');
+  }
+  if (kinds.aws) cmd.option('--region <region>', 'AWS region').option('--profile <profile>', 'AWS profile from the shared config');
+  return cmd
+    .option('--state-dir <dir>', 'where runs, journals and locks are kept (default .lifeboat/ or $LIFEBOAT_STATE_DIR)')
+    .option('--json', 'machine-readable output on stdout');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let exitCode: number = ExitCode.ok;
+  const program = new Command('lifeboat')
+    .description('Disaster-recovery runbooks, executed step by step, safely.')
+    .version(version(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (str) => process.stderr.write(oneLineError(str)),
+    });
+
+  const run = (loader: () => Promise<{ default: (args: string[], opts: CommonOptions) => Promise<number> }>) =>
+    async function (this: Command, ...args: unknown[]): Promise<void> {
+      const cmd = args[args.length - 1] as Command;
+      const positional = args.slice(0, -2).flat() as string[];
+      const mod = await loader();
+      exitCode = await mod.default(positional, cmd.opts<CommonOptions>());
+    };
+
+  common(program.command('validate').argument('<file...>', 'runbook files').description('parse and check runbooks; no AWS call')).action(
+    run(() => import('./commands/validate.js')),
+  );
+  common(
+    program
+      .command('run')
+      .argument('<file>', 'runbook file')
+      .description('execute a runbook, asking the operator at each transition')
+      .option('--dry-run', 'the same walk and prompts, but no mutating call'),
+    { params: true, run: true, aws: true, report: true },
+  ).action(run(() => import('./commands/run.js')));
+  common(
+    program
+      .command('graph')
+      .argument('<file>', 'runbook file')
+      .description('draw the compiled state machine')
+      .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot']).default('mermaid')),
+  ).action(run(() => import('./commands/graph.js')));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    return reportError(err);
+  }
+}
+
+/** Commander's messages, made into one line with what to type instead. */
+function oneLineError(str: string): string {
+  const text = str.trim().replace(/^error: /, '');
+  if (text.startsWith('Usage:') || text === '') return str;
+  const first = text.split('\n').filter(Boolean).join(' ');
+  return `lifeboat: ${first}; see lifeboat --help\n`;
+}

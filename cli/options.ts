@@ -1,0 +1,15 @@
+/** Flags shared by the commands (contract §1). */
+export interface CommonOptions {
+  param: string[];
+  yes?: boolean;
+  confirm: string[];
+  onFailure?: 'rollback' | 'abort';
+  stateDir?: string;
+  report?: 'json' | 'junit' | 'markdown';
+  reportFile?: string;
+  json?: boolean;
+  region?: string;
+  profile?: string;
+  dryRun?: boolean;
+  format?: 'mermaid' | 'dot';
+}

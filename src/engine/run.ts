@@ -1,0 +1,477 @@
+/**
+ * The engine: runs a compiled runbook machine with real actors. It owns the effects the
+ * machine names — planning and executing steps, asking the operator, journaling every
+ * transition, decision, intent and result — and turns the final state into an exit code.
+ */
+import { hostname, userInfo } from 'node:os';
+import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
+import { ExitCode, InterruptedError, type ExitCodeValue } from '../errors.js';
+import type { JournalWriter } from '../journal/store.js';
+import type { EntryBody, RunMode } from '../journal/format.js';
+import {
+  compileRunbook,
+  StepFailure,
+  type BeforeChoice,
+  type DecideInput,
+  type ExecuteOutput,
+  type FailureInput,
+  type FinalState,
+  type PlanSummary,
+  type RunContext,
+  type RunInput,
+  type StepActorInput,
+  type UndoInput,
+} from '../machine/compile.js';
+import type { Runbook, Step } from '../runbook/model.js';
+import { stepTypes } from '../runbook/step-types.js';
+import type { AwsClients } from '../aws/clients.js';
+import type { Prompter } from '../prompt/types.js';
+import { loadStep } from '../steps/index.js';
+import { StepError, type StepContext, type StepImpl, type StepPlan, type StepResult } from '../steps/types.js';
+import type { Ui } from '../ui/console.js';
+import { confirmationMatches, expectedConfirmation, needsTypedConfirmation } from './confirm.js';
+import { checkLimits, describeBreaches } from './limits.js';
+import { resolveWith } from './resolve.js';
+import { substitute } from '../runbook/template.js';
+
+export interface EngineOptions {
+  runbook: Runbook;
+  runId: string;
+  params: Record<string, string>;
+  mode: RunMode;
+  prompter: Prompter;
+  ui: Ui;
+  aws: AwsClients;
+  journal: JournalWriter;
+  env?: NodeJS.ProcessEnv;
+  /** --confirm <step-id>=<text> */
+  confirmations?: ReadonlyMap<string, string>;
+  /** Resume or roll back a journaled run. */
+  start?: Pick<RunInput, 'startAt' | 'restore'>;
+  /** Fingerprints from a saved plan: refuse before any change when the world moved. */
+  expectedFingerprints?: Record<string, unknown>;
+}
+
+export interface StepTiming {
+  startedAt?: string;
+  durationMs?: number;
+  undoMs?: number;
+}
+
+export interface RunOutcome {
+  runId: string;
+  final: FinalState;
+  exitCode: ExitCodeValue;
+  context: RunContext;
+  durationMs: number;
+  rollbackMs: number;
+  timings: Record<string, StepTiming>;
+  /** What is still changed after a failed rollback: the steps left on the undo list. */
+  leftChanged: string[];
+}
+
+type Impl = StepImpl<Record<string, unknown>>;
+
+export class Execution {
+  private readonly o: EngineOptions;
+  private readonly machine;
+  private readonly stepsById: Map<string, Step>;
+  private readonly timings: Record<string, StepTiming> = {};
+  private readonly impls = new Map<string, Impl>();
+  private readonly startedAt = Date.now();
+  private rollbackStartedAt: number | undefined;
+  private rollbackMs = 0;
+  private interrupts = 0;
+  private stepAbort: AbortController | undefined;
+  private actor: ReturnType<typeof createActor<ReturnType<typeof compileRunbook>>> | undefined;
+  private forceExit: ((outcome: RunOutcome) => void) | undefined;
+
+  constructor(options: EngineOptions) {
+    this.o = options;
+    this.stepsById = new Map([...options.runbook.steps, ...options.runbook.require].map((s) => [s.id, s]));
+    this.machine = compileRunbook(options.runbook).provide({
+      actors: {
+        runChecks: fromPromise(async () => this.runChecks()),
+        planStep: fromPromise(async ({ input }: { input: StepActorInput }) => this.plan(input)),
+        decideBefore: fromPromise(async ({ input, signal }: { input: DecideInput; signal: AbortSignal }) => this.decideBefore(input, signal)),
+        executeStep: fromPromise(async ({ input }: { input: StepActorInput }) => this.execute(input)),
+        verifyStep: fromPromise(async ({ input }: { input: StepActorInput }) => this.verify(input)),
+        decideAfterFailure: fromPromise(async ({ input }: { input: FailureInput }) => this.decideAfterFailure(input)),
+        decideInterrupted: fromPromise(async ({ input }: { input: { stepId: string | undefined; canRollback: boolean } }) => this.decideInterrupted(input)),
+        undoStep: fromPromise(async ({ input }: { input: UndoInput }) => this.undo(input)),
+      },
+    });
+  }
+
+  get runId(): string {
+    return this.o.runId;
+  }
+
+  private get dryRun(): boolean {
+    return this.o.mode === 'dry-run';
+  }
+
+  private journal(body: EntryBody): Promise<unknown> {
+    return this.o.journal.append(body);
+  }
+
+  /** Run to a final state. Resolves (never rejects for step failures) with the outcome. */
+  async start(): Promise<RunOutcome> {
+    const actor = createActor(this.machine, { input: { params: this.o.params, ...this.o.start } });
+    this.actor = actor;
+    let lastState = '';
+    const done = new Promise<RunOutcome>((resolve, reject) => {
+      this.forceExit = resolve;
+      actor.subscribe({
+        next: (snap) => {
+          const state = stateName(snap.value);
+          if (state !== lastState) {
+            lastState = state;
+            void this.journal({ type: 'transition', state });
+            if (state.startsWith('rollingBack') && this.rollbackStartedAt === undefined) this.rollbackStartedAt = Date.now();
+          }
+          if (snap.status === 'done') resolve(this.finish(snap));
+        },
+        error: reject,
+      });
+    });
+    actor.start();
+    const outcome = await done;
+    await this.journal({ type: 'run-end', outcome: outcome.final, exitCode: outcome.exitCode, durationMs: outcome.durationMs });
+    await this.o.journal.close();
+    return outcome;
+  }
+
+  /**
+   * Ctrl-C or SIGTERM. The first stops the current step at a safe point and asks (or follows
+   * --on-failure); a second one journals and ends the run at once, state kept for resume.
+   */
+  interrupt(signal: string): void {
+    this.interrupts += 1;
+    if (this.interrupts === 1) {
+      this.stepAbort?.abort(new InterruptedError(`${signal} received`));
+      this.actor?.send({ type: 'INTERRUPT' });
+      return;
+    }
+    void this.journal({ type: 'interrupt', signal, action: 'exit' }).finally(() => {
+      const snap = this.actor?.getSnapshot();
+      this.actor?.stop();
+      if (snap && this.forceExit) this.forceExit({ ...this.finish(snap), final: 'suspended', exitCode: ExitCode.interrupted });
+    });
+  }
+
+  private finish(snap: SnapshotFrom<ReturnType<typeof compileRunbook>>): RunOutcome {
+    const final = (typeof snap.value === 'string' ? snap.value : 'suspended') as FinalState;
+    const ctx = snap.context;
+    if (this.rollbackStartedAt !== undefined && this.rollbackMs === 0) this.rollbackMs = Date.now() - this.rollbackStartedAt;
+    return {
+      runId: this.o.runId,
+      final,
+      exitCode: exitCodeFor(final, ctx.interrupted),
+      context: ctx,
+      durationMs: Date.now() - this.startedAt,
+      rollbackMs: this.rollbackMs,
+      timings: this.timings,
+      leftChanged: [...ctx.applied],
+    };
+  }
+
+  // ------------------------------------------------------------------ actors
+
+  private async impl(step: Step): Promise<Impl> {
+    let impl = this.impls.get(step.type);
+    if (!impl) {
+      impl = (await loadStep(step.type)) as unknown as Impl;
+      this.impls.set(step.type, impl);
+    }
+    return impl;
+  }
+
+  private step(id: string): Step {
+    const s = this.stepsById.get(id);
+    if (!s) throw new Error(`no step "${id}" in ${this.o.runbook.file}`);
+    return s;
+  }
+
+  private context(step: Step, signal: AbortSignal, priorUndo: unknown, recordUndo: (u: unknown) => Promise<void>): StepContext {
+    const ui = this.o.ui;
+    return {
+      step,
+      runbookDir: this.o.runbook.dir,
+      runbook: { name: this.o.runbook.name, rpoMs: this.o.runbook.rpoMs },
+      dryRun: this.dryRun,
+      signal,
+      aws: this.o.aws,
+      out: { info: (l) => ui.info(l), stream: (c) => ui.stream(c), isTTY: ui.isTTY },
+      env: this.o.env ?? process.env,
+      now: () => new Date(),
+      recordUndo,
+      priorUndo,
+      confirmManual: async (instructions) => {
+        const ok = await this.o.prompter.manualDone(step.id, instructions);
+        await this.journal({ type: 'decision', stepId: step.id, phase: 'manual', choice: ok ? 'done' : 'not done', who: this.o.prompter.who });
+        return ok;
+      },
+    };
+  }
+
+  private resolve(step: Step, input: { params: Record<string, string>; outputs: RunContext['outputs'] }): Record<string, unknown> {
+    return resolveWith(step, { params: input.params, outputs: input.outputs });
+  }
+
+  /** The step with `${{ }}` in its rollback spec substituted too, so the undo record is concrete. */
+  private concrete(step: Step, input: { params: Record<string, string>; outputs: RunContext['outputs'] }): Step {
+    if (!step.rollback) return step;
+    try {
+      return { ...step, rollback: substitute(step.rollback, { params: input.params, outputs: input.outputs }) };
+    } catch {
+      return step;
+    }
+  }
+
+  private async runChecks(): Promise<void> {
+    const checks = this.o.runbook.require;
+    if (checks.length === 0) return;
+    this.o.ui.heading(`Preconditions (${checks.length})`);
+    for (const check of checks) {
+      const impl = await this.impl(check);
+      const w = this.resolve(check, { params: this.o.params, outputs: {} });
+      const ctx = this.context(check, new AbortController().signal, undefined, async () => {
+        throw new Error(`require check ${check.id} tried to change something`);
+      });
+      try {
+        const result = await impl.execute(ctx, w);
+        this.o.ui.ok(`${check.id}: ${result.summary ?? 'passed'}`);
+      } catch (err) {
+        this.o.ui.error(`${check.id}: ${errorText(err)}`);
+        throw new Error(`precondition ${check.id} failed: ${errorText(err)}; nothing was changed`);
+      }
+    }
+  }
+
+  private async plan(input: StepActorInput): Promise<PlanSummary> {
+    const step = this.step(input.stepId);
+    const index = this.o.runbook.steps.indexOf(step) + 1;
+    this.o.ui.step(index, this.o.runbook.steps.length, step.id, step.type, step.description);
+    const impl = await this.impl(step);
+    const w = this.resolve(step, input);
+    const plan = await impl.plan(this.context(step, new AbortController().signal, undefined, refuseUndo), w);
+    this.o.ui.plan(plan);
+    if (step.rollback === false) this.o.ui.warn('IRREVERSIBLE: this step cannot be undone (rollback: false)');
+    await this.journal({ type: 'plan', stepId: step.id, summary: plan.summary, mutating: plan.mutating, counts: plan.counts as Record<string, number> });
+    this.checkDrift(step, plan);
+    const breaches = checkLimits(plan.counts, step.limits);
+    if (breaches.length > 0) {
+      throw new StepError(`step ${step.id} exceeds its blast-radius limits (${describeBreaches(breaches)}); nothing was changed`, {
+        hint: 'if this is really meant, raise the limit in the runbook under `limits:` for this step',
+      });
+    }
+    return { ...plan, summary: plan.summary, mutating: plan.mutating };
+  }
+
+  private checkDrift(step: Step, plan: StepPlan): void {
+    const expected = this.o.expectedFingerprints;
+    if (!expected || !(step.id in expected)) return;
+    if (JSON.stringify(expected[step.id]) !== JSON.stringify(plan.fingerprint ?? null)) {
+      throw new StepError(`step ${step.id}: the world changed since the saved plan was made`, { hint: 'run lifeboat plan again and review the new plan' });
+    }
+  }
+
+  private async decideBefore(input: DecideInput, signal: AbortSignal): Promise<BeforeChoice> {
+    const step = this.step(input.stepId);
+    const irreversible = step.rollback === false;
+    let choice: BeforeChoice;
+    if (step.confirm === 'none' && !needsTypedConfirmation(step)) {
+      choice = 'proceed';
+    } else {
+      void signal;
+      choice = await this.o.prompter.beforeStep({
+        stepId: step.id,
+        title: step.description ?? `${step.id} (${step.type})`,
+        index: this.o.runbook.steps.indexOf(step) + 1,
+        total: this.o.runbook.steps.length,
+        canRollback: input.canRollback,
+        irreversible,
+      });
+    }
+    await this.journal({ type: 'decision', stepId: step.id, phase: 'before', choice, who: this.o.prompter.who });
+    if (choice === 'proceed' && needsTypedConfirmation(step)) {
+      const ok = await this.typedConfirmation(step, this.resolve(step, input));
+      if (!ok) return 'abort';
+    }
+    return choice;
+  }
+
+  private async typedConfirmation(step: Step, w: Record<string, unknown>): Promise<boolean> {
+    const expected = expectedConfirmation(step, w);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const typed = await this.o.prompter.typed({ stepId: step.id, expected, attempt });
+      const ok = confirmationMatches(step, expected, typed);
+      await this.journal({ type: 'decision', stepId: step.id, phase: 'typed', choice: ok ? 'matched' : 'mismatch', who: this.o.prompter.who });
+      if (ok) return true;
+      this.o.ui.warn(`that is not "${expected}"`);
+      if (!this.o.prompter.interactive) return false;
+    }
+    this.o.ui.error('three wrong confirmations: stopping');
+    return false;
+  }
+
+  private async execute(input: StepActorInput): Promise<ExecuteOutput> {
+    const step = this.step(input.stepId);
+    const impl = await this.impl(step);
+    const info = stepTypes[step.type];
+    const started = Date.now();
+    this.timings[step.id] = { startedAt: new Date(started).toISOString() };
+    const requestsBefore = this.o.aws.requests.total();
+
+    if (this.dryRun && !info.readOnly) {
+      this.o.ui.info('dry-run: not executed');
+      const outputs = Object.fromEntries(info.outputs.map((name) => [name, `<dry-run ${step.id}.${name}>`]));
+      this.timings[step.id] = { ...this.timings[step.id], durationMs: Date.now() - started };
+      return { outputs, undo: { dryRun: true }, changed: true };
+    }
+
+    const prior = input.undo;
+    let captured: unknown = prior;
+    const recordUndo = async (undo: unknown): Promise<void> => {
+      if (prior !== undefined) return; // the first attempt's record stands
+      captured = undo;
+      await this.journal({ type: 'intent', stepId: step.id, undo });
+    };
+
+    const attempts = step.retries + 1;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      await this.journal({ type: 'step-start', stepId: step.id, attempt });
+      const abort = new AbortController();
+      this.stepAbort = abort;
+      const signal = step.timeoutMs ? AbortSignal.any([abort.signal, AbortSignal.timeout(step.timeoutMs)]) : abort.signal;
+      try {
+        const w = this.resolve(step, input);
+        const result: StepResult = await impl.execute(this.context(this.concrete(step, input), signal, captured, recordUndo), w);
+        const durationMs = Date.now() - started;
+        this.timings[step.id] = { ...this.timings[step.id], durationMs };
+        await this.journal({ type: 'result', stepId: step.id, outputs: result.outputs, durationMs, requests: this.o.aws.requests.total() - requestsBefore, summary: result.summary });
+        this.o.ui.ok(result.summary ?? `${step.id} done`);
+        return { outputs: result.outputs, undo: captured, changed: captured !== undefined || info.undo !== 'none' };
+      } catch (err) {
+        lastError = signal.aborted && !abort.signal.aborted ? new StepError(`step ${step.id} timed out after ${step.timeoutMs} ms`, { cause: err }) : err;
+        if (abort.signal.aborted || attempt === attempts) break;
+        this.o.ui.warn(`attempt ${attempt} of ${attempts} failed: ${errorText(lastError)}; retrying`);
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** (attempt - 1))));
+      } finally {
+        this.stepAbort = undefined;
+      }
+    }
+    const durationMs = Date.now() - started;
+    this.timings[step.id] = { ...this.timings[step.id], durationMs };
+    const message = errorText(lastError);
+    await this.journal({ type: 'step-failed', stepId: step.id, error: message, changed: captured !== undefined, durationMs });
+    this.o.ui.error(message);
+    const hint = lastError instanceof StepError ? lastError.hint : undefined;
+    if (hint) this.o.ui.info(`→ ${hint}`);
+    throw new StepFailure(message, captured, captured !== undefined);
+  }
+
+  private async verify(input: StepActorInput): Promise<void> {
+    const step = this.step(input.stepId);
+    const impl = await this.impl(step);
+    if (!impl.verify || (this.dryRun && !stepTypes[step.type].readOnly)) return;
+    const w = this.resolve(step, input);
+    const outputs = input.outputs[step.id] ?? {};
+    await impl.verify(this.context(step, new AbortController().signal, input.undo, refuseUndo), w, { outputs });
+  }
+
+  private async decideAfterFailure(input: FailureInput) {
+    const choice = await this.o.prompter.afterFailure({ stepId: input.stepId, error: input.error, canRollback: input.canRollback });
+    // Nothing to undo: a rollback is the same as stopping.
+    const effective = choice === 'rollback' && !input.canRollback ? 'abort' : choice;
+    await this.journal({ type: 'decision', stepId: input.stepId, phase: 'failure', choice: effective, who: this.o.prompter.who });
+    return effective;
+  }
+
+  private async decideInterrupted(input: { stepId: string | undefined; canRollback: boolean }) {
+    this.o.ui.warn('interrupted');
+    const choice = input.canRollback ? await this.o.prompter.interrupted(input) : 'leave';
+    await this.journal({ type: 'interrupt', signal: 'SIGINT', action: choice });
+    await this.journal({ type: 'decision', stepId: input.stepId, phase: 'interrupt', choice, who: this.o.prompter.who });
+    return choice;
+  }
+
+  private async undo(input: UndoInput): Promise<void> {
+    const step = this.step(input.stepId);
+    const impl = await this.impl(step);
+    const started = Date.now();
+    await this.journal({ type: 'undo-start', stepId: step.id });
+    this.o.ui.heading(`↶ rolling back ${step.id} (${step.type})`);
+    if (isDryRunUndo(input.undo)) {
+      this.o.ui.info('dry-run: would roll back this step');
+    } else if (impl.rollback) {
+      let w: Record<string, unknown>;
+      try {
+        w = this.resolve(step, input);
+      } catch {
+        w = step.with; // the undo record carries what rollback needs
+      }
+      if (impl.describeUndo) this.o.ui.info(impl.describeUndo(w, input.undo));
+      try {
+        await impl.rollback(this.context(this.concrete(step, input), new AbortController().signal, input.undo, refuseUndo), w, input.undo);
+      } catch (err) {
+        await this.journal({ type: 'undo-failed', stepId: step.id, error: errorText(err) });
+        this.o.ui.error(`rollback of ${step.id} failed: ${errorText(err)}`);
+        throw err;
+      }
+    }
+    const ms = Date.now() - started;
+    this.timings[step.id] = { ...this.timings[step.id], undoMs: ms };
+    await this.journal({ type: 'undo-done', stepId: step.id, durationMs: ms });
+    this.o.ui.ok(`${step.id} rolled back`);
+  }
+}
+
+const refuseUndo = async (): Promise<void> => {
+  throw new Error('this phase must not change anything');
+};
+
+function isDryRunUndo(undo: unknown): boolean {
+  return typeof undo === 'object' && undo !== null && (undo as { dryRun?: unknown }).dryRun === true;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const [k, v] = Object.entries(value)[0] ?? ['?', ''];
+    return `${k}.${stateName(v)}`;
+  }
+  return String(value);
+}
+
+export function exitCodeFor(final: FinalState, interrupted: boolean): ExitCodeValue {
+  switch (final) {
+    case 'completed':
+      return ExitCode.ok;
+    case 'refused':
+      return ExitCode.refused;
+    case 'rollbackFailed':
+      return ExitCode.rollbackFailed;
+    case 'suspended':
+      return ExitCode.interrupted;
+    default:
+      return interrupted ? ExitCode.interrupted : ExitCode.failed;
+  }
+}
+
+export function operatorName(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LIFEBOAT_OPERATOR) return env.LIFEBOAT_OPERATOR;
+  let user = env.USER ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep $USER
+  }
+  return `${user}@${hostname()}`;
+}

@@ -1,0 +1,170 @@
+/**
+ * The journal format (version 1): one JSON object a line, append-only. Pure: building,
+ * serialising, parsing (tolerating a torn last line) and replaying entries to the state
+ * a run stood in. The file side is in ./store.ts. Documented in docs/journal.md.
+ */
+
+export const JOURNAL_VERSION = 1;
+
+export type RunMode = 'run' | 'dry-run' | 'rehearse' | 'verify' | 'rollback' | 'resume';
+
+interface Base {
+  v: 1;
+  /** Sequence number within the run's journal, from 1. */
+  seq: number;
+  /** ISO-8601 time the entry was written. */
+  at: string;
+}
+
+export type EntryBody =
+  | {
+      type: 'run-start';
+      runId: string;
+      runbook: { file: string; name: string; hash: string };
+      lifeboat: string;
+      mode: RunMode;
+      /** Resolved params; secret ones are "***". */
+      params: Record<string, string>;
+      secretParams: string[];
+      user: string;
+      host: string;
+      pid: number;
+    }
+  | { type: 'transition'; state: string }
+  | { type: 'plan'; stepId: string; summary: string; mutating: boolean; counts?: Record<string, number> }
+  | { type: 'decision'; stepId?: string | undefined; phase: 'before' | 'failure' | 'interrupt' | 'typed' | 'manual'; choice: string; who: string }
+  | { type: 'step-start'; stepId: string; attempt: number }
+  | { type: 'intent'; stepId: string; undo: unknown }
+  | { type: 'result'; stepId: string; outputs: Record<string, unknown>; durationMs: number; requests: number; summary?: string | undefined }
+  | { type: 'step-failed'; stepId: string; error: string; changed: boolean; durationMs: number }
+  | { type: 'skipped'; stepId: string; reason: string }
+  | { type: 'undo-start'; stepId: string }
+  | { type: 'undo-done'; stepId: string; durationMs: number }
+  | { type: 'undo-failed'; stepId: string; error: string }
+  | { type: 'interrupt'; signal: string; action: 'rollback' | 'leave' | 'exit' }
+  | { type: 'resumed'; by: string; pid: number; force: boolean }
+  | { type: 'warning'; message: string }
+  | { type: 'run-end'; outcome: string; exitCode: number; durationMs: number };
+
+export type JournalEntry = Base & EntryBody;
+export type EntryType = EntryBody['type'];
+
+export function serializeEntry(entry: JournalEntry): string {
+  return `${JSON.stringify(entry)}\n`;
+}
+
+export interface ParsedJournal {
+  entries: JournalEntry[];
+  /** A torn last line (a crash mid-write) is dropped with a warning; it counts as not written. */
+  warnings: string[];
+}
+
+export function parseJournal(text: string, file = 'journal.jsonl'): ParsedJournal {
+  const entries: JournalEntry[] = [];
+  const warnings: string[] = [];
+  const lines = text.split('\n');
+  // A complete journal ends with "\n", so the last element is "" unless the write was torn.
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const isLast = i === lines.length - 1;
+    try {
+      const value = JSON.parse(line) as JournalEntry;
+      if (typeof value !== 'object' || value === null || value.v !== JOURNAL_VERSION || typeof value.type !== 'string') {
+        throw new Error('not a journal entry');
+      }
+      if (isLast) throw new Error('no line end');
+      entries.push(value);
+    } catch {
+      if (isLast) warnings.push(`${file}:${i + 1}: last line is incomplete (a crash while writing it); ignoring that entry`);
+      else warnings.push(`${file}:${i + 1}: unreadable line ignored`);
+    }
+  });
+  return { entries, warnings };
+}
+
+export type StepState = 'pending' | 'started' | 'intent' | 'done' | 'failed' | 'skipped' | 'rolling-back' | 'rolled-back' | 'undo-failed';
+
+export interface ReplayedRun {
+  runId: string;
+  start: Extract<JournalEntry, { type: 'run-start' }>;
+  steps: Record<string, StepState>;
+  outputs: Record<string, Record<string, unknown>>;
+  /** Steps that changed the world, in order, with their first undo record. */
+  applied: string[];
+  undos: Record<string, unknown>;
+  /** The step whose intent was journaled without a result: re-check it on resume. */
+  inFlight?: string | undefined;
+  end?: Extract<JournalEntry, { type: 'run-end' }> | undefined;
+  lastAt: string;
+  entries: JournalEntry[];
+}
+
+/** Rebuild where a run stood, from its entries alone. */
+export function replay(entries: JournalEntry[]): ReplayedRun {
+  const start = entries.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start');
+  if (!start) throw new Error('journal has no run-start entry');
+  const run: ReplayedRun = { runId: start.runId, start, steps: {}, outputs: {}, applied: [], undos: {}, lastAt: start.at, entries };
+  for (const e of entries) {
+    run.lastAt = e.at;
+    switch (e.type) {
+      case 'step-start':
+        if (run.steps[e.stepId] !== 'done') run.steps[e.stepId] = 'started';
+        break;
+      case 'intent':
+        run.steps[e.stepId] = 'intent';
+        if (!run.applied.includes(e.stepId)) run.applied.push(e.stepId);
+        if (!(e.stepId in run.undos)) run.undos[e.stepId] = e.undo;
+        run.inFlight = e.stepId;
+        break;
+      case 'result':
+        run.steps[e.stepId] = 'done';
+        run.outputs[e.stepId] = e.outputs;
+        if (run.inFlight === e.stepId) run.inFlight = undefined;
+        break;
+      case 'step-failed':
+        run.steps[e.stepId] = 'failed';
+        if (run.inFlight === e.stepId) run.inFlight = undefined;
+        break;
+      case 'skipped':
+        run.steps[e.stepId] = 'skipped';
+        break;
+      case 'undo-start':
+        run.steps[e.stepId] = 'rolling-back';
+        break;
+      case 'undo-done':
+        run.steps[e.stepId] = 'rolled-back';
+        run.applied = run.applied.filter((s) => s !== e.stepId);
+        break;
+      case 'undo-failed':
+        run.steps[e.stepId] = 'undo-failed';
+        break;
+      case 'run-end':
+        run.end = e;
+        break;
+      default:
+        break;
+    }
+  }
+  return run;
+}
+
+/** Replace every occurrence of a secret value in every string of an entry. */
+export function redactEntry<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0) return value;
+  if (typeof value === 'string') {
+    let out: string = value;
+    for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
+    return out as T;
+  }
+  if (Array.isArray(value)) return value.map((v: unknown) => redactEntry(v, secrets)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactEntry(v, secrets)])) as T;
+  }
+  return value;
+}
+
+/** Run ids sort by time and name the runbook: 20261123T041200Z-region-failover-7f3a. */
+export function makeRunId(runbookName: string, now: Date, random: string): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${runbookName}-${random}`;
+}

@@ -1,0 +1,393 @@
+/**
+ * Compiles a runbook into an xstate v5 machine. The machine is pure data: every effect
+ * (planning against AWS, prompting, executing, undoing) is a named actor that the engine
+ * provides with `machine.provide({ actors })`, and tests swap for fakes. No I/O here.
+ *
+ * Shape:
+ *   start ─► checks ─► s:<id1> ─► s:<id2> ─► … ─► completed
+ *   each s:<id>: gate → planning → awaiting → executing → verifying → done
+ *                                     │            └──────┴─► failed ─► retry | rollback | abort
+ *                                     └─► skip | rollback | abort
+ *   rollingBack walks `applied` newest first: next → undoing → next … → rolledBack
+ *   INTERRUPT (Ctrl-C, SIGTERM) during a step → interrupted → rollback | leave (suspended)
+ */
+import { assign, fromPromise, setup, type ActorRefFrom } from 'xstate';
+import { evaluateCondition } from '../runbook/condition.js';
+import type { Runbook, Step } from '../runbook/model.js';
+
+// Values crossing actor boundaries are plain JSON so the journal can keep them.
+export type OutputValue = string | number | boolean;
+export type StepOutputs = Record<string, OutputValue>;
+
+export type BeforeChoice = 'proceed' | 'skip' | 'rollback' | 'abort';
+export type FailureChoice = 'retry' | 'rollback' | 'abort';
+export type InterruptChoice = 'rollback' | 'leave';
+export type StepStatus = 'pending' | 'skipped' | 'done' | 'failed' | 'rolled-back';
+
+export interface PlanSummary {
+  summary: string;
+  mutating: boolean;
+  [k: string]: unknown;
+}
+
+export interface RunContext {
+  params: Record<string, string>;
+  outputs: Record<string, StepOutputs>;
+  /** Steps that changed (or may have changed) the world, in the order they first did. */
+  applied: string[];
+  /** Undo record per applied step, captured before its first change. */
+  undos: Record<string, unknown>;
+  status: Record<string, StepStatus>;
+  /** Why a step was skipped, by step id. */
+  skipReasons: Record<string, string>;
+  plans: Record<string, PlanSummary>;
+  error?: { stepId: string; message: string } | undefined;
+  rollbackError?: { stepId: string; message: string } | undefined;
+  /** What started the rollback: operator choice, failure, interrupt, or a command. */
+  rollbackReason?: string | undefined;
+  interrupted: boolean;
+  current?: string | undefined;
+  startAt?: RunInput['startAt'];
+}
+
+export interface RunInput {
+  params: Record<string, string>;
+  /** Resume: restore these and start at `startAt` (a step id), or roll back at once. */
+  restore?: Partial<Pick<RunContext, 'outputs' | 'applied' | 'undos' | 'status'>>;
+  startAt?: string | { rollback: string };
+}
+
+export interface StepActorInput {
+  stepId: string;
+  params: Record<string, string>;
+  outputs: Record<string, StepOutputs>;
+  /** The undo record an earlier attempt captured (retry, resume), if any. */
+  undo?: unknown;
+}
+export interface DecideInput extends StepActorInput {
+  plan: PlanSummary | undefined;
+  canRollback: boolean;
+}
+export interface FailureInput extends StepActorInput {
+  error: string;
+  canRollback: boolean;
+}
+export interface ExecuteOutput {
+  outputs: StepOutputs;
+  /** The undo record journaled before the change, if the step made one. */
+  undo?: unknown;
+  changed: boolean;
+}
+export interface UndoInput {
+  stepId: string;
+  undo: unknown;
+  params: Record<string, string>;
+  outputs: Record<string, StepOutputs>;
+}
+
+/** Thrown by an execute actor: the step failed, possibly after changing something. */
+export class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly undo: unknown,
+    readonly changed: boolean,
+  ) {
+    super(message);
+    this.name = 'StepFailure';
+  }
+}
+
+export const FINAL_STATES = ['completed', 'rolledBack', 'aborted', 'rollbackFailed', 'suspended', 'refused'] as const;
+export type FinalState = (typeof FINAL_STATES)[number];
+
+const notProvided = (name: string) =>
+  fromPromise<never, unknown>(async () => {
+    throw new Error(`actor "${name}" was not provided`);
+  });
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const stateOf = (id: string): string => `s:${id}`;
+
+function toStepInput(stepId: string) {
+  return ({ context }: { context: RunContext }): StepActorInput => ({
+    stepId,
+    params: context.params,
+    outputs: context.outputs,
+    undo: context.undos[stepId],
+  });
+}
+
+export function compileRunbook(runbook: Runbook) {
+  const base = setup({
+    types: {
+      context: {} as RunContext,
+      input: {} as RunInput,
+      events: {} as { type: 'INTERRUPT' },
+    },
+    actors: {
+      runChecks: notProvided('runChecks') as unknown as ReturnType<typeof fromPromise<void, { params: Record<string, string> }>>,
+      planStep: notProvided('planStep') as unknown as ReturnType<typeof fromPromise<PlanSummary, StepActorInput>>,
+      decideBefore: notProvided('decideBefore') as unknown as ReturnType<typeof fromPromise<BeforeChoice, DecideInput>>,
+      executeStep: notProvided('executeStep') as unknown as ReturnType<typeof fromPromise<ExecuteOutput, StepActorInput>>,
+      verifyStep: notProvided('verifyStep') as unknown as ReturnType<typeof fromPromise<void, StepActorInput>>,
+      decideAfterFailure: notProvided('decideAfterFailure') as unknown as ReturnType<typeof fromPromise<FailureChoice, FailureInput>>,
+      decideInterrupted: notProvided('decideInterrupted') as unknown as ReturnType<typeof fromPromise<InterruptChoice, { stepId: string | undefined; canRollback: boolean }>>,
+      undoStep: notProvided('undoStep') as unknown as ReturnType<typeof fromPromise<void, UndoInput>>,
+    },
+    guards: {
+      isChoice: ({ event }, params: { choice: string }) => (event as unknown as { output?: unknown }).output === params.choice,
+      conditionFalse: ({ context }, params: { stepId: string; when: string }) =>
+        !evaluateCondition(params.when, { params: context.params, outputs: context.outputs }),
+      alreadyDone: ({ context }, params: { stepId: string }) => {
+        const s = context.status[params.stepId];
+        return s === 'done' || s === 'skipped';
+      },
+      nothingToUndo: ({ context }) => context.applied.length === 0,
+    },
+    actions: {
+      enter: assign((_, params: { stepId: string }) => ({ current: params.stepId })),
+      markSkipped: assign(({ context }, params: { stepId: string; reason: string }) => ({
+        status: { ...context.status, [params.stepId]: 'skipped' as const },
+        skipReasons: { ...context.skipReasons, [params.stepId]: params.reason },
+      })),
+      markDone: assign(({ context }, params: { stepId: string }) => ({
+        status: { ...context.status, [params.stepId]: 'done' as const },
+        error: undefined,
+      })),
+      savePlan: assign(({ context, event }, params: { stepId: string }) => ({
+        plans: { ...context.plans, [params.stepId]: (event as unknown as { output: PlanSummary }).output },
+      })),
+      saveExecution: assign(({ context, event }, params: { stepId: string }) => {
+        const out = (event as unknown as { output: ExecuteOutput }).output;
+        return {
+          outputs: { ...context.outputs, [params.stepId]: out.outputs },
+          ...recordApplied(context, params.stepId, out.undo, out.changed),
+        };
+      }),
+      saveFailure: assign(({ context, event }, params: { stepId: string }) => {
+        const err = (event as unknown as { error: unknown }).error;
+        const applied = err instanceof StepFailure ? recordApplied(context, params.stepId, err.undo, err.changed) : {};
+        return {
+          ...applied,
+          status: { ...context.status, [params.stepId]: 'failed' as const },
+          error: { stepId: params.stepId, message: errorText(err) },
+        };
+      }),
+      setRollbackReason: assign((_, params: { reason: string }) => ({ rollbackReason: params.reason })),
+      markInterrupted: assign({ interrupted: true }),
+      popUndone: assign(({ context }) => {
+        const last = context.applied[context.applied.length - 1];
+        if (last === undefined) return {};
+        return {
+          applied: context.applied.slice(0, -1),
+          status: { ...context.status, [last]: 'rolled-back' as const },
+        };
+      }),
+      saveRollbackError: assign(({ context, event }) => ({
+        rollbackError: {
+          stepId: context.applied[context.applied.length - 1] ?? '?',
+          message: errorText((event as unknown as { error: unknown }).error),
+        },
+      })),
+    },
+  });
+
+  const steps = runbook.steps;
+
+  const stepStates: Record<string, unknown> = {};
+  steps.forEach((step, i) => {
+    const next = steps[i + 1];
+    const nextTarget = next ? `#run.${stateOf(next.id)}` : '#run.completed';
+    stepStates[stateOf(step.id)] = stepState(step, nextTarget);
+  });
+
+  const firstTarget = steps[0] ? `#run.${stateOf(steps[0].id)}` : '#run.completed';
+
+  const config = {
+    id: 'run',
+    context: ({ input }: { input: RunInput }): RunContext => ({
+      params: input.params,
+      outputs: input.restore?.outputs ?? {},
+      applied: input.restore?.applied ?? [],
+      undos: input.restore?.undos ?? {},
+      status: input.restore?.status ?? Object.fromEntries(steps.map((s) => [s.id, 'pending' as StepStatus])),
+      skipReasons: {},
+      plans: {},
+      interrupted: false,
+      startAt: input.startAt,
+    }),
+    initial: 'start',
+    states: {
+      start: { always: resumeTransitions(steps) },
+      checks: {
+        on: { INTERRUPT: { target: 'interrupted' } },
+        invoke: {
+          src: 'runChecks',
+          input: ({ context }: { context: RunContext }) => ({ params: context.params }),
+          onDone: { target: firstTarget },
+          onError: { target: 'refused', actions: assign(({ event }: { event: { error: unknown } }) => ({ error: { stepId: 'require', message: errorText(event.error) } })) },
+        },
+      },
+      ...stepStates,
+      interrupted: {
+        entry: 'markInterrupted',
+        invoke: {
+          src: 'decideInterrupted',
+          input: ({ context }: { context: RunContext }) => ({ stepId: context.current, canRollback: context.applied.length > 0 }),
+          onDone: [
+            { guard: { type: 'isChoice', params: { choice: 'rollback' } }, target: 'rollingBack', actions: { type: 'setRollbackReason', params: { reason: 'interrupted' } } },
+            { target: 'suspended' },
+          ],
+          onError: { target: 'suspended' },
+        },
+      },
+      rollingBack: {
+        initial: 'next',
+        states: {
+          next: {
+            always: [{ guard: 'nothingToUndo', target: '#run.rolledBack' }, { target: 'undoing' }],
+          },
+          undoing: {
+            invoke: {
+              src: 'undoStep',
+              input: ({ context }: { context: RunContext }): UndoInput => {
+                const stepId = context.applied[context.applied.length - 1] as string;
+                return { stepId, undo: context.undos[stepId], params: context.params, outputs: context.outputs };
+              },
+              onDone: { target: 'next', actions: 'popUndone' },
+              onError: { target: '#run.rollbackFailed', actions: 'saveRollbackError' },
+            },
+          },
+        },
+      },
+      completed: { type: 'final' },
+      rolledBack: { type: 'final' },
+      aborted: { type: 'final' },
+      rollbackFailed: { type: 'final' },
+      suspended: { type: 'final' },
+      refused: { type: 'final' },
+    },
+  };
+
+  // The config is assembled from data, so its literal type cannot be inferred by setup();
+  // the shape is checked by xstate at creation and by the compiler tests.
+  return base.createMachine(config as unknown as Parameters<typeof base.createMachine>[0]);
+
+  function stepState(step: Step, nextTarget: string) {
+    const id = step.id;
+    const p = { stepId: id };
+    const input = toStepInput(id);
+    return {
+      entry: { type: 'enter', params: p },
+      on: { INTERRUPT: { target: '#run.interrupted' } },
+      initial: 'gate',
+      states: {
+        gate: {
+          always: [
+            { guard: { type: 'alreadyDone', params: p }, target: nextTarget },
+            ...(step.when
+              ? [{ guard: { type: 'conditionFalse', params: { stepId: id, when: step.when } }, target: nextTarget, actions: { type: 'markSkipped', params: { stepId: id, reason: `when: ${step.when} is false` } } }]
+              : []),
+            { target: 'planning' },
+          ],
+        },
+        planning: {
+          invoke: {
+            src: 'planStep',
+            input,
+            onDone: { target: 'awaiting', actions: { type: 'savePlan', params: p } },
+            onError: { target: 'failed', actions: { type: 'saveFailure', params: p } },
+          },
+        },
+        awaiting: {
+          invoke: {
+            src: 'decideBefore',
+            input: ({ context }: { context: RunContext }): DecideInput => ({
+              ...input({ context }),
+              plan: context.plans[id],
+              canRollback: context.applied.length > 0,
+            }),
+            onDone: [
+              { guard: { type: 'isChoice', params: { choice: 'proceed' } }, target: 'executing' },
+              { guard: { type: 'isChoice', params: { choice: 'skip' } }, target: nextTarget, actions: { type: 'markSkipped', params: { stepId: id, reason: 'skipped by the operator' } } },
+              { guard: { type: 'isChoice', params: { choice: 'rollback' } }, target: '#run.rollingBack', actions: { type: 'setRollbackReason', params: { reason: 'operator' } } },
+              { target: '#run.aborted' },
+            ],
+            onError: { target: '#run.interrupted' },
+          },
+        },
+        executing: {
+          invoke: {
+            src: 'executeStep',
+            input,
+            onDone: { target: 'verifying', actions: { type: 'saveExecution', params: p } },
+            onError: { target: 'failed', actions: { type: 'saveFailure', params: p } },
+          },
+        },
+        verifying: {
+          invoke: {
+            src: 'verifyStep',
+            input,
+            onDone: { target: 'done' },
+            onError: { target: 'failed', actions: { type: 'saveFailure', params: p } },
+          },
+        },
+        failed: {
+          invoke: {
+            src: 'decideAfterFailure',
+            input: ({ context }: { context: RunContext }): FailureInput => ({
+              ...input({ context }),
+              error: context.error?.message ?? 'failed',
+              canRollback: context.applied.length > 0,
+            }),
+            onDone: [
+              { guard: { type: 'isChoice', params: { choice: 'retry' } }, target: 'planning' },
+              { guard: { type: 'isChoice', params: { choice: 'rollback' } }, target: '#run.rollingBack', actions: { type: 'setRollbackReason', params: { reason: 'failure' } } },
+              { target: '#run.aborted' },
+            ],
+            onError: { target: '#run.interrupted' },
+          },
+        },
+        done: {
+          entry: { type: 'markDone', params: p },
+          always: { target: nextTarget },
+        },
+      },
+    };
+  }
+}
+
+/** Resume: jump straight to a step, or into the rollback walk; otherwise start with the checks. */
+function resumeTransitions(steps: Step[]): unknown[] {
+  return [
+    {
+      guard: ({ context }: { context: RunContext }) => typeof context.startAt === 'object',
+      target: 'rollingBack',
+      actions: assign(({ context }: { context: RunContext }) => ({
+        rollbackReason: typeof context.startAt === 'object' ? context.startAt.rollback : undefined,
+      })),
+    },
+    ...steps.map((s) => ({
+      guard: ({ context }: { context: RunContext }) => context.startAt === s.id,
+      target: `#run.${stateOf(s.id)}`,
+    })),
+    { target: 'checks' },
+  ];
+}
+
+/** Add a step to the applied list (once) with its first undo record. */
+function recordApplied(context: RunContext, stepId: string, undo: unknown, changed: boolean): Partial<RunContext> {
+  if (undo === undefined && !changed) return {};
+  const already = context.applied.includes(stepId);
+  return {
+    applied: already ? context.applied : [...context.applied, stepId],
+    // The first record wins: a retry never re-captures "what was there before".
+    undos: stepId in context.undos ? context.undos : { ...context.undos, [stepId]: undo },
+  };
+}
+
+export type RunMachine = ReturnType<typeof compileRunbook>;
+export type RunActor = ActorRefFrom<RunMachine>;

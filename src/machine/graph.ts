@@ -1,0 +1,103 @@
+/** Draws a compiled machine (mermaid stateDiagram-v2 or Graphviz dot) from its state nodes. */
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
+
+interface Edge {
+  from: string;
+  to: string;
+  label: string;
+}
+
+function safeId(id: string): string {
+  return id.replace(/^run\./, '').replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+function eventLabel(eventType: string): string {
+  if (eventType === '') return '';
+  if (eventType.startsWith('xstate.done.actor')) return 'done';
+  if (eventType.startsWith('xstate.error.actor')) return 'error';
+  return eventType;
+}
+
+function guardLabel(guard: unknown): string {
+  if (!guard || typeof guard !== 'object') return typeof guard === 'function' ? 'resume' : '';
+  const g = guard as { type?: string; params?: Record<string, unknown> };
+  if (g.type === 'isChoice') return String(g.params?.choice);
+  if (g.type === 'conditionFalse') return 'when false';
+  if (g.type === 'alreadyDone') return 'already done';
+  if (g.type === 'nothingToUndo') return 'nothing left';
+  return g.type ?? '';
+}
+
+function collect(node: AnyStateNode, edges: Edge[]): void {
+  const transitions = [...[...node.on ? Object.values(node.on) : []].flat(), ...(node.always ?? [])] as Array<{
+    eventType: string;
+    guard?: unknown;
+    target?: AnyStateNode[];
+  }>;
+  for (const t of transitions) {
+    for (const target of t.target ?? []) {
+      const label = [eventLabel(t.eventType), guardLabel(t.guard)].filter(Boolean).join(': ');
+      edges.push({ from: node.id, to: target.id, label });
+    }
+  }
+  for (const child of Object.values(node.states)) collect(child, edges);
+}
+
+function leaves(node: AnyStateNode): AnyStateNode[] {
+  const children = Object.values(node.states);
+  return children.length === 0 ? [node] : children.flatMap(leaves);
+}
+
+export function toMermaid(machine: AnyStateMachine): string {
+  const edges: Edge[] = [];
+  collect(machine.root, edges);
+  const lines = ['stateDiagram-v2'];
+  const render = (node: AnyStateNode, indent: string): void => {
+    for (const child of Object.values(node.states)) {
+      const id = safeId(child.id);
+      if (Object.keys(child.states).length > 0) {
+        lines.push(`${indent}state "${child.key}" as ${id} {`);
+        const initial = child.config.initial;
+        if (typeof initial === 'string') lines.push(`${indent}  [*] --> ${safeId(`${child.id}.${initial}`)}`);
+        render(child, `${indent}  `);
+        lines.push(`${indent}}`);
+      } else {
+        lines.push(`${indent}state "${child.key}" as ${id}`);
+        if (child.type === 'final') lines.push(`${indent}${id} --> [*]`);
+      }
+    }
+  };
+  lines.push(`  [*] --> ${safeId(`${machine.root.id}.${String(machine.root.config.initial)}`)}`);
+  render(machine.root, '  ');
+  for (const e of edges) lines.push(`  ${safeId(e.from)} --> ${safeId(e.to)}${e.label ? ` : ${e.label}` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function toDot(machine: AnyStateMachine): string {
+  const edges: Edge[] = [];
+  collect(machine.root, edges);
+  const q = (s: string): string => JSON.stringify(s);
+  const lines = ['digraph lifeboat {', '  rankdir=LR;', '  node [shape=box, style=rounded];'];
+  const render = (node: AnyStateNode, indent: string): void => {
+    for (const child of Object.values(node.states)) {
+      if (Object.keys(child.states).length > 0) {
+        lines.push(`${indent}subgraph ${q(`cluster_${safeId(child.id)}`)} {`, `${indent}  label=${q(child.key)};`);
+        render(child, `${indent}  `);
+        lines.push(`${indent}}`);
+      } else {
+        lines.push(`${indent}${q(safeId(child.id))} [label=${q(child.key)}${child.type === 'final' ? ', peripheries=2' : ''}];`);
+      }
+    }
+  };
+  render(machine.root, '  ');
+  // Edges into a compound state point at its first leaf, so dot can draw them.
+  const resolve = (id: string): string => {
+    const node = machine.getStateNodeById(id);
+    const initial = node.config.initial;
+    if (typeof initial === 'string' && node.states[initial]) return safeId(leaves(node.states[initial] as AnyStateNode)[0]?.id ?? id);
+    return safeId(id);
+  };
+  for (const e of edges) lines.push(`  ${q(resolve(e.from))} -> ${q(resolve(e.to))}${e.label ? ` [label=${q(e.label)}]` : ''};`);
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
