@@ -12,6 +12,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
 
 async function main(): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let moto: Moto | undefined;
   let endpoint = process.env.LIFEBOAT_DEMO_ENDPOINT;
   if (!endpoint) {

@@ -15,13 +15,14 @@ export interface DemoWorld {
 
 export const DEMO_ZONE = 'example.com';
 
-export async function seedDemo(endpoint: string): Promise<DemoWorld> {
+/** Seed (or reset) the demo zone; tests pass their own zone name to stay independent. */
+export async function seedDemo(endpoint: string, zone = DEMO_ZONE): Promise<DemoWorld> {
   const r53 = new Route53Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' } });
   try {
-    const found = await r53.send(new ListHostedZonesByNameCommand({ DNSName: `${DEMO_ZONE}.`, MaxItems: 1 }));
-    const existing = found.HostedZones?.find((z) => z.Name === `${DEMO_ZONE}.`);
+    const found = await r53.send(new ListHostedZonesByNameCommand({ DNSName: `${zone}.`, MaxItems: 1 }));
+    const existing = found.HostedZones?.find((z) => z.Name === `${zone}.`);
     const zoneId = (existing?.Id ??
-      (await r53.send(new CreateHostedZoneCommand({ Name: `${DEMO_ZONE}.`, CallerReference: `lifeboat-demo-${Date.now()}` }))).HostedZone?.Id ??
+      (await r53.send(new CreateHostedZoneCommand({ Name: `${zone}.`, CallerReference: `lifeboat-demo-${Date.now()}` }))).HostedZone?.Id ??
       '').replace('/hostedzone/', '');
     const upsert = (Name: string, Type: 'A' | 'CNAME', value: string, TTL: number) => ({
       Action: 'UPSERT' as const,
@@ -33,9 +34,9 @@ export async function seedDemo(endpoint: string): Promise<DemoWorld> {
         ChangeBatch: {
           Comment: 'lifeboat demo seed',
           Changes: [
-            upsert(`primary.${DEMO_ZONE}.`, 'A', '192.0.2.10', 300),
-            upsert(`standby.${DEMO_ZONE}.`, 'A', '198.51.100.20', 300),
-            upsert(`app.${DEMO_ZONE}.`, 'CNAME', `primary.${DEMO_ZONE}`, 300),
+            upsert(`primary.${zone}.`, 'A', '192.0.2.10', 300),
+            upsert(`standby.${zone}.`, 'A', '198.51.100.20', 300),
+            upsert(`app.${zone}.`, 'CNAME', `primary.${zone}`, 300),
           ],
         },
       }),

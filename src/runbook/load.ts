@@ -6,12 +6,24 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node as YamlNode,
+  type YAMLError,
+} from 'yaml';
 import type { z } from 'zod';
 import { formatProblem, type Problem, RunbookInvalidError, UsageError } from '../errors.js';
 import { closest } from '../util/suggest.js';
-import { parseDuration } from './duration.js';
+import { DURATION_HINT, parseDuration } from './duration.js';
 import { checkCondition } from './condition.js';
+import { duration as durationField } from './fields.js';
 import type { Location, Runbook, Step } from './model.js';
 import { runbookSpec, type RunbookSpecRaw, type StepSpecRaw } from './schema.js';
 import { isStepType, stepTypeNames, stepTypes } from './step-types.js';
@@ -53,7 +65,25 @@ export function parseRunbook(source: string, file: string): LoadResult {
     problems.push({ file, line: loc.line, col: loc.col, message });
   };
 
-  for (const err of doc.errors) report(at(err.pos[0]), yamlMessage(err.code, err.message));
+  if (doc.errors.length > 0) {
+    // Every duplicate key, but only the first syntax error: what follows one is mostly a
+    // cascade of it, and pointing at those would send the operator to the wrong line.
+    const nodes = collectNodes(doc);
+    const syntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
+    for (const err of doc.errors) {
+      if (err.code !== 'DUPLICATE_KEY' && err !== syntax) continue;
+      const p = yamlProblem(err, doc.errors, nodes, source);
+      report(at(p.offset), p.message);
+    }
+    return { problems: sortProblems(dedupe(problems)) };
+  }
+  visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) === undefined) {
+        report(at(node.range?.[0] ?? 0), `unknown alias *${node.source}: define the anchor &${node.source} before this point`);
+      }
+    },
+  });
   if (problems.length > 0) return { problems: sortProblems(problems) };
 
   const locator = new Locator(doc, at);
@@ -72,7 +102,7 @@ export function parseRunbook(source: string, file: string): LoadResult {
   const parsed = runbookSpec.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      for (const p of describeIssue(issue, [], data, runbookSpec, locator)) report(p.loc, p.message);
+      for (const p of describeIssue(issue, { base: [], data, schema: runbookSpec, locator })) report(p.loc, p.message);
     }
   }
 
@@ -81,7 +111,7 @@ export function parseRunbook(source: string, file: string): LoadResult {
   const paramNames = new Set(Object.keys(isRecord(raw.params) ? raw.params : {}));
   const steps = Array.isArray(raw.steps) ? raw.steps : [];
   const checks = Array.isArray(raw.require) ? raw.require : [];
-  const seenIds = new Set<string>();
+  const seenIds = new Map<string, Location>();
   const order = new Map<string, number>();
   const types = new Map<string, string>();
   steps.forEach((s, i) => {
@@ -90,13 +120,20 @@ export function parseRunbook(source: string, file: string): LoadResult {
       if (typeof s.type === 'string') types.set(s.id, s.type);
     }
   });
+  const outputsById = new Map<string, readonly string[]>();
+  for (const [id, type] of types) if (isStepType(type)) outputsById.set(id, stepTypes[type].outputs);
+  const checkNames = stepTypeNames.filter((t) => stepTypes[t].check);
 
   const checkStep = (s: unknown, path: Path, index: number, inRequire: boolean): void => {
     if (!isRecord(s)) return;
     const id = typeof s.id === 'string' ? s.id : undefined;
     if (id !== undefined) {
-      if (seenIds.has(id)) report(locator.value([...path, 'id']), `duplicate step id "${id}": ids must be unique`);
-      seenIds.add(id);
+      const first = seenIds.get(id);
+      if (first) {
+        report(locator.value([...path, 'id']), `duplicate step id "${id}" (first used at line ${first.line}): step ids must be unique; rename one`);
+      } else {
+        seenIds.set(id, locator.value([...path, 'id']));
+      }
     }
     const type = typeof s.type === 'string' ? s.type : undefined;
     if (type === undefined || !isStepType(type)) return; // reported by the schema
@@ -104,31 +141,59 @@ export function parseRunbook(source: string, file: string): LoadResult {
     const label = id ?? `#${index + 1}`;
 
     if (inRequire && !info.check) {
-      report(locator.value([...path, 'type']), `require: only checks may be listed (http.check, s3.verify-backups), not ${type}`);
+      report(
+        locator.value([...path, 'type']),
+        `require: lists checks only (${checkNames.join(', ')}); ${aStep(type)} changes things, so move it to steps`,
+      );
     }
 
-    const withBlock = s.with ?? {};
-    const withResult = info.with.safeParse(withBlock);
-    if (!withResult.success) {
-      for (const issue of withResult.error.issues) {
-        const issuePath = [...path, 'with', ...issue.path.map(toKey)];
-        if (isTemplated(data, issuePath)) continue; // checked when substituted, just before the step runs
-        for (const p of describeIssue(issue, [...path, 'with'], data, info.with, locator, `${type} with`)) report(p.loc, p.message);
+    const withPath: Path = [...path, 'with'];
+    if (s.with === undefined) {
+      const needed = requiredKeys(info.with);
+      if (needed.length > 0) {
+        report(locator.value(path), `step "${label}" has no "with": ${aStep(type)} needs ${needed.map((k) => `with.${k}`).join(', ')}`);
       }
-    }
+    } else if (isRecord(s.with)) {
+      const empty = new Set<string>();
+      walkValues(s.with, withPath, (value, valuePath) => {
+        if (value !== null) return;
+        empty.add(valuePath.join('\0'));
+        const expected = expectedOf(schemaAt(info.with, valuePath.slice(withPath.length), s.with));
+        report(locator.owner(valuePath), `${fieldLabel([], valuePath)} has no value${expected ? `: expected ${expected}` : ''}; give one or remove the key`);
+      });
+      const withResult = info.with.safeParse(s.with);
+      if (!withResult.success) {
+        for (const issue of withResult.error.issues) {
+          const issuePath = [...withPath, ...issue.path.map(toKey)];
+          if (isTemplated(data, issuePath)) continue; // checked when substituted, just before the step runs
+          if (empty.has(issuePath.join('\0'))) continue; // reported above
+          for (const p of describeIssue(issue, { base: withPath, data, schema: info.with, locator, stepType: type })) report(p.loc, p.message);
+        }
+      }
+    } // else: not a mapping, reported by the schema
 
     if (s.rollback !== undefined) {
       const rb = s.rollback;
       const kind = rb === false ? 'false' : isRecord(rb) && 'instructions' in rb ? 'instructions' : 'run';
       if (info.undo === 'none') {
-        report(locator.key(path, 'rollback'), `step "${label}": ${type} changes nothing, so it takes no rollback; remove it`);
+        report(locator.key(path, 'rollback'), `step "${label}": ${aStep(type)} changes nothing, so it takes no rollback; remove the rollback`);
       } else if (kind === 'instructions' && info.undo !== 'instructions') {
-        report(locator.value([...path, 'rollback']), `step "${label}": rollback.instructions is for manual steps; a ${type} step takes rollback.run or rollback: false`);
+        report(
+          locator.key([...path, 'rollback'], 'instructions'),
+          `step "${label}": rollback.instructions is for manual steps; ${aStep(type)} takes rollback: { run: [argv…] } or rollback: false`,
+        );
       }
     }
 
     if (typeof s.when === 'string') {
-      const err = checkCondition(s.when, { params: paramNames, stepsBefore: new Set([...order].filter(([, j]) => j < index || inRequire).map(([k]) => k)) });
+      const stepsBefore = new Set(inRequire ? [] : [...order].filter(([, j]) => j < index).map(([k]) => k));
+      const err = checkCondition(s.when, {
+        params: paramNames,
+        stepsBefore,
+        allSteps: new Set(order.keys()),
+        self: inRequire ? undefined : id,
+        outputs: outputsById,
+      });
       if (err) report(locator.value([...path, 'when']), `bad when: ${err}`);
     }
 
@@ -154,7 +219,7 @@ function build(spec: RunbookSpecRaw, source: string, file: string, locator: Loca
     type: s.type,
     description: s.description,
     with: s.with ?? {},
-    confirm: s.confirm ?? 'none',
+    confirm: s.confirm ?? 'yes',
     timeoutMs: s.timeout === undefined ? undefined : parseDuration(s.timeout),
     retries: s.retries ?? 0,
     when: s.when,
@@ -188,6 +253,7 @@ interface RefContext {
 
 function referenceProblem(ref: ReturnType<typeof findReferences>[number], c: RefContext): string | undefined {
   if (ref.kind === 'invalid') {
+    if (!ref.raw.endsWith('}}')) return `unclosed reference "${ref.raw}": close it with }}`;
     return `bad reference ${ref.raw}: use \${{ params.<name> }} or \${{ steps.<id>.outputs.<name> }}`;
   }
   if (ref.kind === 'param') {
@@ -199,7 +265,9 @@ function referenceProblem(ref: ReturnType<typeof findReferences>[number], c: Ref
   const target = c.order.get(ref.step);
   if (target === undefined) {
     const near = closest(ref.step, [...c.order.keys()]);
-    return `${ref.raw} refers to unknown step "${ref.step}"${near ? ` (did you mean ${near}?)` : ''}`;
+    const known = [...c.order.keys()].filter((k) => (c.order.get(k) ?? 0) < c.index || c.inRequire);
+    const listed = c.inRequire ? '' : known.length > 0 ? `; steps before this one: ${known.join(', ')}` : '; no step runs before this one';
+    return `${ref.raw} refers to unknown step "${ref.step}"${near ? ` (did you mean ${near}?)` : ''}${listed}`;
   }
   if (c.inRequire) return `${ref.raw}: require checks run before every step, so they cannot use step outputs`;
   if (ref.step === c.ownId) return `${ref.raw}: a step cannot use its own outputs`;
@@ -208,7 +276,7 @@ function referenceProblem(ref: ReturnType<typeof findReferences>[number], c: Ref
   if (type !== undefined && isStepType(type)) {
     const outputs: readonly string[] = stepTypes[type].outputs;
     if (!outputs.includes(ref.name)) {
-      return `${ref.raw}: a ${type} step has no output "${ref.name}"${outputs.length ? ` (outputs: ${outputs.join(', ')})` : ''}`;
+      return `${ref.raw}: ${aStep(type)} has no output "${ref.name}"${outputs.length ? ` (outputs: ${outputs.join(', ')})` : ' (it has no outputs)'}`;
     }
   }
   return undefined;
@@ -221,14 +289,37 @@ interface Located {
   message: string;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, base: Path, data: unknown, schema: z.ZodType, locator: Locator, context?: string): Located[] {
+interface IssueContext {
+  /** Path of the value the schema was applied to. */
+  base: Path;
+  data: unknown;
+  schema: z.ZodType;
+  locator: Locator;
+  /** Set when the schema is a step type's `with` block. */
+  stepType?: string | undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, c: IssueContext): Located[] {
+  const { base, data, locator } = c;
   const rel = issue.path.map(toKey);
   const path = [...base, ...rel];
   const name = fieldLabel(base, rel);
+  const value = getIn(data, path);
+  const isStepTypeField = path.length === 3 && (path[0] === 'steps' || path[0] === 'require') && path[2] === 'type';
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && value === undefined) {
+    const parent = path.slice(0, -1);
+    const key = String(path[path.length - 1]);
+    let extra = '';
+    if (isStepTypeField) extra = `; known types: ${stepTypeNames.join(', ')}`;
+    else if (c.stepType !== undefined && rel.length === 1) {
+      extra = `; ${aStep(c.stepType)}'s with needs: ${requiredKeys(c.schema).join(', ')}`;
+    }
+    return [{ loc: locator.owner(parent), message: `missing required field "${key}"${describeWhere(parent)}${extra}` }];
+  }
   switch (issue.code) {
     case 'unrecognized_keys': {
-      const allowed = keysOf(schemaAt(schema, rel));
-      const what = context ?? describeObject(path);
+      const allowed = keysOf(schemaAt(c.schema, rel, getIn(data, base)));
+      const what = describeObject(path, c.stepType !== undefined && rel.length === 0 ? c.stepType : undefined);
       return issue.keys.map((key) => {
         const near = closest(key, allowed);
         return {
@@ -238,40 +329,55 @@ function describeIssue(issue: z.core.$ZodIssue, base: Path, data: unknown, schem
       });
     }
     case 'invalid_type': {
-      const value = getIn(data, path);
-      if (value === undefined) {
-        const parent = path.slice(0, -1);
-        return [{ loc: locator.value(parent), message: `missing required field "${String(path[path.length - 1])}"${describeWhere(parent)}` }];
+      const here = schemaAt(c.schema, rel, getIn(data, base));
+      if (here !== undefined && here === durationField && (typeof value === 'number' || typeof value === 'boolean')) {
+        return [{ loc: locator.value(path), message: `bad duration ${String(value)} for ${name}: ${DURATION_HINT}` }];
       }
+      if (value === null) return [{ loc: locator.owner(path), message: `${name} has no value: expected ${article(issue.expected)}; give one or remove the key` }];
       return [{ loc: locator.value(path), message: `${name} must be ${article(issue.expected)} (got ${describeValue(value)})` }];
     }
     case 'invalid_value': {
-      const value = getIn(data, path);
-      if (path.length >= 1 && path[path.length - 1] === 'type' && (path[0] === 'steps' || path[0] === 'require') && path.length === 3) {
-        const near = closest(String(value), stepTypeNames);
-        return [{ loc: locator.value(path), message: `unknown step type "${String(value)}"${near ? ` (did you mean ${near}?)` : ''}; known types: ${stepTypeNames.join(', ')}` }];
+      if (isStepTypeField) {
+        const near = suggestType(String(value));
+        return [{ loc: locator.value(path), message: `unknown step type ${describeValue(value)}${near ? ` (did you mean ${near}?)` : ''}; known types: ${stepTypeNames.join(', ')}` }];
       }
       const options = issue.values.map((v) => JSON.stringify(v)).join(', ');
-      return [{ loc: locator.value(path), message: `${name} must be ${issue.values.length === 1 ? options : `one of ${options}`} (got ${describeValue(value)})` }];
+      const near = typeof value === 'string' ? closest(value, issue.values.filter((v): v is string => typeof v === 'string')) : undefined;
+      return [
+        {
+          loc: locator.value(path),
+          message: `${name} must be ${issue.values.length === 1 ? options : `one of ${options}`} (got ${describeValue(value)})${near ? `; did you mean "${near}"?` : ''}`,
+        },
+      ];
     }
     case 'invalid_union': {
-      const value = getIn(data, path);
       if (path[path.length - 1] === 'rollback') {
         return [{ loc: locator.value(path), message: `rollback must be false, { run: [argv…] } or { instructions: "…" } (got ${describeValue(value)})` }];
       }
       return [{ loc: locator.value(path), message: `${name} has an unexpected form (got ${describeValue(value)})` }];
     }
     case 'too_small': {
-      const value = getIn(data, path);
       if (Array.isArray(value)) return [{ loc: locator.value(path), message: `${name} must list at least ${String(issue.minimum)} item${Number(issue.minimum) === 1 ? '' : 's'}` }];
-      if (typeof value === 'string') return [{ loc: locator.value(path), message: `${name} must not be empty` }];
+      if (typeof value === 'string') {
+        return [{ loc: locator.value(path), message: Number(issue.minimum) <= 1 ? `${name} must not be empty` : `${name} must be at least ${String(issue.minimum)} characters (got ${describeValue(value)})` }];
+      }
       return [{ loc: locator.value(path), message: `${name} must be at least ${String(issue.minimum)} (got ${describeValue(value)})` }];
     }
     case 'too_big':
-      return [{ loc: locator.value(path), message: `${name} must be at most ${String(issue.maximum)} (got ${describeValue(getIn(data, path))})` }];
+      return [{ loc: locator.value(path), message: `${name} must be at most ${String(issue.maximum)} (got ${describeValue(value)})` }];
     default:
       return [{ loc: locator.value(path), message: issue.code === 'custom' ? issue.message : `${name}: ${issue.message}` }];
   }
+}
+
+/** "did you mean" for a step type: close spelling, or a known type that contains what was typed. */
+function suggestType(input: string): string | undefined {
+  const near = closest(input, stepTypeNames);
+  if (near) return near;
+  const lower = input.toLowerCase();
+  if (lower.length < 2) return undefined;
+  const containing = stepTypeNames.filter((t) => t.includes(lower) || t.split(/[.-]/).includes(lower));
+  return containing.length === 1 ? containing[0] : undefined;
 }
 
 function fieldLabel(base: Path, rel: Path): string {
@@ -283,16 +389,17 @@ function fieldLabel(base: Path, rel: Path): string {
   return parts.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
-function describeObject(path: Path): string {
+function describeObject(path: Path, withOfType?: string): string {
+  if (withOfType !== undefined) return `${aStep(withOfType)}'s with`;
   if (path.length === 0) return 'a runbook';
   if ((path[0] === 'steps' || path[0] === 'require') && path.length === 2) return 'a step';
   if (path[0] === 'params' && path.length === 2) return 'a param';
-  return String(path[path.length - 1]);
+  return fieldLabel([], path);
 }
 
 function describeWhere(parent: Path): string {
-  if (parent.length === 0) return '';
-  return ` in ${fieldLabel([], parent) || 'the runbook'}`;
+  if (parent.length === 0) return ' in the runbook';
+  return ` in ${fieldLabel([], parent)}`;
 }
 
 function article(expected: string): string {
@@ -309,29 +416,89 @@ function describeValue(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-/** Walk a zod schema along a data path to the object schema there (zod 4 shapes). */
-function schemaAt(schema: z.ZodType, path: Path): z.ZodType | undefined {
-  let cur: unknown = schema;
+interface SchemaLike {
+  def?: { type?: string; values?: unknown[]; entries?: Record<string, unknown> };
+  unwrap?: () => unknown;
+  element?: unknown;
+  shape?: Record<string, unknown>;
+  valueType?: unknown;
+  options?: readonly unknown[];
+  _zod?: { optin?: string };
+}
+
+/**
+ * Walk a zod schema along a data path to the schema there (zod 4 shapes). `value` is the
+ * data the schema applies to: it picks the right option of a union (e.g. rollback).
+ */
+function schemaAt(schema: z.ZodType, path: Path, value?: unknown): z.ZodType | undefined {
+  let cur: unknown = pickOption(unwrap(schema), value);
+  let here = value;
   for (const p of path) {
-    cur = unwrap(cur);
-    if (typeof p === 'number') cur = (cur as { element?: unknown }).element;
-    else cur = (cur as { shape?: Record<string, unknown> }).shape?.[p];
-    if (cur === undefined) return undefined;
+    const s = cur as SchemaLike | undefined;
+    if (s === undefined) return undefined;
+    if (typeof p === 'number') cur = s.element;
+    else if (s.shape) cur = s.shape[p];
+    else if (s.def?.type === 'record') cur = s.valueType;
+    else cur = undefined;
+    here = isRecord(here) || Array.isArray(here) ? (here as Record<string | number, unknown>)[p] : undefined;
+    cur = pickOption(unwrap(cur), here);
   }
-  return unwrap(cur) as z.ZodType;
+  return cur as z.ZodType | undefined;
 }
 
 function unwrap(s: unknown): unknown {
-  let cur = s as { unwrap?: () => unknown; def?: { type?: string } } | undefined;
-  while (cur && typeof cur.unwrap === 'function' && (cur.def?.type === 'optional' || cur.def?.type === 'nullable' || cur.def?.type === 'default')) {
-    cur = cur.unwrap() as typeof cur;
+  let cur = s as SchemaLike | undefined;
+  while (cur && typeof cur.unwrap === 'function' && ['optional', 'nullable', 'default', 'prefault'].includes(cur.def?.type ?? '')) {
+    cur = cur.unwrap() as SchemaLike;
   }
   return cur;
 }
 
+/** For a union, the object option that shares the most keys with the data. */
+function pickOption(s: unknown, value: unknown): unknown {
+  const u = s as SchemaLike | undefined;
+  if (!u || u.def?.type !== 'union' || !u.options) return s;
+  const keys = isRecord(value) ? Object.keys(value) : [];
+  let best: unknown;
+  let bestScore = 0;
+  for (const o of u.options) {
+    const shape = (unwrap(o) as SchemaLike | undefined)?.shape;
+    if (!shape) continue;
+    const score = keys.filter((k) => k in shape).length;
+    if (score > bestScore) {
+      best = unwrap(o);
+      bestScore = score;
+    }
+  }
+  return best ?? s;
+}
+
 function keysOf(schema: z.ZodType | undefined): string[] {
-  const shape = (schema as { shape?: Record<string, unknown> } | undefined)?.shape;
+  const shape = (schema as SchemaLike | undefined)?.shape;
   return shape ? Object.keys(shape) : [];
+}
+
+function requiredKeys(schema: z.ZodType | undefined): string[] {
+  const shape = (schema as SchemaLike | undefined)?.shape;
+  if (!shape) return [];
+  return Object.entries(shape)
+    .filter(([, s]) => (s as SchemaLike)._zod?.optin !== 'optional')
+    .map(([k]) => k);
+}
+
+/** What a field expects, in words, for "has no value" messages. */
+function expectedOf(schema: z.ZodType | undefined): string | undefined {
+  const s = schema as SchemaLike | undefined;
+  switch (s?.def?.type) {
+    case 'string': return 'a string';
+    case 'number': return 'a number';
+    case 'boolean': return 'true or false';
+    case 'array': return 'a list';
+    case 'object':
+    case 'record': return 'a mapping';
+    case 'enum': return `one of ${Object.values(s.def.entries ?? {}).map((v) => JSON.stringify(v)).join(', ')}`;
+    default: return undefined;
+  }
 }
 
 // ---------------------------------------------------------------- YAML positions
@@ -357,6 +524,12 @@ class Locator {
     return { line: 1, col: 1 };
   }
 
+  /** Where to point at the node at path as a whole: its key in the parent mapping, else the node. */
+  owner(path: Path): Location {
+    const last = path[path.length - 1];
+    return typeof last === 'string' ? this.key(path.slice(0, -1), last) : this.value(path);
+  }
+
   /** The key node `key` inside the map at path. */
   key(path: Path, key: string): Location {
     const map = this.node(path);
@@ -370,11 +543,132 @@ class Locator {
 
 // ---------------------------------------------------------------- helpers
 
-function yamlMessage(code: string, message: string): string {
-  const first = message.split('\n')[0] ?? message;
-  const cleaned = first.replace(/ at line \d+, column \d+:?$/, '');
-  if (code === 'DUPLICATE_KEY') return `duplicate key: ${cleaned}`;
-  return `YAML syntax error: ${cleaned}`;
+interface YamlNodes {
+  scalars: Array<{ start: number; end: number; type: string | undefined }>;
+  flows: Array<{ start: number; end: number; kind: 'seq' | 'map' }>;
+  maps: Array<{ keys: Array<{ start: number; text: string }> }>;
+}
+
+/** What the YAML parser could still build: enough to locate the node behind an error. */
+function collectNodes(doc: Document): YamlNodes {
+  const nodes: YamlNodes = { scalars: [], flows: [], maps: [] };
+  visit(doc, (_, node) => {
+    if (isScalar(node) && node.range) nodes.scalars.push({ start: node.range[0], end: node.range[1], type: node.type });
+    if ((isSeq(node) || isMap(node)) && node.flow && node.range) {
+      nodes.flows.push({ start: node.range[0], end: node.range[1], kind: isSeq(node) ? 'seq' : 'map' });
+    }
+    if (isMap(node)) {
+      const keys: Array<{ start: number; text: string }> = [];
+      for (const pair of node.items) {
+        if (isScalar(pair.key) && pair.key.range) keys.push({ start: pair.key.range[0], text: String(pair.key.value) });
+      }
+      nodes.maps.push({ keys });
+    }
+    return isAlias(node) ? visit.SKIP : undefined;
+  });
+  return nodes;
+}
+
+const INDENT_HINT = 'check the indentation: keys of one mapping start in the same column, list items with "- "';
+
+/** A YAML error as a located message that says what to do. */
+function yamlProblem(err: YAMLError, all: readonly YAMLError[], nodes: YamlNodes, source: string): { offset: number; message: string } {
+  const offset = err.pos[0];
+  const contentStart = (at: number): number => {
+    const end = source.indexOf('\n', at);
+    let i = at;
+    while (i < (end < 0 ? source.length : end) && source[i] === ' ') i++;
+    return i < (end < 0 ? source.length : end) ? i : at;
+  };
+  const first = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
+  const lastBefore = <T extends { start: number }>(items: T[]): T | undefined =>
+    items.filter((n) => n.start <= offset).sort((a, b) => b.start - a.start)[0];
+
+  if (err.code === 'DUPLICATE_KEY') {
+    for (const map of nodes.maps) {
+      const i = map.keys.findIndex((k) => k.start === offset);
+      const key = map.keys[i];
+      if (!key) continue;
+      const prior = map.keys.slice(0, i).find((k) => k.text === key.text);
+      const firstLine = prior ? lineOf(source, prior.start) : undefined;
+      return {
+        offset,
+        message: `duplicate key "${key.text}"${firstLine ? ` (first at line ${firstLine})` : ''}: a key may appear once in a mapping; remove one`,
+      };
+    }
+    return { offset, message: `duplicate key: ${first}; remove one` };
+  }
+
+  if (err.code === 'MISSING_CHAR' && /closing .?quote/i.test(first)) {
+    const quote = first.includes("'") ? "'" : '"';
+    const open = lastBefore(
+      nodes.scalars.filter((n) => {
+        if (n.type !== (quote === "'" ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE')) return false;
+        const text = source.slice(n.start, n.end);
+        return text.length < 2 || !text.endsWith(quote);
+      }),
+    );
+    return { offset: open?.start ?? offset, message: `YAML syntax error: this string opened with ${quote} is never closed; add the closing ${quote}` };
+  }
+
+  // `${{ }}` unquoted inside { } or [ ]: YAML reads the braces as a mapping.
+  const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
+  const lineEndAt = source.indexOf('\n', offset);
+  const lineEnd = lineEndAt < 0 ? source.length : lineEndAt;
+  const line = source.slice(lineStart, lineEnd);
+  for (let i = line.indexOf('${{'); i >= 0; i = line.indexOf('${{', i + 1)) {
+    const at = lineStart + i;
+    const quoted = nodes.scalars.some((n) => (n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE') && n.start < at && at < n.end);
+    if (!quoted) {
+      return {
+        offset: at,
+        message: 'YAML syntax error: inside { } or [ ], a value with ${{ }} must be quoted, e.g. { url: "https://${{ params.host }}/" }',
+      };
+    }
+  }
+
+  // A line indented deeper than the key above it: YAML reads both lines as one key.
+  const multiline = all.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY' && e.pos[0] === offset);
+  if (err.code === 'BLOCK_AS_IMPLICIT_KEY' && multiline) {
+    const lineStartOf = source.lastIndexOf('\n', multiline.pos[1] - 1) + 1;
+    return {
+      offset: contentStart(lineStartOf),
+      message: 'YAML syntax error: this line is indented deeper than the line above it; keys of one mapping start in the same column',
+    };
+  }
+  if (err.code === 'TAB_AS_INDENT') return { offset, message: 'YAML syntax error: a tab is used as indentation; indent with spaces' };
+  if (err.code === 'MULTIPLE_DOCS') return { offset, message: 'YAML syntax error: a runbook file holds one YAML document; remove this ---' };
+
+  const flow = /^Flow (sequence|map)/.exec(first);
+  if (err.code === 'BAD_INDENT' && flow) {
+    const kind = flow[1] === 'sequence' ? 'seq' : 'map';
+    const [opener, closer] = kind === 'seq' ? ['[', ']'] : ['{', '}'];
+    const open = lastBefore(nodes.flows.filter((n) => n.kind === kind && !source.slice(n.start, n.end).trimEnd().endsWith(closer)));
+    if (open) return { offset: open.start, message: `YAML syntax error: this ${opener} is never closed; add the closing ${closer}` };
+    return { offset, message: `YAML syntax error: ${first}; ${INDENT_HINT}` };
+  }
+
+  // Point at the first character of the offending line's content, not at its indentation.
+  const hint: Partial<Record<string, string>> = {
+    BAD_INDENT: INDENT_HINT,
+    MISSING_CHAR: /indicator/.test(first) ? INDENT_HINT : undefined,
+    MULTILINE_IMPLICIT_KEY: INDENT_HINT,
+    BLOCK_AS_IMPLICIT_KEY: 'quote a value that contains ": ", or check the indentation',
+    BAD_DQ_ESCAPE: 'inside "…" a backslash starts an escape: write \\\\ or use single quotes',
+  };
+  const h = hint[err.code];
+  return { offset: contentStart(offset), message: `YAML syntax error: ${first}${h ? `; ${h}` : ''}` };
+}
+
+function lineOf(source: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < source.length; i++) if (source[i] === '\n') line++;
+  return line;
+}
+
+/** "a shell step", "an s3.restore step": the article as the name is read aloud. */
+function aStep(type: string): string {
+  return `${/^(s3|http)/.test(type) ? 'an' : 'a'} ${type} step`;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -399,10 +693,17 @@ function isTemplated(data: unknown, path: Path): boolean {
   return typeof v === 'string' && hasTemplate(v);
 }
 
-function walkStrings(value: unknown, path: Path, visit: (text: string, path: Path) => void): void {
-  if (typeof value === 'string') visit(value, path);
-  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, [...path, i], visit));
-  else if (isRecord(value)) for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], visit);
+function walkStrings(value: unknown, path: Path, onString: (text: string, path: Path) => void): void {
+  walkValues(value, path, (v, p) => {
+    if (typeof v === 'string') onString(v, p);
+  });
+}
+
+/** Every leaf (not a list or mapping) of a JSON-like value, with its path. */
+function walkValues(value: unknown, path: Path, onLeaf: (value: unknown, path: Path) => void): void {
+  if (Array.isArray(value)) value.forEach((v, i) => walkValues(v, [...path, i], onLeaf));
+  else if (isRecord(value)) for (const [k, v] of Object.entries(value)) walkValues(v, [...path, k], onLeaf);
+  else onLeaf(value, path);
 }
 
 function dedupe(problems: Problem[]): Problem[] {
