@@ -89,9 +89,13 @@ export interface SessionOptions {
   mode: RunMode;
   /** Force non-interactive (verify). */
   nonInteractive?: boolean;
+  /** Rehearse and verify: roll back everything once the forward run ends. */
+  rollbackAfter?: boolean;
+  /** run --plan: the saved plan's fingerprints, by step id. */
+  expectedFingerprints?: Record<string, unknown>;
 }
 
-export async function openSession({ runbook, opts, mode, nonInteractive }: SessionOptions): Promise<Session> {
+export async function openSession({ runbook, opts, mode, nonInteractive, rollbackAfter, expectedFingerprints }: SessionOptions): Promise<Session> {
   const env = process.env;
   const { values, secretNames } = resolveParams(runbook, parseParamFlags(opts.param ?? []), env);
   const secrets = secretValues(values, secretNames, env);
@@ -119,7 +123,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive }: Sessi
     host: hostname(),
     pid: process.pid,
   });
-  const execution = new Execution({ runbook, runId, params: values, mode, prompter, ui, aws, journal, env, confirmations: given });
+  const execution = new Execution({ runbook, runId, params: values, mode, prompter, ui, aws, journal, env, confirmations: given, rollbackAfter, expectedFingerprints });
   ui.heading(`lifeboat ${mode} ${runbook.name} — run ${runId}${interactive ? '' : ' (non-interactive)'}`);
   return { execution, ui, runId, prompter, aws, secrets };
 }

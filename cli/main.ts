@@ -34,6 +34,12 @@ function common(cmd: Command, kinds: { params?: boolean; run?: boolean; aws?: bo
       .option('--report-file <path>', 'where to write the report (default: stdout)');
   }
   if (kinds.aws) cmd.option('--region <region>', 'AWS region').option('--profile <profile>', 'AWS profile from the shared config');
+  if (kinds.run) {
+    cmd
+      .option('--lock <s3://bucket/key>', 'share one lock across machines (conditional PutObject)')
+      .option('--force-unlock <run-id>', 'remove a stale lock held by that run, then go on')
+      .option('--plan <plan.json>', 'refuse (exit 3) if the world moved since this saved plan');
+  }
   return cmd
     .option('--state-dir <dir>', 'where runs, journals and locks are kept (default .lifeboat/ or $LIFEBOAT_STATE_DIR)')
     .option('--json', 'machine-readable output on stdout');
@@ -77,6 +83,49 @@ export async function main(argv: string[]): Promise<number> {
       .description('draw the compiled state machine')
       .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot']).default('mermaid')),
   ).action(run(() => import('./commands/graph.js')));
+
+  common(
+    program
+      .command('plan')
+      .argument('<file>', 'runbook file')
+      .description('read-only: evaluate every step against the real world and print what would change')
+      .option('--out <plan.json>', 'save the plan with a fingerprint of the world it saw'),
+    { params: true, aws: true },
+  ).action(run(() => import('./commands/plan.js')));
+  common(
+    program
+      .command('rehearse')
+      .argument('<file>', 'runbook file')
+      .description('game day: real execution, then every completed step rolled back; measured against the rto')
+      .option('--metrics-file <path>', 'write Prometheus textfile metrics')
+      .option('--notify <url>', 'POST the report as JSON when done'),
+    { params: true, run: true, aws: true, report: true },
+  ).action(run(() => import('./commands/rehearse.js')));
+  common(
+    program
+      .command('verify')
+      .argument('<file>', 'runbook file')
+      .description('scheduled backup-restore verification: non-interactive, always cleans up, reports')
+      .option('--metrics-file <path>', 'write Prometheus textfile metrics')
+      .option('--notify <url>', 'POST the report as JSON when done'),
+    { params: true, run: true, aws: true, report: true },
+  ).action(run(() => import('./commands/verify.js')));
+  common(
+    program
+      .command('resume')
+      .argument('<run-id>', 'the run to continue')
+      .description('continue an interrupted run from its journal')
+      .option('--force', 'accept a runbook file changed since the run began'),
+    { run: true, aws: true, report: true },
+  ).action(run(() => import('./commands/resume.js')));
+  common(
+    program.command('rollback').argument('<run-id>', 'the run to undo').description('roll back the completed steps of an earlier run, newest first'),
+    { run: true, aws: true, report: true },
+  ).action(run(() => import('./commands/rollback.js')));
+  common(program.command('runs').description('list past runs')).action(run(() => import('./commands/runs.js')));
+  common(program.command('show').argument('<run-id>', 'a run id').description("show one run's timeline")).action(
+    run(() => import('./commands/show.js')),
+  );
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -12,4 +12,11 @@ export interface CommonOptions {
   profile?: string;
   dryRun?: boolean;
   format?: 'mermaid' | 'dot';
+  out?: string;
+  plan?: string;
+  lock?: string;
+  forceUnlock?: string;
+  force?: boolean;
+  metricsFile?: string;
+  notify?: string;
 }

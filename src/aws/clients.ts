@@ -1,8 +1,9 @@
 /**
  * AWS clients, created on first use (so `lifeboat --help` and `validate` never load an
  * SDK). Credentials come from the standard SDK chain; AWS_ENDPOINT_URL and the
- * per-service AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_ROUTE_53 are read by the SDK itself,
- * and S3 switches to path-style addressing whenever an endpoint is set.
+ * per-service AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_ROUTE_53 are read from the given
+ * environment (passed explicitly, so a test's env is honoured), and S3 switches to
+ * path-style addressing whenever an endpoint is set.
  * Every client counts its requests by command name, so steps can report `requests` and
  * tests/benchmarks can assert on them.
  */
@@ -67,7 +68,8 @@ export class AwsClients {
 
   s3(): Promise<S3Client> {
     this.s3Client ??= import('@aws-sdk/client-s3').then(({ S3Client }) => {
-      const client = new S3Client({ ...this.common(), forcePathStyle: this.hasEndpoint('S3') });
+      const endpoint = this.env.AWS_ENDPOINT_URL_S3 ?? this.env.AWS_ENDPOINT_URL;
+      const client = new S3Client({ ...this.common(), ...(endpoint ? { endpoint } : {}), forcePathStyle: this.hasEndpoint('S3') });
       this.count(client);
       return client;
     });
@@ -76,7 +78,8 @@ export class AwsClients {
 
   route53(): Promise<Route53Client> {
     this.route53Client ??= import('@aws-sdk/client-route-53').then(({ Route53Client }) => {
-      const client = new Route53Client(this.common());
+      const endpoint = this.env.AWS_ENDPOINT_URL_ROUTE_53 ?? this.env.AWS_ENDPOINT_URL;
+      const client = new Route53Client({ ...this.common(), ...(endpoint ? { endpoint } : {}) });
       this.count(client);
       return client;
     });

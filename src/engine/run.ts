@@ -50,6 +50,8 @@ export interface EngineOptions {
   start?: Pick<RunInput, 'startAt' | 'restore'>;
   /** Fingerprints from a saved plan: refuse before any change when the world moved. */
   expectedFingerprints?: Record<string, unknown>;
+  /** Rehearse and verify: once the forward run ends, roll back everything it changed. */
+  rollbackAfter?: boolean;
 }
 
 export interface StepTiming {
@@ -68,6 +70,10 @@ export interface RunOutcome {
   timings: Record<string, StepTiming>;
   /** What is still changed after a failed rollback: the steps left on the undo list. */
   leftChanged: string[];
+  /** With rollbackAfter: how the forward run ended, before the clean-up rollback. */
+  forward?: FinalState;
+  /** Milliseconds until the forward run ended (the measured recovery time). */
+  forwardMs: number;
 }
 
 type Impl = StepImpl<Record<string, unknown>>;
@@ -117,7 +123,29 @@ export class Execution {
 
   /** Run to a final state. Resolves (never rejects for step failures) with the outcome. */
   async start(): Promise<RunOutcome> {
-    const actor = createActor(this.machine, { input: { params: this.o.params, ...this.o.start } });
+    let outcome = await this.runActor({ params: this.o.params, ...this.o.start });
+    const forwardMs = outcome.durationMs;
+    if (this.o.rollbackAfter && (outcome.final === 'completed' || outcome.final === 'aborted') && outcome.context.applied.length > 0) {
+      const forward = outcome.final;
+      const c = outcome.context;
+      this.o.ui.heading('Rolling back everything this run changed');
+      const back = await this.runActor({
+        params: this.o.params,
+        startAt: { rollback: forward === 'completed' ? 'rehearsal' : 'clean-up' },
+        restore: { outputs: c.outputs, applied: c.applied, undos: c.undos, status: c.status },
+      });
+      outcome = { ...back, forward, forwardMs, context: { ...back.context, error: c.error, interrupted: c.interrupted || back.context.interrupted } };
+      outcome.exitCode = exitCodeFor(outcome.final, outcome.context.interrupted);
+    } else {
+      outcome = { ...outcome, forwardMs };
+    }
+    await this.journal({ type: 'run-end', outcome: outcome.final, exitCode: outcome.exitCode, durationMs: outcome.durationMs });
+    await this.o.journal.close();
+    return outcome;
+  }
+
+  private async runActor(input: RunInput): Promise<RunOutcome> {
+    const actor = createActor(this.machine, { input });
     this.actor = actor;
     let lastState = '';
     const done = new Promise<RunOutcome>((resolve, reject) => {
@@ -136,10 +164,7 @@ export class Execution {
       });
     });
     actor.start();
-    const outcome = await done;
-    await this.journal({ type: 'run-end', outcome: outcome.final, exitCode: outcome.exitCode, durationMs: outcome.durationMs });
-    await this.o.journal.close();
-    return outcome;
+    return done;
   }
 
   /**
@@ -173,6 +198,7 @@ export class Execution {
       rollbackMs: this.rollbackMs,
       timings: this.timings,
       leftChanged: [...ctx.applied],
+      forwardMs: Date.now() - this.startedAt,
     };
   }
 
