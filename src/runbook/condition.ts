@@ -48,6 +48,8 @@ function tokenize(src: string): Token[] {
       i += w.length;
       continue;
     }
+    if (c === '=') throw new ConditionError(`unexpected "=" at column ${i + 1}: compare with ==`);
+    if (c === '&' || c === '|') throw new ConditionError(`unexpected "${c}" at column ${i + 1}: use ${c}${c}`);
     throw new ConditionError(`unexpected "${c}" at column ${i + 1}`);
   }
   return out;
@@ -90,14 +92,30 @@ function parse(src: string): Ast {
       const p = t.v;
       const okParam = p.length === 2 && p[0] === 'params';
       const okOutput = p.length === 4 && p[0] === 'steps' && p[2] === 'outputs';
-      if (!okParam && !okOutput) throw new ConditionError(`"${p.join('.')}" is not params.<name> or steps.<id>.outputs.<name>`);
+      if (!okParam && !okOutput)
+        throw new ConditionError(`"${p.join('.')}" at column ${t.at + 1} is not params.<name> or steps.<id>.outputs.<name>${wordHint(t)}`);
       return { k: 'ref', path: p, at: t.at };
     }
-    throw new ConditionError(`unexpected "${t.v}" at column ${t.at + 1}`);
+    throw new ConditionError(`unexpected ${describeToken(t)} at column ${t.at + 1}`);
   };
   const ast = expr();
-  if (pos < toks.length) throw new ConditionError(`unexpected "${String(toks[pos]?.v)}" at column ${(toks[pos]?.at ?? 0) + 1}`);
+  const extra = toks[pos];
+  if (extra) throw new ConditionError(`unexpected ${describeToken(extra)} at column ${extra.at + 1}${wordHint(extra)}`);
   return ast;
+}
+
+function describeToken(t: Token): string {
+  if (t.t === 'ref') return `"${t.v.join('.')}"`;
+  if (t.t === 'str') return `string "${t.v}"`;
+  return `"${String(t.v)}"`;
+}
+
+const WORD_OPS: Record<string, string> = { and: '&&', or: '||', not: '!' };
+
+function wordHint(t: Token): string {
+  if (t.t !== 'ref' || t.v.length !== 1) return '';
+  const op = WORD_OPS[(t.v[0] as string).toLowerCase()];
+  return op ? ` (use ${op})` : '';
 }
 
 function refs(ast: Ast): string[][] {
@@ -107,17 +125,49 @@ function refs(ast: Ast): string[][] {
   return [];
 }
 
+export interface ConditionNames {
+  params: ReadonlySet<string>;
+  /** Steps that have run (or been skipped) before this condition is evaluated. */
+  stepsBefore: ReadonlySet<string>;
+  /** Optional, for better messages: every step id of the runbook. */
+  allSteps?: ReadonlySet<string> | undefined;
+  /** Optional: the id of the step that owns the condition. */
+  self?: string | undefined;
+  /** Optional: the outputs each step type has, by step id; unknown names are reported. */
+  outputs?: ReadonlyMap<string, readonly string[]> | undefined;
+}
+
+export const CONDITION_EXAMPLE = 'params.env == "prod" && steps.probe.outputs.status == 200';
+
 /** Static check at load time: syntax, and that every name exists and is known by then. */
-export function checkCondition(src: string, known: { params: Set<string>; stepsBefore: Set<string> }): string | undefined {
+export function checkCondition(src: string, known: ConditionNames): string | undefined {
+  let ast: Ast;
   try {
-    for (const p of refs(parse(src))) {
-      if (p[0] === 'params' && !known.params.has(p[1] as string)) return `unknown param "${p[1]}"`;
-      if (p[0] === 'steps' && !known.stepsBefore.has(p[1] as string)) return `step "${p[1]}" is unknown or runs later`;
-    }
-    return undefined;
+    ast = parse(src);
   } catch (err) {
-    return (err as Error).message;
+    if (!(err instanceof ConditionError)) throw err;
+    return `${err.message} (a condition looks like: ${CONDITION_EXAMPLE})`;
   }
+  for (const p of refs(ast)) {
+    const name = p[1] as string;
+    if (p[0] === 'params' && !known.params.has(name)) {
+      const declared = known.params.size > 0 ? `declared: ${[...known.params].join(', ')}` : 'no params are declared';
+      return `unknown param "${name}"; ${declared}`;
+    }
+    if (p[0] !== 'steps') continue;
+    if (name === known.self) return `steps.${name}: a step's when cannot use its own outputs`;
+    if (!known.stepsBefore.has(name)) {
+      if (known.allSteps?.has(name)) return `step "${name}" runs after this one, so its outputs are not known yet`;
+      const before = known.stepsBefore.size > 0 ? `steps before this one: ${[...known.stepsBefore].join(', ')}` : 'no step runs before this one';
+      return `unknown step "${name}"; ${before}`;
+    }
+    const outputs = known.outputs?.get(name);
+    const output = p[3] as string;
+    if (outputs && !outputs.includes(output)) {
+      return `step "${name}" has no output "${output}"${outputs.length > 0 ? ` (outputs: ${outputs.join(', ')})` : ' (it has no outputs)'}`;
+    }
+  }
+  return undefined;
 }
 
 export interface ConditionScope {
@@ -136,7 +186,7 @@ function evaluate(ast: Ast, scope: ConditionScope): Value {
     case 'lit': return ast.v;
     case 'ref': {
       const p = ast.path;
-      const v = p[0] === 'params' ? scope.params[p[1] as string] : scope.outputs[p[1] as string]?.[p[3] as string];
+      const v = p[0] === 'params' ? own(scope.params, p[1] as string) : own(own(scope.outputs, p[1] as string), p[3] as string);
       return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
     }
     case 'not': return !truthy(evaluate(ast.e, scope));
@@ -146,6 +196,11 @@ function evaluate(ast: Ast, scope: ConditionScope): Value {
       return compare(ast.op, evaluate(ast.l, scope), evaluate(ast.r, scope));
     }
   }
+}
+
+/** Own properties only: `params.constructor` must not reach Object.prototype. */
+function own<T>(obj: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return obj !== undefined && Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 function compare(op: string, a: Value, b: Value): boolean {

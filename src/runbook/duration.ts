@@ -1,7 +1,9 @@
 /** Durations in runbooks: `500ms`, `30s`, `5m`, `1h`, `1d`, or combined like `1h30m`. */
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const WHOLE = /^(?:\d+(?:ms|s|m|h|d))+$/;
+/** The same rule as a JSON Schema pattern (editors). */
+export const DURATION_PATTERN = '^(?:\\d+(?:ms|s|m|h|d))+$';
+const WHOLE = new RegExp(DURATION_PATTERN);
 const PART = /(\d+)(ms|s|m|h|d)/g;
 
 export function isDuration(text: string): boolean {
@@ -18,7 +20,7 @@ export function parseDuration(text: string): number | undefined {
 
 /** `3725000` → `1h2m5s`; sub-second values keep milliseconds. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (Math.round(ms) < 1000) return `${Math.max(0, Math.round(ms))}ms`;
   let rest = Math.round(ms / 1000);
   const parts: string[] = [];
   for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) {

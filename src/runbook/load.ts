@@ -123,6 +123,7 @@ export function parseRunbook(source: string, file: string): LoadResult {
   const outputsById = new Map<string, readonly string[]>();
   for (const [id, type] of types) if (isStepType(type)) outputsById.set(id, stepTypes[type].outputs);
   const checkNames = stepTypeNames.filter((t) => stepTypes[t].check);
+  const checkIds = new Set(checks.filter(isRecord).map((c) => c.id).filter((id): id is string => typeof id === 'string'));
 
   const checkStep = (s: unknown, path: Path, index: number, inRequire: boolean): void => {
     if (!isRecord(s)) return;
@@ -200,7 +201,7 @@ export function parseRunbook(source: string, file: string): LoadResult {
     walkStrings(s, path, (text, strPath) => {
       if (!hasTemplate(text)) return;
       for (const ref of findReferences(text)) {
-        const msg = referenceProblem(ref, { paramNames, order, types, index, inRequire, ownId: id });
+        const msg = referenceProblem(ref, { paramNames, order, types, index, inRequire, ownId: id, checkIds });
         if (msg) report(locator.value(strPath), msg);
       }
     });
@@ -249,6 +250,7 @@ interface RefContext {
   index: number;
   inRequire: boolean;
   ownId: string | undefined;
+  checkIds: ReadonlySet<string>;
 }
 
 function referenceProblem(ref: ReturnType<typeof findReferences>[number], c: RefContext): string | undefined {
@@ -264,6 +266,9 @@ function referenceProblem(ref: ReturnType<typeof findReferences>[number], c: Ref
   }
   const target = c.order.get(ref.step);
   if (target === undefined) {
+    if (c.checkIds.has(ref.step) && !c.inRequire) {
+      return `${ref.raw}: "${ref.step}" is a require check; checks pass or refuse the run, their outputs are not kept for steps`;
+    }
     const near = closest(ref.step, [...c.order.keys()]);
     const known = [...c.order.keys()].filter((k) => (c.order.get(k) ?? 0) < c.index || c.inRequire);
     const listed = c.inRequire ? '' : known.length > 0 ? `; steps before this one: ${known.join(', ')}` : '; no step runs before this one';

@@ -46,15 +46,16 @@ export interface Scope {
 export class TemplateError extends Error {}
 
 function lookup(ref: Reference, scope: Scope): string {
+  // Own properties only: `params.constructor` must not reach Object.prototype.
   if (ref.kind === 'param') {
-    const v = scope.params[ref.name];
-    if (v === undefined) throw new TemplateError(`${ref.raw}: param "${ref.name}" has no value`);
-    return v;
+    const v = Object.hasOwn(scope.params, ref.name) ? scope.params[ref.name] : undefined;
+    if (v === undefined) throw new TemplateError(`${ref.raw}: param "${ref.name}" has no value (give it with --param ${ref.name}=…)`);
+    return String(v);
   }
   if (ref.kind === 'output') {
-    const outs = scope.outputs[ref.step];
+    const outs = Object.hasOwn(scope.outputs, ref.step) ? scope.outputs[ref.step] : undefined;
     if (!outs) throw new TemplateError(`${ref.raw}: step "${ref.step}" has not run (skipped or not reached)`);
-    const v = outs[ref.name];
+    const v = Object.hasOwn(outs, ref.name) ? outs[ref.name] : undefined;
     if (v === undefined) throw new TemplateError(`${ref.raw}: step "${ref.step}" has no output "${ref.name}"`);
     return typeof v === 'string' ? v : JSON.stringify(v);
   }

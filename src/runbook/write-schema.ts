@@ -1,0 +1,45 @@
+/**
+ * Writes schema/runbook.schema.json (editor completion for runbooks) from the zod schema
+ * the loader uses, so the two never disagree. Run after a build:
+ *   npm run build && npm run schema
+ * A test fails when the committed file is stale.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runbookJsonSchema } from './schema.js';
+
+export const SCHEMA_PATH = join('schema', 'runbook.schema.json');
+
+/** The file's exact text: pretty-printed, with a trailing newline. */
+export function renderRunbookSchema(): string {
+  return `${JSON.stringify(runbookJsonSchema(), null, 2)}\n`;
+}
+
+/** The package root: the nearest directory above this file with lifeboat's package.json. */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'lifeboat') return dir;
+    if (dirname(dir) === dir) throw new Error(`cannot find lifeboat's package.json above ${from}`);
+  }
+}
+
+export async function writeRunbookSchema(file = join(packageRoot(), SCHEMA_PATH)): Promise<string> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, renderRunbookSchema());
+  return file;
+}
+
+const invokedAs = process.argv[1];
+if (invokedAs !== undefined && import.meta.url === pathToFileURL(resolve(invokedAs)).href) {
+  const target = process.argv[2];
+  writeRunbookSchema(target === undefined ? undefined : resolve(target)).then(
+    (file) => console.log(`wrote ${file}`),
+    (err: unknown) => {
+      console.error(`lifeboat: cannot write the runbook schema: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * A loopback HTTP proxy between lifeboat and moto that records every request (method and
+ * path), so tests can prove what was and was not sent "at the server". Fault injection
+ * hooks in here too.
+ */
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Recorded {
+  method: string;
+  path: string;
+}
+
+export interface RecordingProxy {
+  endpoint: string;
+  requests: Recorded[];
+  /** Requests that could change something: anything but GET and HEAD, except S3 list/read POSTs (none exist). */
+  mutating(): Recorded[];
+  close(): Promise<void>;
+}
+
+export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+  const upstream = new URL(target);
+  const requests: Recorded[] = [];
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    requests.push({ method: req.method ?? 'GET', path: req.url ?? '/' });
+    const fwd = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    fwd.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    req.pipe(fwd);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests,
+    mutating: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD'),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
