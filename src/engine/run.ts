@@ -33,6 +33,7 @@ import { confirmationMatches, expectedConfirmation, needsTypedConfirmation } fro
 import { checkLimits, describeBreaches } from './limits.js';
 import { resolveWith } from './resolve.js';
 import { substitute } from '../runbook/template.js';
+import { evaluateCondition } from '../runbook/condition.js';
 
 export interface EngineOptions {
   runbook: Runbook;
@@ -52,6 +53,8 @@ export interface EngineOptions {
   expectedFingerprints?: Record<string, unknown>;
   /** Rehearse and verify: once the forward run ends, roll back everything it changed. */
   rollbackAfter?: boolean;
+  /** Secret values (secret params, secret-named environment values) to keep out of output. */
+  secrets?: readonly string[];
 }
 
 export interface StepTiming {
@@ -233,6 +236,7 @@ export class Execution {
       now: () => new Date(),
       recordUndo,
       priorUndo,
+      secrets: this.o.secrets ?? [],
       confirmManual: async (instructions) => {
         const ok = await this.o.prompter.manualDone(step.id, instructions);
         await this.journal({ type: 'decision', stepId: step.id, phase: 'manual', choice: ok ? 'done' : 'not done', who: this.o.prompter.who });
@@ -260,6 +264,10 @@ export class Execution {
     if (checks.length === 0) return;
     this.o.ui.heading(`Preconditions (${checks.length})`);
     for (const check of checks) {
+      if (check.when && !evaluateCondition(check.when, { params: this.o.params, outputs: {} })) {
+        this.o.ui.info(`${check.id}: skipped (when: ${check.when} is false)`);
+        continue;
+      }
       const impl = await this.impl(check);
       const w = this.resolve(check, { params: this.o.params, outputs: {} });
       const ctx = this.context(check, new AbortController().signal, undefined, async () => {

@@ -74,6 +74,8 @@ export interface StepContext {
   priorUndo: unknown;
   /** Ask the operator to confirm a manual step is done. */
   confirmManual(instructions: string): Promise<boolean>;
+  /** Values that must never reach the screen, the journal or a report (secret params). */
+  secrets?: readonly string[];
 }
 
 export interface StepImpl<W> {

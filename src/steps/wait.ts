@@ -1,0 +1,31 @@
+/**
+ * `wait`: let time pass (DNS TTLs, caches, replication). Read-only, so it waits in
+ * --dry-run too; an interrupt ends it at once.
+ */
+import { formatDuration, parseDuration } from '../runbook/duration.js';
+import type { WaitWith } from '../runbook/step-types.js';
+import { sleep } from '../util/sleep.js';
+import { StepError, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
+
+function durationMs(w: WaitWith): number {
+  const ms = parseDuration(w.duration);
+  if (ms === undefined) throw new StepError(`bad duration "${w.duration}"`, { hint: 'use a duration such as 30s, 5m or 1h' });
+  return ms;
+}
+
+export const waitStep: StepImpl<WaitWith> = {
+  type: 'wait',
+
+  async plan(_ctx: StepContext, w: WaitWith): Promise<StepPlan> {
+    const ms = durationMs(w);
+    return { summary: `wait ${w.duration}`, lines: [{ kind: 'info', text: `wait ${formatDuration(ms)}` }], counts: {}, mutating: false };
+  },
+
+  async execute(ctx: StepContext, w: WaitWith): Promise<StepResult> {
+    const ms = durationMs(w);
+    const until = new Date(ctx.now().getTime() + ms);
+    ctx.out.info(`waiting ${formatDuration(ms)} (until ${until.toISOString().replace(/\.\d+Z$/, 'Z')})`);
+    await sleep(ms, ctx.signal);
+    return { outputs: {}, summary: `waited ${formatDuration(ms)}` };
+  },
+};
