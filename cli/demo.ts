@@ -1,12 +1,18 @@
 /**
  * `npm run demo`: a DNS failover walked interactively against a local moto server seeded
- * with a hosted zone, so no AWS account is needed. Uses LIFEBOAT_DEMO_ENDPOINT when set.
+ * with a hosted zone (and versioned backup buckets), so no AWS account is needed.
+ * `npm run demo -- region-failover` or `-- restore-drill` walks the other examples; any
+ * further arguments go to `lifeboat run` (e.g. `-- --dry-run`). Uses
+ * LIFEBOAT_DEMO_ENDPOINT when set.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline/promises';
 import { awsEnvFor, startMoto, type Moto } from '../src/demo/moto.js';
 import { seedDemo } from '../src/demo/seed.js';
+import { seedDemoBackups } from '../src/demo/seed-s3.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
@@ -26,13 +32,21 @@ async function main(): Promise<number> {
     endpoint = moto.endpoint;
   }
   try {
+    const argv = process.argv.slice(2);
+    const which = ['dns-failover', 'region-failover', 'restore-drill'].includes(argv[0] ?? '') ? (argv.shift() as string) : 'dns-failover';
     const { zoneId } = await seedDemo(endpoint);
+    const { betweenNights } = await seedDemoBackups(endpoint);
     const env = { ...process.env, ...awsEnvFor(endpoint), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
     process.stdout.write(
       `moto at ${endpoint}; hosted zone example.com is ${zoneId}; app.example.com → primary.example.com\n` +
-        'walking runbooks/dns-failover.yaml: choose at each step (arrows + Enter)\n\n',
+        'buckets: acme-backups (three nightly dumps), acme-usw2-data, acme-restore-scratch\n' +
+        `(to restore the second night: --param as_of=${betweenNights})\n` +
+        `walking runbooks/${which}.yaml: choose at each step (arrows + Enter)\n\n`,
     );
-    const args = [bin, 'run', 'runbooks/dns-failover.yaml', '--param', `zone_id=${zoneId}`, ...process.argv.slice(2)];
+    const params: string[] = [];
+    if (which !== 'restore-drill') params.push('--param', `zone_id=${zoneId}`);
+    if (which === 'region-failover') params.push('--param', `health_url=${await healthServer()}`);
+    const args = [bin, 'run', `runbooks/${which}.yaml`, ...params, ...argv];
     const code = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
       child.on('exit', (c, signal) => resolve(c ?? (signal ? 130 : 1)));
@@ -54,6 +68,17 @@ async function main(): Promise<number> {
   } finally {
     await moto?.stop();
   }
+}
+
+/** The standby's health endpoint for region-failover: a local server answering 200. */
+async function healthServer(): Promise<string> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok\n');
+  });
+  server.unref();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
 }
 
 main().then(

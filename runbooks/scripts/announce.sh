@@ -1,0 +1,3 @@
+#!/bin/sh
+# Stand-in for a chat or status-page announcement: prints its arguments.
+echo "[announce] $*"
