@@ -37,8 +37,7 @@ function common(cmd: Command, kinds: { params?: boolean; run?: boolean; aws?: bo
   if (kinds.run) {
     cmd
       .option('--lock <s3://bucket/key>', 'share one lock across machines (conditional PutObject)')
-      .option('--force-unlock <run-id>', 'remove a stale lock held by that run, then go on')
-      .option('--plan <plan.json>', 'refuse (exit 3) if the world moved since this saved plan');
+      .option('--force-unlock <run-id>', 'remove a stale lock held by that run, then go on');
   }
   return cmd
     .option('--state-dir <dir>', 'where runs, journals and locks are kept (default .lifeboat/ or $LIFEBOAT_STATE_DIR)')
@@ -73,7 +72,8 @@ export async function main(argv: string[]): Promise<number> {
       .command('run')
       .argument('<file>', 'runbook file')
       .description('execute a runbook, asking the operator at each transition')
-      .option('--dry-run', 'the same walk and prompts, but no mutating call'),
+      .option('--dry-run', 'the same walk and prompts, but no mutating call')
+      .option('--plan <plan.json>', 'refuse (exit 3) if the world moved since this saved plan'),
     { params: true, run: true, aws: true, report: true },
   ).action(run(() => import('./commands/run.js')));
   common(

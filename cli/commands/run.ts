@@ -1,10 +1,32 @@
 import { loadRunbook } from '../../src/runbook/load.js';
+import { parseParamFlags } from '../../src/runbook/params.js';
+import { secretEnvValues } from '../../src/util/redact.js';
 import type { CommonOptions } from '../options.js';
 import { describeOutcome, openSession, runWithSignals } from '../execute.js';
 
 export default async function run([file]: string[], opts: CommonOptions): Promise<number> {
   const runbook = await loadRunbook(file as string);
-  const session = await openSession({ runbook, opts, mode: opts.dryRun ? 'dry-run' : 'run' });
+  let runOpts = opts;
+  let expectedFingerprints: Record<string, unknown> | undefined;
+  let planNote: string | undefined;
+  if (opts.plan) {
+    // Before anything else (lock, journal): the saved plan's params, and the world it saw.
+    const { checkSavedPlan } = await import('../../src/plan/check.js');
+    const checked = await checkSavedPlan({
+      planFile: opts.plan,
+      runbook,
+      given: parseParamFlags(opts.param ?? []),
+      env: process.env,
+      region: opts.region,
+      profile: opts.profile,
+      secrets: secretEnvValues(process.env),
+    });
+    runOpts = { ...opts, param: Object.entries(checked.params).map(([k, v]) => `${k}=${v}`) };
+    expectedFingerprints = checked.expectedFingerprints;
+    planNote = `the world still matches the saved plan ${opts.plan} (made ${checked.saved.createdAt} by ${checked.saved.createdBy}): ${checked.saved.summary.text}`;
+  }
+  const session = await openSession({ runbook, opts: runOpts, mode: opts.dryRun ? 'dry-run' : 'run', expectedFingerprints });
+  if (planNote) session.ui.ok(planNote);
   try {
     const outcome = await runWithSignals(session.execution);
     describeOutcome(session.ui, outcome);

@@ -34,6 +34,8 @@ import { checkLimits, describeBreaches } from './limits.js';
 import { resolveWith } from './resolve.js';
 import { substitute } from '../runbook/template.js';
 import { evaluateCondition } from '../runbook/condition.js';
+import { describeDrift, sameFingerprint } from '../plan/drift.js';
+import { sleep } from '../util/sleep.js';
 
 export interface EngineOptions {
   runbook: Runbook;
@@ -91,9 +93,16 @@ export class Execution {
   private rollbackStartedAt: number | undefined;
   private rollbackMs = 0;
   private interrupts = 0;
+  private lastSignal: string | undefined;
+  private haltBeforeNextUndo = false;
+  /** The machine's current state, e.g. `s:failover-dns.executing`, `rollingBack.undoing`. */
+  private state = '';
   private stepAbort: AbortController | undefined;
   private actor: ReturnType<typeof createActor<ReturnType<typeof compileRunbook>>> | undefined;
   private forceExit: ((outcome: RunOutcome) => void) | undefined;
+  /** The plan shown at each step's prompt: what the operator approved (re-checked before writing). */
+  private readonly shown = new Map<string, StepPlan>();
+  private readonly skipsShown = new Set<string>();
 
   constructor(options: EngineOptions) {
     this.o = options;
@@ -158,8 +167,15 @@ export class Execution {
           const state = stateName(snap.value);
           if (state !== lastState) {
             lastState = state;
+            this.state = state;
             void this.journal({ type: 'transition', state });
             if (state.startsWith('rollingBack') && this.rollbackStartedAt === undefined) this.rollbackStartedAt = Date.now();
+          }
+          for (const [id, reason] of Object.entries(snap.context.skipReasons)) {
+            if (this.skipsShown.has(id)) continue;
+            this.skipsShown.add(id);
+            this.o.ui.info(`⤼ ${id} skipped: ${reason}`);
+            void this.journal({ type: 'skipped', stepId: id, reason });
           }
           if (snap.status === 'done') resolve(this.finish(snap));
         },
@@ -176,11 +192,27 @@ export class Execution {
    */
   interrupt(signal: string): void {
     this.interrupts += 1;
+    this.lastSignal = signal;
     if (this.interrupts === 1) {
-      this.stepAbort?.abort(new InterruptedError(`${signal} received`));
+      if (this.stepAbort) {
+        // A step is executing: it stops at a safe point and its failure leads to `interrupted`.
+        this.stepAbort.abort(new InterruptedError(`${signal} received`));
+        return;
+      }
+      if (this.state.startsWith('rollingBack')) {
+        // Undoing: finish the undo in flight, then stop; `lifeboat rollback <id>` undoes the rest.
+        this.haltBeforeNextUndo = true;
+        this.o.ui.warn(`${signal}: stopping once the undo in progress is done (a second ${signal} stops at once); lifeboat rollback ${this.o.runId} undoes the rest`);
+        return;
+      }
       this.actor?.send({ type: 'INTERRUPT' });
       return;
     }
+    this.halt(signal);
+  }
+
+  /** End the run now, state kept for resume: journaled as an interrupt with action `exit`. */
+  private halt(signal: string): void {
     void this.journal({ type: 'interrupt', signal, action: 'exit' }).finally(() => {
       const snap = this.actor?.getSnapshot();
       this.actor?.stop();
@@ -289,16 +321,19 @@ export class Execution {
     this.o.ui.step(index, this.o.runbook.steps.length, step.id, step.type, step.description);
     const impl = await this.impl(step);
     const w = this.resolve(step, input);
-    const plan = await impl.plan(this.context(step, new AbortController().signal, undefined, refuseUndo), w);
+    const plan = await impl.plan(this.context(this.concrete(step, input), new AbortController().signal, undefined, refuseUndo), w);
     this.o.ui.plan(plan);
     if (step.rollback === false) this.o.ui.warn('IRREVERSIBLE: this step cannot be undone (rollback: false)');
     await this.journal({ type: 'plan', stepId: step.id, summary: plan.summary, mutating: plan.mutating, counts: plan.counts as Record<string, number> });
+    this.shown.set(step.id, plan);
     this.checkDrift(step, plan);
     const breaches = checkLimits(plan.counts, step.limits);
     if (breaches.length > 0) {
-      throw new StepError(`step ${step.id} exceeds its blast-radius limits (${describeBreaches(breaches)}); nothing was changed`, {
-        hint: 'if this is really meant, raise the limit in the runbook under `limits:` for this step',
-      });
+      const message = `step ${step.id} exceeds its blast-radius limits (${describeBreaches(breaches)}); nothing was changed`;
+      const hint = 'if this is really meant, raise the limit in the runbook under `limits:` for this step';
+      this.o.ui.error(message);
+      this.o.ui.info(`→ ${hint}`);
+      throw new StepError(message, { hint });
     }
     return { ...plan, summary: plan.summary, mutating: plan.mutating };
   }
@@ -306,9 +341,35 @@ export class Execution {
   private checkDrift(step: Step, plan: StepPlan): void {
     const expected = this.o.expectedFingerprints;
     if (!expected || !(step.id in expected)) return;
-    if (JSON.stringify(expected[step.id]) !== JSON.stringify(plan.fingerprint ?? null)) {
-      throw new StepError(`step ${step.id}: the world changed since the saved plan was made`, { hint: 'run lifeboat plan again and review the new plan' });
+    if (!sameFingerprint(expected[step.id], plan.fingerprint)) {
+      const moved = describeDrift(expected[step.id], plan.fingerprint ?? null);
+      const message = `step ${step.id}: the world moved since the saved plan was made; nothing was changed: ${moved.join('; ')}`;
+      const hint = 'run lifeboat plan again and review the new plan';
+      this.o.ui.error(message);
+      this.o.ui.info(`→ ${hint}`);
+      throw new StepError(message, { hint });
     }
+  }
+
+  /**
+   * The operator approved the plan shown at the prompt. If the world moved while they read
+   * it, stop before the first write and say what moved (a retry plans and asks again). Only
+   * when a person was asked: without one the plan is milliseconds old, and each step also
+   * re-checks at write time.
+   */
+  private async recheckApproved(step: Step, impl: Impl, input: StepActorInput): Promise<void> {
+    const shown = this.shown.get(step.id);
+    this.shown.delete(step.id);
+    if (!shown || shown.fingerprint === undefined || shown.fingerprint === null || input.undo !== undefined) return;
+    if (!this.o.prompter.interactive || (step.confirm === 'none' && !needsTypedConfirmation(step))) return;
+    const now = await impl.plan(this.context(step, new AbortController().signal, undefined, refuseUndo), this.resolve(step, input));
+    const moved = describeDrift(shown.fingerprint, now.fingerprint ?? null, { before: shown.lines, now: now.lines });
+    if (moved.length === 0) return;
+    const message = `step ${step.id}: the world moved since the plan shown at the prompt; nothing was changed: ${moved.join('; ')}`;
+    await this.journal({ type: 'step-failed', stepId: step.id, error: message, changed: false, durationMs: 0 });
+    this.o.ui.error(message);
+    this.o.ui.info('→ find out who changed it before going on; retry plans again and shows the new plan');
+    throw new StepFailure(message, undefined, false);
   }
 
   private async decideBefore(input: DecideInput, signal: AbortSignal): Promise<BeforeChoice> {
@@ -351,34 +412,47 @@ export class Execution {
   }
 
   private async execute(input: StepActorInput): Promise<ExecuteOutput> {
-    const step = this.step(input.stepId);
-    const impl = await this.impl(step);
-    const info = stepTypes[step.type];
-    const started = Date.now();
-    this.timings[step.id] = { startedAt: new Date(started).toISOString() };
-    const requestsBefore = this.o.aws.requests.total();
+    // Until this step settles, Ctrl-C/SIGTERM aborts it (a safe point: the step stops its
+    // calls and fails with what it changed on record) instead of leaving the state under it.
+    const abort = new AbortController();
+    this.stepAbort = abort;
+    try {
+      const step = this.step(input.stepId);
+      const impl = await this.impl(step);
+      const info = stepTypes[step.type];
+      const started = Date.now();
+      this.timings[step.id] = { startedAt: new Date(started).toISOString() };
+      const requestsBefore = this.o.aws.requests.total();
 
-    if (this.dryRun && !info.readOnly) {
-      this.o.ui.info('dry-run: not executed');
-      const outputs = Object.fromEntries(info.outputs.map((name) => [name, `<dry-run ${step.id}.${name}>`]));
-      this.timings[step.id] = { ...this.timings[step.id], durationMs: Date.now() - started };
-      return { outputs, undo: { dryRun: true }, changed: true };
+      if (this.dryRun && !info.readOnly) {
+        this.o.ui.info('dry-run: not executed');
+        const outputs = Object.fromEntries(info.outputs.map((name) => [name, `<dry-run ${step.id}.${name}>`]));
+        this.timings[step.id] = { ...this.timings[step.id], durationMs: Date.now() - started };
+        if (abort.signal.aborted) setImmediate(() => this.actor?.send({ type: 'INTERRUPT' }));
+        return { outputs, undo: { dryRun: true }, changed: true };
+      }
+      return await this.attempts(step, impl, input, abort, started, requestsBefore);
+    } finally {
+      this.stepAbort = undefined;
     }
+  }
 
+  private async attempts(step: Step, impl: Impl, input: StepActorInput, abort: AbortController, started: number, requestsBefore: number): Promise<ExecuteOutput> {
+    const info = stepTypes[step.type];
+    await this.recheckApproved(step, impl, input);
     const prior = input.undo;
     let captured: unknown = prior;
     const recordUndo = async (undo: unknown): Promise<void> => {
-      if (prior !== undefined) return; // the first attempt's record stands
+      // The first attempt's record stands; a step may only extend it (steps merge priorUndo).
+      if (prior !== undefined && JSON.stringify(undo) === JSON.stringify(captured)) return;
       captured = undo;
       await this.journal({ type: 'intent', stepId: step.id, undo });
     };
 
     const attempts = step.retries + 1;
     let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    for (let attempt = 1; attempt <= attempts && !abort.signal.aborted; attempt++) {
       await this.journal({ type: 'step-start', stepId: step.id, attempt });
-      const abort = new AbortController();
-      this.stepAbort = abort;
       const signal = step.timeoutMs ? AbortSignal.any([abort.signal, AbortSignal.timeout(step.timeoutMs)]) : abort.signal;
       try {
         const w = this.resolve(step, input);
@@ -387,24 +461,26 @@ export class Execution {
         this.timings[step.id] = { ...this.timings[step.id], durationMs };
         await this.journal({ type: 'result', stepId: step.id, outputs: result.outputs, durationMs, requests: this.o.aws.requests.total() - requestsBefore, summary: result.summary });
         this.o.ui.ok(result.summary ?? `${step.id} done`);
+        // Interrupted, but the step finished anyway: stop right after it (it is done and on record).
+        if (abort.signal.aborted) setImmediate(() => this.actor?.send({ type: 'INTERRUPT' }));
         return { outputs: result.outputs, undo: captured, changed: captured !== undefined || info.undo !== 'none' };
       } catch (err) {
         lastError = signal.aborted && !abort.signal.aborted ? new StepError(`step ${step.id} timed out after ${step.timeoutMs} ms`, { cause: err }) : err;
         if (abort.signal.aborted || attempt === attempts) break;
         this.o.ui.warn(`attempt ${attempt} of ${attempts} failed: ${errorText(lastError)}; retrying`);
-        await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** (attempt - 1))));
-      } finally {
-        this.stepAbort = undefined;
+        await sleep(Math.min(30_000, 1000 * 2 ** (attempt - 1)), abort.signal).catch(() => undefined);
       }
     }
     const durationMs = Date.now() - started;
     this.timings[step.id] = { ...this.timings[step.id], durationMs };
-    const message = errorText(lastError);
+    const interrupted = abort.signal.aborted;
+    const message = interrupted ? `stopped: ${errorText(abort.signal.reason)}` : errorText(lastError);
     await this.journal({ type: 'step-failed', stepId: step.id, error: message, changed: captured !== undefined, durationMs });
-    this.o.ui.error(message);
+    if (interrupted) this.o.ui.warn(message);
+    else this.o.ui.error(message);
     const hint = lastError instanceof StepError ? lastError.hint : undefined;
-    if (hint) this.o.ui.info(`→ ${hint}`);
-    throw new StepFailure(message, captured, captured !== undefined);
+    if (hint && !interrupted) this.o.ui.info(`→ ${hint}`);
+    throw new StepFailure(message, captured, captured !== undefined, interrupted);
   }
 
   private async verify(input: StepActorInput): Promise<void> {
@@ -427,12 +503,16 @@ export class Execution {
   private async decideInterrupted(input: { stepId: string | undefined; canRollback: boolean }) {
     this.o.ui.warn('interrupted');
     const choice = input.canRollback ? await this.o.prompter.interrupted(input) : 'leave';
-    await this.journal({ type: 'interrupt', signal: 'SIGINT', action: choice });
+    await this.journal({ type: 'interrupt', signal: this.lastSignal ?? 'SIGINT', action: choice });
     await this.journal({ type: 'decision', stepId: input.stepId, phase: 'interrupt', choice, who: this.o.prompter.who });
     return choice;
   }
 
   private async undo(input: UndoInput): Promise<void> {
+    if (this.haltBeforeNextUndo) {
+      this.halt(this.lastSignal ?? 'SIGINT');
+      return new Promise<void>(() => undefined); // the run ends here; this undo never starts
+    }
     const step = this.step(input.stepId);
     const impl = await this.impl(step);
     const started = Date.now();

@@ -1,0 +1,283 @@
+/**
+ * `lifeboat plan`: every step of a runbook evaluated read-only against the real world.
+ *
+ * - Each step's `with` is resolved as the run would (params, then `${{ steps.x.outputs.y }}`)
+ *   and its `plan` called: route53 reads the record sets, s3.restore lists source and target…
+ * - Outputs of later-referenced read-only steps (s3.verify-backups, http.check) come from
+ *   running them for real; every other step's outputs are placeholders shown as
+ *   `${{ steps.x.outputs.y }}`, and a step that uses them gets no fingerprint.
+ * - `when:` is evaluated (skipped steps say why; a condition on a placeholder is "decided
+ *   at run time").
+ * - A step whose plan fails is recorded with its error and the others still planned.
+ * - The AWS clients given are wrapped so that any command that is not read-only is refused
+ *   before it is sent: a plan cannot change the world, whatever a step does.
+ */
+import { hostname } from 'node:os';
+import type { FinalizeRequestHandlerOptions, InitializeHandlerOptions, InitializeMiddleware } from '@smithy/types';
+import { AwsClients, isReadOnlyCommand, type AwsOptions } from '../aws/clients.js';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { expectedConfirmation, needsTypedConfirmation } from '../engine/confirm.js';
+import { checkLimits } from '../engine/limits.js';
+import { resolveWith } from '../engine/resolve.js';
+import { evaluateCondition } from '../runbook/condition.js';
+import type { Runbook, Step } from '../runbook/model.js';
+import { stepTypes } from '../runbook/step-types.js';
+import { findReferences, substitute } from '../runbook/template.js';
+import { redact } from '../util/redact.js';
+import { loadStep } from '../steps/index.js';
+import type { OutputValue, StepContext, StepImpl, StepPlan } from '../steps/types.js';
+import { totalsOf } from './format.js';
+import { PLAN_KIND, PLAN_VERSION, paramsHash, type PlanDocument, type PlannedStep } from './saved.js';
+
+type Impl = StepImpl<Record<string, unknown>>;
+
+/** AWS clients that refuse, before sending, every command that could change something. */
+export class ReadOnlyAwsClients extends AwsClients {
+  /** Commands refused (a bug in a step's plan if ever non-empty). */
+  readonly refused: string[] = [];
+  private readonly guarded = new WeakSet<object>();
+
+  constructor(options: AwsOptions = {}) {
+    super(options);
+  }
+
+  override s3(): Promise<S3Client> {
+    return super.s3().then((c) => this.guard(c));
+  }
+
+  override route53(): Promise<Route53Client> {
+    return super.route53().then((c) => this.guard(c));
+  }
+
+  private guard<C extends object>(client: C): C {
+    if (this.guarded.has(client)) return client;
+    this.guarded.add(client);
+    const refused = this.refused;
+    const middleware: InitializeMiddleware<object, object> = (next, context) => async (args) => {
+      const name = String(context.commandName ?? 'unknown');
+      if (!isReadOnlyCommand(name)) {
+        refused.push(name);
+        throw new Error(`lifeboat plan is read-only: refused to send ${name}`);
+      }
+      return next(args);
+    };
+    (client as unknown as { middlewareStack: { add(m: InitializeMiddleware<object, object>, o: InitializeHandlerOptions | FinalizeRequestHandlerOptions): void } }).middlewareStack.add(middleware, {
+      step: 'initialize',
+      name: 'lifeboatReadOnlyGuard',
+    });
+    return client;
+  }
+}
+
+export interface BuildOptions {
+  runbook: Runbook;
+  params: Record<string, string>;
+  secretNames: string[];
+  aws: AwsClients;
+  env?: NodeJS.ProcessEnv;
+  /** Values to keep out of the plan (secret params, secret-named environment variables). */
+  secrets?: string[];
+  /** Who made the plan (recorded in the document). */
+  who?: string;
+  now?: () => Date;
+  signal?: AbortSignal;
+}
+
+/** A `${{ … }}` placeholder for an output known only once its step has run. */
+export function placeholder(stepId: string, name: string): string {
+  return `\${{ steps.${stepId}.outputs.${name} }}`;
+}
+
+function stringsOf(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) stringsOf(v, out);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) stringsOf(v, out);
+  return out;
+}
+
+/** Step ids whose outputs a step's `with` uses. */
+function outputRefsOfWith(step: Step): Set<string> {
+  const ids = new Set<string>();
+  for (const s of stringsOf(step.with)) for (const r of findReferences(s)) if (r.kind === 'output') ids.add(r.step);
+  return ids;
+}
+
+/** Step ids whose outputs a `when:` expression uses. */
+function outputRefsOfWhen(when: string | undefined): Set<string> {
+  const ids = new Set<string>();
+  if (!when) return ids;
+  for (const m of when.matchAll(/(?:^|[^A-Za-z0-9_.-])steps\.([a-z0-9-]+)\.outputs\./g)) ids.add(m[1] as string);
+  return ids;
+}
+
+function errorOf(err: unknown): { message: string; hint?: string } {
+  const message = err instanceof Error ? err.message : String(err);
+  const hint = err && typeof err === 'object' && typeof (err as { hint?: unknown }).hint === 'string' ? (err as { hint: string }).hint : undefined;
+  return hint ? { message, hint } : { message };
+}
+
+const refuse = async (): Promise<void> => {
+  throw new Error('lifeboat plan is read-only: a step tried to record an undo');
+};
+
+/** Evaluate every step read-only; never throws for a step's failure (it is recorded). */
+export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
+  const { runbook, params } = o;
+  const env = o.env ?? process.env;
+  const now = o.now ?? (() => new Date());
+  const signal = o.signal ?? new AbortController().signal;
+  const impls = new Map<string, Impl>();
+  const impl = async (step: Step): Promise<Impl> => {
+    let i = impls.get(step.type);
+    if (!i) {
+      i = (await loadStep(step.type)) as unknown as Impl;
+      impls.set(step.type, i);
+    }
+    return i;
+  };
+  /** The step with `${{ }}` in its rollback spec substituted, as the run shows it. */
+  const concrete = (step: Step): Step => {
+    if (!step.rollback) return step;
+    try {
+      return { ...step, rollback: substitute(step.rollback, { params, outputs }) };
+    } catch {
+      return step;
+    }
+  };
+  const contextFor = (step: Step, notes: string[]): StepContext => ({
+    step: concrete(step),
+    runbookDir: runbook.dir,
+    runbook: { name: runbook.name, rpoMs: runbook.rpoMs },
+    dryRun: true,
+    signal,
+    aws: o.aws,
+    out: { info: (l) => notes.push(l), stream: () => undefined, isTTY: false },
+    env,
+    now,
+    recordUndo: refuse,
+    priorUndo: undefined,
+    confirmManual: async () => false,
+  });
+
+  // Which steps' outputs a later step (or its `when:`) needs.
+  const needed = new Set<string>();
+  for (const s of runbook.steps) for (const id of [...outputRefsOfWith(s), ...outputRefsOfWhen(s.when)]) needed.add(id);
+
+  const outputs: Record<string, Record<string, OutputValue>> = {};
+  /** Steps whose outputs are placeholders (not run while planning). */
+  const unknown = new Set<string>();
+
+  const base = (step: Step): PlannedStep => ({
+    id: step.id,
+    type: step.type,
+    ...(step.description ? { description: step.description } : {}),
+    status: 'planned',
+    summary: '',
+    lines: [],
+    counts: {},
+    mutating: false,
+    fingerprint: null,
+    confirm: step.confirm,
+    irreversible: step.rollback === false,
+    limitBreaches: [],
+    dependsOn: [],
+    notes: [],
+  });
+
+  const planOne = async (step: Step, isCheck: boolean): Promise<PlannedStep> => {
+    const p = base(step);
+    // when:
+    if (step.when) {
+      const on = [...outputRefsOfWhen(step.when)].filter((id) => unknown.has(id));
+      if (on.length > 0) p.when = { expression: step.when, value: null };
+      else {
+        let value: boolean;
+        try {
+          value = evaluateCondition(step.when, { params, outputs });
+        } catch (err) {
+          return { ...p, status: 'failed', summary: `when: ${step.when} cannot be evaluated`, error: errorOf(err) };
+        }
+        p.when = { expression: step.when, value };
+        if (!value) return { ...p, status: 'skipped', skipReason: `when: ${step.when} is false`, summary: `skipped: when: ${step.when} is false` };
+      }
+    }
+    p.dependsOn = [...outputRefsOfWith(step)].filter((id) => unknown.has(id));
+    let w: Record<string, unknown>;
+    try {
+      w = resolveWith(step, { params, outputs });
+    } catch (err) {
+      if (p.dependsOn.length > 0) return { ...p, status: 'deferred', summary: `known only at run time (uses the outputs of ${p.dependsOn.join(', ')})`, error: errorOf(err) };
+      return { ...p, status: 'failed', summary: 'cannot be planned', error: errorOf(err) };
+    }
+    if (needsTypedConfirmation(step) && p.dependsOn.length === 0) p.typedConfirmation = expectedConfirmation(step, w);
+    let plan: StepPlan;
+    try {
+      plan = await (await impl(step)).plan(contextFor(step, p.notes), w);
+    } catch (err) {
+      if (p.dependsOn.length > 0) return { ...p, status: 'deferred', summary: `known only at run time (uses the outputs of ${p.dependsOn.join(', ')})`, error: errorOf(err) };
+      return { ...p, status: 'failed', summary: 'cannot be planned', error: errorOf(err) };
+    }
+    p.summary = plan.summary;
+    p.lines = plan.lines;
+    p.counts = plan.counts;
+    p.mutating = plan.mutating;
+    // A fingerprint taken with placeholders in place would not match the run's: none.
+    p.fingerprint = p.dependsOn.length === 0 ? (plan.fingerprint ?? null) : null;
+    if (!isCheck) p.limitBreaches = checkLimits(plan.counts, step.limits);
+    return p;
+  };
+
+  /** Outputs of a step for the steps after it: real for a needed read-only step, else placeholders. */
+  const produce = async (step: Step, p: PlannedStep): Promise<PlannedStep> => {
+    if (p.status === 'skipped') return p; // no outputs, as at run time
+    const info = stepTypes[step.type];
+    if (p.status === 'planned' && needed.has(step.id) && info.readOnly && step.type !== 'wait' && p.dependsOn.length === 0) {
+      try {
+        const w = resolveWith(step, { params, outputs });
+        const result = await (await impl(step)).execute(contextFor(step, p.notes), w);
+        outputs[step.id] = result.outputs;
+        return { ...p, outputs: result.outputs };
+      } catch (err) {
+        unknown.add(step.id);
+        outputs[step.id] = Object.fromEntries(info.outputs.map((n) => [n, placeholder(step.id, n)]));
+        return { ...p, status: 'failed', error: { message: `checked now, and it fails: ${errorOf(err).message}`, ...(errorOf(err).hint ? { hint: errorOf(err).hint as string } : {}) } };
+      }
+    }
+    unknown.add(step.id);
+    outputs[step.id] = Object.fromEntries(info.outputs.map((n) => [n, placeholder(step.id, n)]));
+    return p;
+  };
+
+  const require: PlannedStep[] = [];
+  for (const check of runbook.require) require.push(await planOne(check, true));
+  const steps: PlannedStep[] = [];
+  for (const step of runbook.steps) steps.push(await produce(step, await planOne(step, false)));
+
+  const secretSet = new Set(o.secretNames);
+  const shownParams = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, secretSet.has(k) ? '***' : v]));
+  const summary = totalsOf(require, steps);
+  const doc: PlanDocument = {
+    version: PLAN_VERSION,
+    kind: PLAN_KIND,
+    runbook: { file: runbook.file, name: runbook.name, hash: runbook.hash },
+    params: shownParams,
+    secretParams: [...o.secretNames],
+    paramsHash: paramsHash(params),
+    createdAt: now().toISOString(),
+    createdBy: o.who ?? `${env.USER ?? 'unknown'}@${hostname()}`,
+    complete: summary.failed === 0 && summary.overLimit === 0,
+    require,
+    steps,
+    summary,
+  };
+  const secrets = [...(o.secrets ?? []), ...o.secretNames.map((n) => params[n]).filter((v): v is string => typeof v === 'string')];
+  return secrets.length > 0 ? redactDoc(doc, secrets) : doc;
+}
+
+/** Secret values out of every string of the document (the params hash is kept). */
+function redactDoc(doc: PlanDocument, secrets: string[]): PlanDocument {
+  const hash = doc.paramsHash;
+  const copy = JSON.parse(redact(JSON.stringify(doc), secrets.map((s) => JSON.stringify(s).slice(1, -1)))) as PlanDocument;
+  return { ...copy, paramsHash: hash };
+}
