@@ -2,7 +2,7 @@
  * Command-line parsing (commander). Each command's module is imported only when that
  * command runs, so `lifeboat --help` loads no AWS SDK, inquirer or xstate.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ExitCode } from '../src/errors.js';
 import type { CommonOptions } from './options.js';
@@ -20,6 +20,12 @@ function version(): string {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+const REPORT_FORMATS = ['json', 'junit', 'markdown'];
+function collectReportFormat(value: string, previous: string[] | undefined): string[] {
+  if (!REPORT_FORMATS.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${REPORT_FORMATS.join(', ')}.`);
+  return [...(previous ?? []), value];
+}
+
 function common(cmd: Command, kinds: { params?: boolean; run?: boolean; aws?: boolean; report?: boolean } = {}): Command {
   if (kinds.params) cmd.option('--param <key=value>', 'set a runbook param (repeatable)', collect, []);
   if (kinds.run) {
@@ -30,8 +36,8 @@ function common(cmd: Command, kinds: { params?: boolean; run?: boolean; aws?: bo
   }
   if (kinds.report) {
     cmd
-      .addOption(new Option('--report <format>', 'write a report').choices(['json', 'junit', 'markdown']))
-      .option('--report-file <path>', 'where to write the report (default: stdout)');
+      .addOption(new Option('--report <format>', 'write a report: json, junit or markdown (repeatable)').argParser(collectReportFormat))
+      .option('--report-file <path>', 'where to write the report, one per --report (default: stdout)', collect, []);
   }
   if (kinds.aws) cmd.option('--region <region>', 'AWS region').option('--profile <profile>', 'AWS profile from the shared config');
   if (kinds.run) {

@@ -5,8 +5,8 @@ export interface CommonOptions {
   confirm: string[];
   onFailure?: 'rollback' | 'abort';
   stateDir?: string;
-  report?: 'json' | 'junit' | 'markdown';
-  reportFile?: string;
+  report?: Array<'json' | 'junit' | 'markdown'>;
+  reportFile?: string[];
   json?: boolean;
   region?: string;
   profile?: string;

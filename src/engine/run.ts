@@ -147,7 +147,9 @@ export class Execution {
         restore: { outputs: c.outputs, applied: c.applied, undos: c.undos, status: c.status },
       });
       outcome = { ...back, forward, forwardMs, context: { ...back.context, error: c.error, interrupted: c.interrupted || back.context.interrupted } };
-      outcome.exitCode = exitCodeFor(outcome.final, outcome.context.interrupted);
+      // A rehearsal that completed and was cleaned up is a success.
+      const rehearsed = forward === 'completed' && outcome.final === 'rolledBack' && !outcome.context.interrupted;
+      outcome.exitCode = rehearsed ? ExitCode.ok : exitCodeFor(outcome.final, outcome.context.interrupted);
     } else {
       outcome = { ...outcome, forwardMs };
     }
@@ -319,9 +321,18 @@ export class Execution {
     const step = this.step(input.stepId);
     const index = this.o.runbook.steps.indexOf(step) + 1;
     this.o.ui.step(index, this.o.runbook.steps.length, step.id, step.type, step.description);
-    const impl = await this.impl(step);
-    const w = this.resolve(step, input);
-    const plan = await impl.plan(this.context(this.concrete(step, input), new AbortController().signal, undefined, refuseUndo), w);
+    let plan: StepPlan;
+    try {
+      const impl = await this.impl(step);
+      const w = this.resolve(step, input);
+      plan = await impl.plan(this.context(this.concrete(step, input), new AbortController().signal, undefined, refuseUndo), w);
+    } catch (err) {
+      // Without a TTY nobody is asked about this failure: say it here, or the run just ends "aborted".
+      this.o.ui.error(errorText(err));
+      const hint = err instanceof StepError ? err.hint : undefined;
+      if (hint) this.o.ui.info(`→ ${hint}`);
+      throw err;
+    }
     this.o.ui.plan(plan);
     if (step.rollback === false) this.o.ui.warn('IRREVERSIBLE: this step cannot be undone (rollback: false)');
     await this.journal({ type: 'plan', stepId: step.id, summary: plan.summary, mutating: plan.mutating, counts: plan.counts as Record<string, number> });

@@ -1,0 +1,163 @@
+/**
+ * `lifeboat rehearse <file>`: a game day. Real execution (prompts as in `run` unless
+ * --yes), then every completed step rolled back, newest first. The report gives each
+ * step's time, the measured recovery time against the runbook's rto, the rollback time
+ * and a verdict. Exit 0: the forward run completed and everything was rolled back; 1: a
+ * step failed and everything was rolled back; 4: a rollback failed (the report says what
+ * is left); 130: interrupted.
+ *
+ * `verify` (./verify.ts) is the same walk, non-interactive, for cron and CI.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { operatorName } from '../../src/engine/run.js';
+import { LifeboatError } from '../../src/errors.js';
+import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/report/format.js';
+import { buildRefusedReport, buildReport, rehearsalExitCode, type Report } from '../../src/report/model.js';
+import { loadRunbook } from '../../src/runbook/load.js';
+import { createConsoleUi, type Ui } from '../../src/ui/console.js';
+import { openSession, redactor, runWithSignals, secretValues, type Session } from '../execute.js';
+import type { CommonOptions } from '../options.js';
+import { deliverReport, reportTargets, sessionOptions, stdoutTaken, type ReportFlags } from '../report-output.js';
+
+export function lifeboatVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export type RehearsalMode = 'rehearse' | 'verify';
+
+export async function rehearsal(file: string, opts: CommonOptions, mode: RehearsalMode): Promise<number> {
+  const flags = opts as ReportFlags;
+  // Bad report flags are a bad invocation: refuse before anything runs.
+  reportTargets(flags);
+  const runbook = await loadRunbook(file);
+  let effective = sessionOptions(opts);
+  const screen = createConsoleUi({ out: stdoutTaken(flags) ? process.stderr : process.stdout });
+  if (mode === 'verify') {
+    if (opts.onFailure === 'abort') screen.warn('verify always cleans up after itself: --on-failure abort is ignored');
+    effective = { ...effective, yes: true, onFailure: 'rollback' };
+  }
+  const version = lifeboatVersion();
+  const who = operatorName();
+
+  let session: Session;
+  try {
+    session = await openSession({ runbook, opts: effective, mode, nonInteractive: mode === 'verify', rollbackAfter: true });
+  } catch (err) {
+    // Refused before it started (a confirmation missing, the lock held): monitoring and CI
+    // still get a report and a metric saying so.
+    if (err instanceof LifeboatError && err.exitCode === 3) {
+      const report = buildRefusedReport({
+        runbook,
+        mode,
+        exitCode: err.exitCode,
+        message: err.message,
+        finishedAt: new Date(),
+        lifeboatVersion: version,
+        host: hostname(),
+        user: who,
+        redact: redactor(secretValues({}, [], process.env)),
+      });
+      await deliverReport(report, flags, { warn: (l) => screen.warn(l), notify: { userAgent: `lifeboat/${version}` } });
+    }
+    throw err;
+  }
+
+  try {
+    const outcome = await runWithSignals(session.execution);
+    const exitCode = rehearsalExitCode(outcome);
+    const report = buildReport({
+      outcome,
+      runbook,
+      mode,
+      exitCode,
+      finishedAt: new Date(),
+      lifeboatVersion: version,
+      host: hostname(),
+      user: who,
+      redact: redactor(session.secrets),
+    });
+    describeReport(session.ui, report);
+    await deliverReport(report, flags, {
+      warn: (l) => session.ui.warn(l),
+      info: (l) => session.ui.info(l),
+      notify: { userAgent: `lifeboat/${version}` },
+    });
+    return exitCode;
+  } finally {
+    session.aws.destroy();
+  }
+}
+
+const STATUS: Record<Report['steps'][number]['status'], string> = {
+  passed: 'passed',
+  'rolled-back': 'passed, rolled back',
+  failed: 'FAILED',
+  skipped: 'skipped',
+  'not-run': 'not run',
+  interrupted: 'interrupted',
+};
+
+/** The end of a rehearsal told plainly: each step's time, recovery vs RTO, rollback, verdict. */
+export function describeReport(ui: Ui, r: Report): void {
+  const t = r.totals;
+  const what = r.mode === 'verify' ? 'verification' : 'rehearsal';
+  ui.heading('');
+  switch (r.verdict) {
+    case 'passed':
+      ui.heading(`✔ ${what} passed — run ${r.runId}`);
+      break;
+    case 'failed':
+      ui.heading(`✘ ${what} FAILED${r.error ? ` at ${r.error.stepId}` : ''}${t.rollback === 'done' ? ', everything rolled back' : ''} — run ${r.runId}`);
+      break;
+    case 'rollback-failed':
+      ui.heading(`✘ ROLLBACK FAILED — a person must look now — run ${r.runId}`);
+      break;
+    case 'interrupted':
+      ui.heading(`‖ ${what} interrupted${t.rollback === 'done' ? ', everything rolled back' : ''} — run ${r.runId}`);
+      break;
+    case 'refused':
+      ui.heading(`✘ refused before any change — run ${r.runId}`);
+      break;
+  }
+  const width = Math.max(4, ...r.steps.map((s) => s.id.length));
+  ui.info(`${'step'.padEnd(width)}  ${'result'.padEnd(19)}  ${'time'.padStart(8)}  ${'rollback'.padStart(8)}`);
+  for (const s of r.steps) {
+    const undo = s.undo === 'done' ? formatMs(s.undoMs) : s.undo === 'failed' ? 'FAILED' : s.undo === 'still-changed' ? 'CHANGED' : '—';
+    ui.info(`${s.id.padEnd(width)}  ${STATUS[s.status].padEnd(19)}  ${formatMs(s.durationMs).padStart(8)}  ${undo.padStart(8)}`);
+  }
+  if (r.error && r.verdict !== 'passed') ui.error(`${r.error.stepId}: ${r.error.message}`);
+  if (t.rtoVerdict === 'incomplete') ui.info(`recovery time: not measured, the runbook did not complete (stopped after ${formatMs(t.recoveryMs)})`);
+  else if (t.rtoMs === null) ui.info(`recovery time: ${formatMs(t.recoveryMs)} (no rto in the runbook)`);
+  else if (t.rtoVerdict === 'within') ui.ok(`recovery time: ${formatMs(t.recoveryMs)}, within the RTO of ${formatDuration(t.rtoMs)}`);
+  else ui.warn(`recovery time: ${formatMs(t.recoveryMs)}, OVER the RTO of ${formatDuration(t.rtoMs)}`);
+  if (t.backupAgeSeconds !== null) {
+    const line = `newest backup: ${formatAge(t.backupAgeSeconds)} old${t.backupKey ? ` (${t.backupKey})` : ''}`;
+    if (t.rpoMs === null) ui.info(line);
+    else if (t.rpoVerdict === 'over') ui.warn(`${line}, OLDER than the RPO of ${formatDuration(t.rpoMs)}`);
+    else ui.ok(`${line}, within the RPO of ${formatDuration(t.rpoMs)}`);
+  }
+  if (t.restoreBytes !== null) {
+    ui.info(
+      `restore: ${t.restoreObjects ?? 0} objects, ${formatBytes(t.restoreBytes)}` +
+        (t.restoreSeconds !== null ? ` in ${formatMs(t.restoreSeconds * 1000)}` : '') +
+        (t.restoreBytesPerSecond !== null ? ` (${formatBytes(t.restoreBytesPerSecond)}/s)` : ''),
+    );
+  }
+  if (t.rollback === 'done') ui.ok(`rollback: ${formatMs(t.rollbackMs)}, everything this ${what} changed was undone`);
+  if (r.rollbackError) ui.error(`rollback of ${r.rollbackError.stepId} failed: ${r.rollbackError.message}`);
+  if (r.leftChanged.length > 0) {
+    ui.warn(`STILL CHANGED (newest first): ${r.leftChanged.map((l) => `${l.stepId} (${l.type})`).join(', ')}`);
+    for (const l of r.leftChanged) ui.info(`  ${l.stepId}: ${l.undo}`);
+  }
+  if (r.next) ui.info(r.next);
+}
+
+export default async function rehearse([file]: string[], opts: CommonOptions): Promise<number> {
+  return rehearsal(file as string, opts, 'rehearse');
+}

@@ -1,0 +1,184 @@
+/**
+ * What happens to a finished run's report: `--report json|junit|markdown` to
+ * `--report-file <path>` (or stdout), `--json` (the JSON report on stdout),
+ * `--metrics-file <path>` (Prometheus textfile) and `--notify <url>` (JSON POST). Used by
+ * rehearse and verify, and meant for run, resume and rollback too.
+ *
+ * Files are written atomically (temporary file, fsync, rename) whatever the outcome. A
+ * report that cannot be written or a notification that fails is a warning: it never
+ * changes the run's exit code, which says what happened to the world.
+ *
+ * `--report` and `--report-file` may be repeated (paired in order: the n-th format goes to
+ * the n-th file); a format without a file goes to stdout, and only one thing may.
+ */
+import { basename, extname } from 'node:path';
+import { UsageError } from '../src/errors.js';
+import { renderJson } from '../src/report/json.js';
+import { renderJunit } from '../src/report/junit.js';
+import { renderMarkdown } from '../src/report/markdown.js';
+import type { Report } from '../src/report/model.js';
+import { checkNotifyUrl, notify, safeUrl, type NotifyOptions } from '../src/report/notify.js';
+import { renderPrometheus } from '../src/report/prometheus.js';
+import { atomicWrite } from '../src/util/atomic-write.js';
+import type { CommonOptions } from './options.js';
+
+export type ReportFormat = 'json' | 'junit' | 'markdown';
+const FORMATS: readonly ReportFormat[] = ['json', 'junit', 'markdown'];
+
+/** The report flags, as commander gives them (one value, or a list when repeatable). */
+export interface ReportFlags {
+  report?: ReportFormat | ReportFormat[] | undefined;
+  reportFile?: string | string[] | undefined;
+  metricsFile?: string | undefined;
+  notify?: string | undefined;
+  json?: boolean | undefined;
+}
+
+export interface ReportTarget {
+  format: ReportFormat;
+  /** undefined: stdout */
+  file: string | undefined;
+}
+
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+const BY_EXTENSION: Record<string, ReportFormat> = { '.json': 'json', '.xml': 'junit', '.md': 'markdown', '.markdown': 'markdown' };
+
+/**
+ * Where each report goes. Throws UsageError (exit 2, before anything runs) for a
+ * --report-file whose format cannot be told, two things wanting stdout, or a bad --notify URL.
+ */
+export function reportTargets(flags: ReportFlags): ReportTarget[] {
+  const formats = list(flags.report);
+  const files = list(flags.reportFile);
+  for (const f of formats) {
+    if (!FORMATS.includes(f)) throw new UsageError({ what: `unknown report format "${f}"`, hint: 'use --report json, --report junit or --report markdown' });
+  }
+  const targets: ReportTarget[] = [];
+  files.forEach((file, i) => {
+    const format = formats[i] ?? BY_EXTENSION[extname(file).toLowerCase()];
+    if (!format) {
+      throw new UsageError({
+        what: `--report-file ${basename(file)}: which format?`,
+        hint: 'add --report json, --report junit or --report markdown before it (or name the file .json, .xml or .md)',
+      });
+    }
+    targets.push({ format, file });
+  });
+  for (const format of formats.slice(files.length)) targets.push({ format, file: undefined });
+
+  const onStdout = targets.filter((t) => t.file === undefined);
+  if (onStdout.length > 1) {
+    throw new UsageError({ what: `${onStdout.map((t) => `--report ${t.format}`).join(' and ')} would both go to stdout`, hint: 'give each a --report-file <path>' });
+  }
+  const stdoutReport = onStdout[0];
+  if (flags.json && stdoutReport && stdoutReport.format !== 'json') {
+    throw new UsageError({ what: `--json and --report ${stdoutReport.format} would both go to stdout`, hint: `add --report-file <path> for the ${stdoutReport.format} report` });
+  }
+  if (flags.notify !== undefined) {
+    const bad = checkNotifyUrl(flags.notify);
+    if (bad) throw new UsageError({ what: bad, hint: 'for example --notify https://hooks.example.com/lifeboat' });
+  }
+  return targets;
+}
+
+/** Whether stdout belongs to a report (or --json): the run's own output must then go to stderr. */
+export function stdoutTaken(flags: ReportFlags): boolean {
+  return Boolean(flags.json) || reportTargets(flags).some((t) => t.file === undefined);
+}
+
+/**
+ * The options to open a session with: when stdout carries a report, the session's screen
+ * output goes to stderr (openSession does that for `--json`).
+ */
+export function sessionOptions(opts: CommonOptions): CommonOptions {
+  return stdoutTaken(opts as ReportFlags) ? { ...opts, json: true } : opts;
+}
+
+export function render(report: Report, format: ReportFormat): string {
+  switch (format) {
+    case 'json':
+      return renderJson(report);
+    case 'junit':
+      return renderJunit(report);
+    case 'markdown':
+      return renderMarkdown(report);
+  }
+}
+
+export interface DeliverOptions {
+  /** Warnings for the operator (the session's UI, which is on stderr when stdout is taken). */
+  warn: (line: string) => void;
+  /** Informational lines (where each file went). */
+  info?: (line: string) => void;
+  stdout?: NodeJS.WritableStream;
+  notify?: NotifyOptions;
+}
+
+export interface Delivery {
+  written: string[];
+  warnings: string[];
+  notified?: boolean;
+}
+
+/** Write every report, the metrics file, and POST the notification. Never throws. */
+export async function deliverReport(report: Report, flags: ReportFlags, options: DeliverOptions): Promise<Delivery> {
+  const out = options.stdout ?? process.stdout;
+  const delivery: Delivery = { written: [], warnings: [] };
+  const warn = (line: string): void => {
+    delivery.warnings.push(line);
+    options.warn(line);
+  };
+  let targets: ReportTarget[];
+  try {
+    targets = reportTargets(flags);
+  } catch (err) {
+    warn(`no report written: ${err instanceof Error ? err.message : String(err)}`);
+    targets = [];
+  }
+
+  for (const t of targets) {
+    const text = render(report, t.format);
+    if (t.file === undefined) {
+      await writeOut(out, text);
+      continue;
+    }
+    try {
+      await atomicWrite(t.file, text);
+      delivery.written.push(t.file);
+      options.info?.(`${t.format} report written to ${t.file}`);
+    } catch (err) {
+      warn(`cannot write the ${t.format} report to ${t.file}: ${errorText(err)}`);
+    }
+  }
+  // --json alone: the JSON report, one line, on stdout (the same object as --report json).
+  if (flags.json && !targets.some((t) => t.file === undefined)) await writeOut(out, `${JSON.stringify(report)}\n`);
+
+  if (flags.metricsFile !== undefined) {
+    try {
+      await atomicWrite(flags.metricsFile, renderPrometheus(report));
+      delivery.written.push(flags.metricsFile);
+      options.info?.(`metrics written to ${flags.metricsFile}`);
+    } catch (err) {
+      warn(`cannot write the metrics file ${flags.metricsFile}: ${errorText(err)}`);
+    }
+  }
+
+  if (flags.notify !== undefined) {
+    const result = await notify(flags.notify, report, options.notify);
+    delivery.notified = result.ok;
+    if (result.ok) options.info?.(`notified ${safeUrl(flags.notify)}`);
+    else warn(`notification failed (the result above stands): ${result.error ?? 'unknown error'}`);
+  }
+  return delivery;
+}
+
+function writeOut(out: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    out.write(text, () => resolve());
+  });
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,472 @@
+/**
+ * The report of a finished run: what rehearse and verify (and run, resume, rollback)
+ * write as JSON, JUnit, Markdown, Prometheus metrics and the --notify POST. Pure: built
+ * from the engine's RunOutcome and the runbook, no I/O. The zod schema below is the one
+ * source of truth: the TypeScript type is inferred from it and the published
+ * schema/report.schema.json is generated from it (src/report/write-schema.ts; a test
+ * fails when the committed file is stale).
+ */
+import { z } from 'zod';
+import type { RunOutcome } from '../engine/run.js';
+import type { RunMode } from '../journal/format.js';
+import { describeUndoRecord } from '../journal/timeline.js';
+import { FINAL_STATES } from '../machine/compile.js';
+import { parseDuration } from '../runbook/duration.js';
+import type { Runbook } from '../runbook/model.js';
+import { formatAge, formatBytes, formatDuration, formatMs } from './format.js';
+
+export const REPORT_VERSION = 1;
+export const REPORT_SCHEMA_ID = 'https://lifeboat.dev/schema/report.schema.json';
+
+const MODES = ['run', 'dry-run', 'rehearse', 'verify', 'rollback', 'resume'] as const satisfies readonly RunMode[];
+type ModesCoverRunMode = RunMode extends (typeof MODES)[number] ? true : never;
+const modesCoverRunMode: ModesCoverRunMode = true;
+void modesCoverRunMode;
+
+export const VERDICTS = ['passed', 'failed', 'refused', 'rollback-failed', 'interrupted'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const STEP_STATUSES = ['passed', 'failed', 'skipped', 'rolled-back', 'not-run', 'interrupted'] as const;
+export type StepReportStatus = (typeof STEP_STATUSES)[number];
+
+const ms = z.number().nonnegative();
+const outputValue = z.union([z.string(), z.number(), z.boolean()]);
+const where = z.object({ stepId: z.string(), message: z.string() });
+
+export const StepReportSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    description: z.string().optional(),
+    status: z
+      .enum(STEP_STATUSES)
+      .describe(
+        'passed: ran and succeeded (still in place, or nothing to undo); rolled-back: succeeded, then undone; failed: this step broke the run; skipped: by its `when` or the operator; not-run: the run ended before it; interrupted: stopped by a signal while running',
+      ),
+    durationMs: ms.nullable().describe('Time the step took, retries included; null when it did not run'),
+    undoMs: ms.nullable().describe('Time its rollback took; null when it was not rolled back'),
+    undo: z
+      .enum(['done', 'failed', 'still-changed', 'none'])
+      .describe('done: its change was undone; failed: the undo failed; still-changed: its change is still in place; none: nothing to undo'),
+    outputs: z.record(z.string(), outputValue).describe('The step outputs (also journaled); long strings are truncated'),
+    error: z.string().optional().describe('Why the step failed (or was interrupted)'),
+    undoError: z.string().optional().describe('Why its rollback failed'),
+    skipReason: z.string().optional(),
+  })
+  .describe('One step of the runbook, in runbook order');
+
+export const ReportSchema = z
+  .object({
+    reportVersion: z.literal(REPORT_VERSION),
+    lifeboat: z.string().describe('lifeboat version that wrote the report'),
+    runId: z.string().nullable().describe('null only when the run was refused before it started'),
+    runbook: z.object({ name: z.string(), file: z.string(), description: z.string().optional() }),
+    mode: z.enum(MODES),
+    host: z.string().nullable(),
+    user: z.string().nullable(),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime(),
+    durationMs: ms.describe('Whole run, rollback included'),
+    verdict: z
+      .enum(VERDICTS)
+      .describe('passed (exit 0), failed and cleaned up (1), refused before any change (3), rollback failed (4), interrupted (130)'),
+    exitCode: z.number().int(),
+    summary: z.string().describe('One line for people: chat, logs, e-mail subjects'),
+    final: z.enum(FINAL_STATES).describe("The engine's final state"),
+    forward: z.enum(FINAL_STATES).nullable().describe('How the forward run ended, before the clean-up rollback (rehearse, verify)'),
+    interrupted: z.boolean(),
+    rollbackReason: z.string().nullable(),
+    error: where.nullable().describe('The step that broke the run, and why'),
+    rollbackError: where.nullable().describe('The step whose rollback failed, and why'),
+    steps: z.array(StepReportSchema),
+    totals: z.object({
+      recoveryMs: ms.describe('Measured recovery time: until the forward run ended'),
+      rtoMs: ms.nullable().describe("The runbook's rto"),
+      rtoVerdict: z.enum(['within', 'over', 'no-target', 'incomplete']).describe('incomplete: the forward run did not complete, nothing was recovered'),
+      rollbackMs: ms,
+      rollback: z
+        .enum(['done', 'failed', 'not-needed'])
+        .describe('done: every change was undone; failed: see leftChanged; not-needed: nothing to undo'),
+      backupKey: z.string().nullable().describe('Newest backup seen by s3.verify-backups (the oldest such, if several steps)'),
+      backupAgeSeconds: z.number().nullable().describe('Its age: the recovery point actually achieved'),
+      rpoMs: ms.nullable().describe("The runbook's rpo (or the step's maxAge)"),
+      rpoVerdict: z.enum(['within', 'over', 'no-target', 'unknown']),
+      restoreObjects: z.number().nullable(),
+      restoreBytes: z.number().nullable(),
+      restoreSeconds: z.number().nullable(),
+      restoreBytesPerSecond: z.number().nullable(),
+    }),
+    leftChanged: z
+      .array(z.object({ stepId: z.string(), type: z.string(), undo: z.string().describe('What undoing it means, from its undo record') }))
+      .describe('Changes still in place after a failed or skipped rollback, newest first (the order to undo them)'),
+    next: z.string().nullable().describe('What to type next, when a person must act'),
+  })
+  .describe('A lifeboat run report (rehearse, verify, run, resume, rollback)');
+
+export type Report = z.infer<typeof ReportSchema>;
+export type StepReport = z.infer<typeof StepReportSchema>;
+
+/** The published JSON Schema (draft-07) of the JSON report. */
+export function reportJsonSchema(): Record<string, unknown> {
+  const json = z.toJSONSchema(ReportSchema, { target: 'draft-07', io: 'output' }) as Record<string, unknown>;
+  const { $schema, ...rest } = json;
+  return { $schema, $id: REPORT_SCHEMA_ID, title: 'lifeboat run report', ...rest };
+}
+
+/**
+ * The exit code of a rehearse or verify (contract §1): 0 when the forward run completed
+ * and everything it changed was rolled back; 1 when a step failed and everything was
+ * rolled back; 3 refused before any change; 4 a rollback failed; 130 interrupted.
+ * (The engine's own code says 1 for any run that ends rolled back, which is right for
+ * `run` but not for a rehearsal, where rolling back is the plan.)
+ */
+export function rehearsalExitCode(outcome: Pick<RunOutcome, 'final' | 'forward' | 'context'>): number {
+  if (outcome.final === 'rollbackFailed') return 4;
+  if (outcome.final === 'suspended' || outcome.context.interrupted) return 130;
+  if (outcome.final === 'refused') return 3;
+  const forward = outcome.forward ?? outcome.final;
+  if (forward === 'completed' && (outcome.final === 'completed' || outcome.final === 'rolledBack')) return 0;
+  return 1;
+}
+
+export function verdictFor(exitCode: number): Verdict {
+  switch (exitCode) {
+    case 0:
+      return 'passed';
+    case 3:
+      return 'refused';
+    case 4:
+      return 'rollback-failed';
+    case 130:
+      return 'interrupted';
+    default:
+      return 'failed';
+  }
+}
+
+export interface BuildReportInput {
+  outcome: RunOutcome;
+  runbook: Runbook;
+  mode: RunMode;
+  exitCode: number;
+  /** When the run ended (the report is built right after). */
+  finishedAt: Date;
+  lifeboatVersion: string;
+  host?: string | undefined;
+  user?: string | undefined;
+  /** Replace secret values in every string of the report. */
+  redact?: (text: string) => string;
+}
+
+/** Longest string kept from a step output (a shell step's stdout can be megabytes). */
+export const MAX_OUTPUT_CHARS = 4096;
+
+export function buildReport(input: BuildReportInput): Report {
+  const { outcome, runbook, mode, exitCode } = input;
+  const ctx = outcome.context;
+  // A completed `run` keeps its changes on purpose; anything else still changed was meant to be undone.
+  const stillChanged = new Set(outcome.leftChanged);
+  const left = new Set(outcome.final === 'completed' && !outcome.forward ? [] : outcome.leftChanged);
+  const stepsById = new Map(runbook.steps.map((s) => [s.id, s]));
+
+  const steps: StepReport[] = runbook.steps.map((step) => {
+    const t = outcome.timings[step.id] ?? {};
+    const status = stepStatus(step.id, outcome);
+    const undo: StepReport['undo'] =
+      ctx.rollbackError?.stepId === step.id ? 'failed' : stillChanged.has(step.id) ? 'still-changed' : t.undoMs !== undefined || ctx.status[step.id] === 'rolled-back' ? 'done' : 'none';
+    const r: StepReport = {
+      id: step.id,
+      type: step.type,
+      status,
+      durationMs: t.durationMs ?? null,
+      undoMs: t.undoMs ?? null,
+      undo,
+      outputs: truncateOutputs(ctx.outputs[step.id] ?? {}),
+    };
+    if (step.description) r.description = step.description;
+    if (status === 'failed' && ctx.error?.stepId === step.id) r.error = ctx.error.message;
+    if (status === 'interrupted') {
+      r.error = ctx.error?.stepId === step.id ? `interrupted: ${ctx.error.message}` : 'interrupted while running (the run was stopped by a signal or Ctrl-C)';
+    }
+    if (undo === 'failed' && ctx.rollbackError) r.undoError = ctx.rollbackError.message;
+    const skip = ctx.skipReasons?.[step.id];
+    if (status === 'skipped' && skip) r.skipReason = skip;
+    if (status === 'not-run') r.skipReason = notRunReason(outcome);
+    return r;
+  });
+
+  const forward = outcome.forward ?? null;
+  const forwardCompleted = (forward ?? outcome.final) === 'completed';
+  const rtoMs = runbook.rtoMs ?? null;
+  const recoveryMs = outcome.forwardMs;
+  const rtoVerdict = !forwardCompleted ? 'incomplete' : rtoMs === null ? 'no-target' : recoveryMs <= rtoMs ? 'within' : 'over';
+
+  const backup = backupAge(runbook, outcome);
+  const rpoMs = backup.rpoMs;
+  const rpoVerdict =
+    backup.ageSeconds === null ? 'unknown' : rpoMs === null ? 'no-target' : backup.ageSeconds * 1000 <= rpoMs ? 'within' : 'over';
+  const restore = restoreTotals(runbook, outcome);
+
+  const leftChanged = [...outcome.leftChanged]
+    .filter((id) => left.has(id))
+    .reverse()
+    .map((stepId) => ({ stepId, type: stepsById.get(stepId)?.type ?? 'unknown', undo: describeUndoRecord(ctx.undos[stepId]) }));
+  const rollback: Report['totals']['rollback'] =
+    outcome.final === 'rollbackFailed' || leftChanged.length > 0 ? 'failed' : steps.some((s) => s.undo === 'done') ? 'done' : 'not-needed';
+
+  const finishedAt = input.finishedAt;
+  const startedAt = new Date(finishedAt.getTime() - outcome.durationMs);
+  const verdict = verdictFor(exitCode);
+  const report: Report = {
+    reportVersion: REPORT_VERSION,
+    lifeboat: input.lifeboatVersion,
+    runId: outcome.runId,
+    runbook: { name: runbook.name, file: runbook.file, ...(runbook.description ? { description: runbook.description } : {}) },
+    mode,
+    host: input.host ?? null,
+    user: input.user ?? null,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: outcome.durationMs,
+    verdict,
+    exitCode,
+    summary: '',
+    final: outcome.final,
+    forward,
+    interrupted: ctx.interrupted,
+    rollbackReason: ctx.rollbackReason ?? null,
+    error: ctx.error ? { stepId: ctx.error.stepId, message: ctx.error.message } : null,
+    rollbackError: ctx.rollbackError ? { stepId: ctx.rollbackError.stepId, message: ctx.rollbackError.message } : null,
+    steps,
+    totals: {
+      recoveryMs,
+      rtoMs,
+      rtoVerdict,
+      rollbackMs: outcome.rollbackMs,
+      rollback,
+      backupKey: backup.key,
+      backupAgeSeconds: backup.ageSeconds,
+      rpoMs,
+      rpoVerdict,
+      restoreObjects: restore?.objects ?? null,
+      restoreBytes: restore?.bytes ?? null,
+      restoreSeconds: restore?.seconds ?? null,
+      restoreBytesPerSecond: restore?.bytesPerSecond ?? null,
+    },
+    leftChanged,
+    next: nextStep(verdict, outcome),
+  };
+  report.summary = summarize(report);
+  return input.redact ? redactDeep(report, input.redact) : report;
+}
+
+export interface RefusedReportInput {
+  runbook: Runbook;
+  mode: RunMode;
+  exitCode: number;
+  message: string;
+  finishedAt: Date;
+  lifeboatVersion: string;
+  host?: string | undefined;
+  user?: string | undefined;
+  redact?: (text: string) => string;
+}
+
+/** A run refused before it started (missing confirmation, lock held): nothing ran, nothing changed. */
+export function buildRefusedReport(input: RefusedReportInput): Report {
+  const at = input.finishedAt.toISOString();
+  const verdict = verdictFor(input.exitCode);
+  const report: Report = {
+    reportVersion: REPORT_VERSION,
+    lifeboat: input.lifeboatVersion,
+    runId: null,
+    runbook: { name: input.runbook.name, file: input.runbook.file, ...(input.runbook.description ? { description: input.runbook.description } : {}) },
+    mode: input.mode,
+    host: input.host ?? null,
+    user: input.user ?? null,
+    startedAt: at,
+    finishedAt: at,
+    durationMs: 0,
+    verdict,
+    exitCode: input.exitCode,
+    summary: '',
+    final: 'refused',
+    forward: null,
+    interrupted: false,
+    rollbackReason: null,
+    error: { stepId: 'start', message: input.message },
+    rollbackError: null,
+    steps: input.runbook.steps.map((s) => ({
+      id: s.id,
+      type: s.type,
+      ...(s.description ? { description: s.description } : {}),
+      status: 'not-run' as const,
+      durationMs: null,
+      undoMs: null,
+      undo: 'none' as const,
+      outputs: {},
+      skipReason: 'the run was refused before it started',
+    })),
+    totals: {
+      recoveryMs: 0,
+      rtoMs: input.runbook.rtoMs ?? null,
+      rtoVerdict: 'incomplete',
+      rollbackMs: 0,
+      rollback: 'not-needed',
+      backupKey: null,
+      backupAgeSeconds: null,
+      rpoMs: input.runbook.rpoMs ?? null,
+      rpoVerdict: 'unknown',
+      restoreObjects: null,
+      restoreBytes: null,
+      restoreSeconds: null,
+      restoreBytesPerSecond: null,
+    },
+    leftChanged: [],
+    next: null,
+  };
+  report.summary = summarize(report);
+  return input.redact ? redactDeep(report, input.redact) : report;
+}
+
+// ------------------------------------------------------------------ pieces
+
+function stepStatus(id: string, outcome: RunOutcome): StepReportStatus {
+  const ctx = outcome.context;
+  const st = ctx.status[id] ?? 'pending';
+  // The step the signal stopped: it had started and never finished.
+  if (ctx.interrupted && ctx.current === id && outcome.timings[id]?.startedAt !== undefined && st !== 'done' && st !== 'skipped') return 'interrupted';
+  if (ctx.error?.stepId === id) return 'failed';
+  switch (st) {
+    case 'done':
+      return 'passed';
+    case 'skipped':
+      return 'skipped';
+    case 'rolled-back':
+      return 'rolled-back';
+    case 'failed':
+      return 'failed';
+    default:
+      return 'not-run';
+  }
+}
+
+function notRunReason(outcome: RunOutcome): string {
+  const ctx = outcome.context;
+  if (ctx.interrupted) return 'the run was interrupted before this step';
+  if (ctx.error) return `not reached: step ${ctx.error.stepId} failed`;
+  if ((outcome.forward ?? outcome.final) === 'aborted') return 'not reached: the run was aborted';
+  return 'not reached';
+}
+
+function truncateOutputs(outputs: Record<string, string | number | boolean>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(outputs)) {
+    out[k] = typeof v === 'string' && v.length > MAX_OUTPUT_CHARS ? `${v.slice(0, MAX_OUTPUT_CHARS)}… (${v.length - MAX_OUTPUT_CHARS} more characters)` : v;
+  }
+  return out;
+}
+
+/** A finite number from an output (numbers, or numeric strings from a template). */
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+function backupAge(runbook: Runbook, outcome: RunOutcome): { key: string | null; ageSeconds: number | null; rpoMs: number | null } {
+  let key: string | null = null;
+  let ageSeconds: number | null = null;
+  let stepLimit: number | undefined;
+  for (const step of runbook.steps) {
+    if (step.type !== 's3.verify-backups') continue;
+    const maxAge = step.with.maxAge;
+    if (stepLimit === undefined && typeof maxAge === 'string') stepLimit = parseDuration(maxAge);
+    const o = outcome.context.outputs[step.id];
+    const age = num(o?.newestAgeSeconds);
+    // -1: the step found no object at all.
+    if (age === undefined || age < 0) continue;
+    if (ageSeconds === null || age > ageSeconds) {
+      ageSeconds = age;
+      key = typeof o?.newestKey === 'string' && o.newestKey !== '' ? o.newestKey : null;
+    }
+  }
+  return { key, ageSeconds, rpoMs: runbook.rpoMs ?? stepLimit ?? null };
+}
+
+function restoreTotals(runbook: Runbook, outcome: RunOutcome): { objects: number; bytes: number; seconds: number; bytesPerSecond: number | null } | undefined {
+  let found = false;
+  let objects = 0;
+  let bytes = 0;
+  let seconds = 0;
+  for (const step of runbook.steps) {
+    if (step.type !== 's3.restore') continue;
+    const o = outcome.context.outputs[step.id];
+    if (!o) continue;
+    found = true;
+    objects += num(o.objects) ?? 0;
+    bytes += num(o.bytes) ?? 0;
+    seconds += num(o.seconds) ?? 0;
+  }
+  if (!found) return undefined;
+  return { objects, bytes, seconds, bytesPerSecond: seconds > 0 ? Math.round(bytes / seconds) : null };
+}
+
+function nextStep(verdict: Verdict, outcome: RunOutcome): string | null {
+  if (verdict === 'rollback-failed') return `fix the cause, then: lifeboat rollback ${outcome.runId}`;
+  if (outcome.final === 'suspended' || (outcome.final === 'aborted' && outcome.leftChanged.length > 0))
+    return `continue with: lifeboat resume ${outcome.runId}   or undo with: lifeboat rollback ${outcome.runId}`;
+  return null;
+}
+
+function summarize(r: Report): string {
+  const head = `${r.mode} ${r.runbook.name}`;
+  const t = r.totals;
+  const parts: string[] = [];
+  switch (r.verdict) {
+    case 'passed':
+      parts.push(`${head}: passed`);
+      break;
+    case 'failed':
+      parts.push(`${head}: FAILED${r.error ? ` at ${r.error.stepId}: ${firstLine(r.error.message)}` : ''}`);
+      break;
+    case 'refused':
+      parts.push(`${head}: refused before any change${r.error ? `: ${firstLine(r.error.message)}` : ''}`);
+      return parts.join('');
+    case 'rollback-failed':
+      parts.push(`${head}: ROLLBACK FAILED${r.rollbackError ? ` at ${r.rollbackError.stepId}: ${firstLine(r.rollbackError.message)}` : ''}`);
+      break;
+    case 'interrupted':
+      parts.push(`${head}: interrupted`);
+      break;
+  }
+  if (t.rtoVerdict !== 'incomplete') {
+    parts.push(`recovery ${formatMs(t.recoveryMs)}${t.rtoMs !== null ? ` (${t.rtoVerdict === 'within' ? 'within' : 'OVER'} RTO ${formatDuration(t.rtoMs)})` : ''}`);
+  }
+  if (t.backupAgeSeconds !== null) {
+    parts.push(`newest backup ${formatAge(t.backupAgeSeconds)} old${t.rpoMs !== null ? ` (${t.rpoVerdict === 'over' ? 'OVER' : 'within'} RPO ${formatDuration(t.rpoMs)})` : ''}`);
+  }
+  if (t.restoreBytes !== null) {
+    parts.push(
+      `restored ${t.restoreObjects ?? 0} object${t.restoreObjects === 1 ? '' : 's'}, ${formatBytes(t.restoreBytes)}` +
+        (t.restoreSeconds ? ` in ${formatMs(t.restoreSeconds * 1000)}` : '') +
+        (t.restoreBytesPerSecond !== null ? ` (${formatBytes(t.restoreBytesPerSecond)}/s)` : ''),
+    );
+  }
+  if (r.leftChanged.length > 0) parts.push(`STILL CHANGED: ${r.leftChanged.map((l) => l.stepId).join(', ')}`);
+  else if (t.rollback === 'done') parts.push(`rolled back in ${formatMs(t.rollbackMs)}`);
+  return parts.join('; ');
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}
+
+function redactDeep<T>(value: T, redact: (s: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v, redact)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)])) as T;
+  }
+  return value;
+}
