@@ -91,6 +91,8 @@ export class StepFailure extends Error {
     message: string,
     readonly undo: unknown,
     readonly changed: boolean,
+    /** Stopped by Ctrl-C/SIGTERM at a safe point: the run goes to `interrupted`, not `failed`. */
+    readonly interrupted = false,
   ) {
     super(message);
     this.name = 'StepFailure';
@@ -146,6 +148,10 @@ export function compileRunbook(runbook: Runbook) {
         return s === 'done' || s === 'skipped';
       },
       nothingToUndo: ({ context }) => context.applied.length === 0,
+      stoppedByInterrupt: ({ event }) => {
+        const err = (event as unknown as { error?: unknown }).error;
+        return err instanceof StepFailure && err.interrupted;
+      },
     },
     actions: {
       enter: assign((_, params: { stepId: string }) => ({ current: params.stepId })),
@@ -324,7 +330,11 @@ export function compileRunbook(runbook: Runbook) {
             src: 'executeStep',
             input,
             onDone: { target: 'verifying', actions: { type: 'saveExecution', params: p } },
-            onError: { target: 'failed', actions: { type: 'saveFailure', params: p } },
+            onError: [
+              // Interrupted mid-step: the step stopped at a safe point; what it changed is on the undo list.
+              { guard: 'stoppedByInterrupt', target: '#run.interrupted', actions: { type: 'saveFailure', params: p } },
+              { target: 'failed', actions: { type: 'saveFailure', params: p } },
+            ],
           },
         },
         verifying: {
@@ -384,8 +394,9 @@ function recordApplied(context: RunContext, stepId: string, undo: unknown, chang
   const already = context.applied.includes(stepId);
   return {
     applied: already ? context.applied : [...context.applied, stepId],
-    // The first record wins: a retry never re-captures "what was there before".
-    undos: stepId in context.undos ? context.undos : { ...context.undos, [stepId]: undo },
+    // The execute actor reports the record it journaled: the first attempt's, or that record
+    // extended by a later attempt (never a re-capture: steps start from priorUndo).
+    undos: undo === undefined ? context.undos : { ...context.undos, [stepId]: undo },
   };
 }
 

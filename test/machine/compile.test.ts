@@ -62,10 +62,11 @@ function harness(script: Script, input: Partial<RunInput> = {}) {
         calls.push(`exec:${i.stepId}`);
         if ((failures[i.stepId] ?? 0) > 0) {
           failures[i.stepId] = (failures[i.stepId] ?? 0) - 1;
-          throw new StepFailure(`${i.stepId} broke`, { undoOf: i.stepId, attempt: 'first' }, true);
+          throw new StepFailure(`${i.stepId} broke`, i.undo ?? { undoOf: i.stepId, attempt: 'first' }, true);
         }
         if (i.stepId === 'one') return { outputs: {}, changed: false };
-        return { outputs: { stdout: `out-${i.stepId}` }, undo: { undoOf: i.stepId, attempt: 'later' }, changed: true };
+        // Like the engine: a later attempt reports the record the first one captured.
+        return { outputs: { stdout: `out-${i.stepId}` }, undo: i.undo ?? { undoOf: i.stepId, attempt: 'later' }, changed: true };
       }),
       verifyStep: fromPromise(async ({ input: i }: { input: StepActorInput }) => {
         calls.push(`verify:${i.stepId}`);

@@ -1,0 +1,439 @@
+/**
+ * `s3.restore`: copy the objects under `source` as they were at `asOf` to `target`, an S3
+ * prefix (server-side copies) or a local directory (streamed downloads).
+ *
+ * plan and execute share one survey: list the source (ListObjectsV2 for `latest`, else
+ * ListObjectVersions and the version current at asOf, see restore/select.ts), list the
+ * target once (existence, ETags, version ids: no HEAD per key), and decide per key with
+ * the pure planRestore (create / overwrite / unchanged; unsafe keys refused).
+ *
+ * execute, in order: refuse unsafe keys (nothing written yet); build the undo record (or
+ * take the first attempt's from ctx.priorUndo, adding only keys it does not cover) and
+ * journal it with recordUndo; preserve what will be overwritten where versions cannot
+ * (unversioned bucket, local directory); then copy with bounded concurrency, each write
+ * guarded against drift (restore/s3-copy.ts, restore/local-target.ts) and verified; then
+ * (verify: size/checksum) one listing of the target to confirm every written object is
+ * there with the expected size and the ETag its copy returned. An interrupt stops
+ * scheduling copies; in-flight ones finish.
+ *
+ * Requests: 1 + 2 × ceil(N/1000) listings, then per object one CopyObject (one GetObject
+ * for a local target), plus one guard HEAD per object when the guard is `head` (any custom
+ * endpoint; see restore/s3-copy.ts), plus a source HEAD when the source stores a SHA-256;
+ * unversioned targets add one CopyObject per overwritten object (its preserved copy).
+ *
+ * `s3://b/db` means the folder `db/` (prefixes get a final `/`). Outputs: `objects` and
+ * `bytes` are everything now in place as of asOf (written plus already identical),
+ * `seconds` the step's wall time, `requests` the S3 requests it sent (retries included).
+ *
+ * Rollback works from the undo record alone (restore/undo.ts describes its shapes).
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { UNDO_DIR, forEachConcurrent, groupByKey, isS3Url, listObjects, listVersions, normalizeEtag, parseS3Url, s3Uri, type S3Location } from '../aws/s3.js';
+import type { RestoreWith } from '../runbook/step-types.js';
+import { abortReason } from '../util/sleep.js';
+import { formatBytes, listSome, plural } from './restore/format.js';
+import { describeLocalUndo, preserveLocal, rollbackLocal, surveyLocal, writeLocal, type LocalSurvey } from './restore/local-target.js';
+import { planRestore, type Action, type RestorePlan, type TargetObject } from './restore/plan.js';
+import { Progress } from './restore/progress.js';
+import { DEFAULT_MULTIPART_THRESHOLD, MAX_PART, copyObject, type CopySettings, type GuardMode, type VerifyMode } from './restore/s3-copy.js';
+import { bucketVersioning, currentObjects, describeS3Undo, preserveS3, readS3Target, rollbackS3 } from './restore/s3-target.js';
+import { selectAsOf, type SourceObject } from './restore/select.js';
+import { isRestoreUndo, newUndoId, type LocalRestoreUndo, type RestoreUndo, type S3RestoreUndo } from './restore/undo.js';
+import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
+
+/** How many keys a plan lists. */
+const PLAN_LINES = 20;
+
+type Target = { kind: 's3'; bucket: string; prefix: string; display: string } | { kind: 'local'; dir: string; display: string };
+
+interface Config {
+  source: S3Location;
+  target: Target;
+  /** undefined: latest. */
+  asOfMs: number | undefined;
+  asOfText: string;
+  include: string | string[] | undefined;
+  exclude: string | string[] | undefined;
+  concurrency: number;
+  verify: VerifyMode;
+  guard: GuardMode;
+  copy: CopySettings;
+}
+
+/**
+ * The write-time guard: `conditional` (conditional CopyObject only) against AWS, `head`
+ * (also HEAD the destination before each copy) when a custom endpoint is set, because moto
+ * and some S3-compatible stores ignore conditional copies. LIFEBOAT_S3_GUARD overrides.
+ */
+export function guardMode(ctx: Pick<StepContext, 'env' | 'aws'>): GuardMode {
+  const v = ctx.env.LIFEBOAT_S3_GUARD;
+  if (v === 'head' || v === 'conditional') return v;
+  return ctx.aws.hasEndpoint('S3') ? 'head' : 'conditional';
+}
+
+/** `s3://b/db` means the "folder" db/, as with `aws s3 sync`: prefixes are made to end with `/`. */
+function folder(loc: S3Location): S3Location {
+  return { bucket: loc.bucket, prefix: loc.prefix === '' || loc.prefix.endsWith('/') ? loc.prefix : `${loc.prefix}/` };
+}
+
+function configOf(ctx: StepContext, w: RestoreWith): Config {
+  const source = folder(parseS3Url(w.source));
+  let target: Target;
+  if (isS3Url(w.target)) {
+    const t = folder(parseS3Url(w.target));
+    target = { kind: 's3', bucket: t.bucket, prefix: t.prefix, display: s3Uri(t.bucket, t.prefix) };
+    if (t.bucket === source.bucket && t.prefix !== source.prefix && (t.prefix.startsWith(source.prefix) || source.prefix.startsWith(t.prefix)))
+      throw new StepError(`target ${w.target} overlaps source ${w.source}: one lies inside the other`, {
+        hint: 'restore to a separate prefix (or bucket), or in place to exactly the source prefix',
+      });
+  } else {
+    const dir = path.resolve(ctx.runbookDir, w.target);
+    target = { kind: 'local', dir, display: dir };
+  }
+  let asOfMs: number | undefined;
+  const asOfText = w.asOf ?? 'latest';
+  if (asOfText !== 'latest') {
+    asOfMs = Date.parse(asOfText);
+    if (Number.isNaN(asOfMs)) throw new StepError(`bad asOf "${asOfText}"`, { hint: 'use latest or an ISO-8601 time with a zone, e.g. 2026-11-23T04:00:00Z' });
+  }
+  const concurrency = w.concurrency ?? 16;
+  const verify = w.verify ?? 'checksum';
+  const guard = guardMode(ctx);
+  return {
+    source,
+    target,
+    asOfMs,
+    asOfText,
+    include: w.include,
+    exclude: w.exclude,
+    concurrency,
+    verify,
+    guard,
+    copy: {
+      verify,
+      guard,
+      // CopyObject takes at most 5 GiB: larger objects are always copied in parts.
+      multipartThreshold: Math.min(w.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD, MAX_PART),
+      partSize: w.partSize,
+      partConcurrency: Math.min(8, concurrency),
+    },
+  };
+}
+
+interface Survey {
+  cfg: Config;
+  plan: RestorePlan;
+  /** S3 target: whether the bucket keeps versions (Enabled). */
+  versioned: boolean;
+  local: LocalSurvey | undefined;
+}
+
+/** The selected source objects, in key order. */
+async function listSource(ctx: StepContext, s3: S3Client, cfg: Config): Promise<SourceObject[]> {
+  const { bucket, prefix } = cfg.source;
+  const out: SourceObject[] = [];
+  if (cfg.asOfMs === undefined) {
+    for await (const o of listObjects(s3, bucket, prefix, { signal: ctx.signal }))
+      out.push({ key: o.Key as string, size: o.Size ?? 0, etag: normalizeEtag(o.ETag), lastModified: o.LastModified ?? new Date(0), checksumAlgorithms: (o.ChecksumAlgorithm ?? []).map(String) });
+    return out;
+  }
+  const status = await bucketVersioning(s3, bucket, ctx.signal);
+  if (status === undefined)
+    throw new StepError(`asOf ${cfg.asOfText} needs object versions, but versioning is not enabled on bucket ${bucket}`, {
+      hint: `use asOf: latest, or enable versioning on ${bucket} (it keeps versions only from then on)`,
+    });
+  for await (const o of selectAsOf(groupByKey(listVersions(s3, bucket, prefix, { signal: ctx.signal })), cfg.asOfMs)) out.push(o);
+  return out;
+}
+
+async function survey(ctx: StepContext, s3: S3Client, cfg: Config): Promise<Survey> {
+  const sources = await listSource(ctx, s3, cfg);
+  const options = { sourcePrefix: cfg.source.prefix, include: cfg.include, exclude: cfg.exclude };
+  let plan: RestorePlan;
+  let versioned = false;
+  let local: LocalSurvey | undefined;
+  if (cfg.target.kind === 's3') {
+    versioned = (await bucketVersioning(s3, cfg.target.bucket, ctx.signal)) === 'Enabled';
+    const existing = await readS3Target(s3, cfg.target.bucket, cfg.target.prefix, versioned, ctx.signal);
+    plan = planRestore(sources, existing, { ...options, target: 's3', targetPrefix: cfg.target.prefix });
+  } else {
+    // Which paths are concerned is known only after filtering and the safety check.
+    const first = planRestore(sources, new Map(), { ...options, target: 'local' });
+    if (first.refused.length === 0) {
+      local = await surveyLocal(cfg.target.dir, first.actions);
+      plan = planRestore(sources, local.existing, { ...options, target: 'local' });
+    } else plan = first;
+  }
+  if (plan.refused.length > 0) {
+    const names = plan.refused.map((r) => `${r.key} (${r.reason})`);
+    throw new StepError(
+      `refusing to restore: ${plural(plan.refused.length, 'source key')} would land outside ${cfg.target.display}: ${listSome(names, names.length)}`,
+      { hint: 'nothing was written; rename or remove those keys in the source, or leave them out with exclude' },
+    );
+  }
+  return { cfg, plan, versioned, local };
+}
+
+function destKey(cfg: Config, rel: string): string {
+  return cfg.target.kind === 's3' ? cfg.target.prefix + rel : path.join(cfg.target.dir, ...rel.split('/'));
+}
+
+function fingerprint(sv: Survey): unknown {
+  const h = createHash('sha256');
+  const lines = sv.plan.actions.map((a) => {
+    const e: TargetObject | undefined = a.existing;
+    return `${a.rel}\t${e ? `${e.size}\t${e.etag ?? ''}\t${e.versionId ?? ''}\t${e.mtimeMs ?? ''}` : '-'}`;
+  });
+  for (const l of lines.sort()) h.update(`${l}\n`);
+  return { target: sv.cfg.target.display, versioned: sv.versioned, keys: lines.length, state: h.digest('hex') };
+}
+
+function describeAction(cfg: Config, a: Action): string {
+  const v = a.source.versionId ? `, version ${a.source.versionId}` : '';
+  const dest = cfg.target.kind === 's3' ? s3Uri(cfg.target.bucket, destKey(cfg, a.rel)) : destKey(cfg, a.rel);
+  const base = `${dest} (${formatBytes(a.source.size)}${v})`;
+  if (a.kind !== 'overwrite' || !a.existing) return base;
+  const was = a.existing.versionId ? `version ${a.existing.versionId}` : a.existing.etag ? `ETag ${a.existing.etag}` : formatBytes(a.existing.size);
+  return `${base} replaces ${was}`;
+}
+
+function whenText(cfg: Config): string {
+  return cfg.asOfMs === undefined ? 'latest' : `as of ${cfg.asOfText}`;
+}
+
+function requireUndo(prior: unknown, cfg: Config): RestoreUndo | undefined {
+  if (prior === undefined || prior === null) return undefined;
+  if (!isRestoreUndo(prior)) throw new StepError('the undo record of the earlier attempt is not one s3.restore understands', { hint: 'roll the run back by hand' });
+  const same =
+    (prior.kind === 's3' && cfg.target.kind === 's3' && prior.bucket === cfg.target.bucket && prior.prefix === cfg.target.prefix) ||
+    (prior.kind === 'local' && cfg.target.kind === 'local' && prior.dir === cfg.target.dir);
+  if (!same) throw new StepError(`the earlier attempt restored to another target than ${cfg.target.display}`, { hint: 'roll back the earlier run first' });
+  return prior;
+}
+
+/**
+ * The undo record: the first attempt's (never re-captured: what is there now may be its
+ * own writes), plus entries for destinations it did not cover. Journaled before any write.
+ */
+async function recordUndo(ctx: StepContext, sv: Survey, writes: readonly Action[]): Promise<RestoreUndo> {
+  const { cfg } = sv;
+  const prior = requireUndo(ctx.priorUndo, cfg);
+  let added = false;
+  if (cfg.target.kind === 's3') {
+    let rec: S3RestoreUndo;
+    if (prior?.kind === 's3') {
+      rec = structuredClone(prior);
+      if (rec.versioned !== sv.versioned)
+        throw new StepError(`versioning of bucket ${cfg.target.bucket} changed since the first attempt`, { hint: 'roll back the earlier attempt first' });
+    } else {
+      const undoId = newUndoId(ctx.step.id, ctx.now());
+      rec = { v: 1, kind: 's3', bucket: cfg.target.bucket, prefix: cfg.target.prefix, versioned: sv.versioned, undoId, created: [], overwritten: [] };
+      if (!sv.versioned) rec.preservedPrefix = `${UNDO_DIR}/${undoId}/`;
+    }
+    const known = new Set([...rec.created, ...rec.overwritten.map((e) => e.key)]);
+    for (const a of writes) {
+      const key = destKey(cfg, a.rel);
+      if (known.has(key)) continue;
+      added = true;
+      if (a.existing)
+        rec.overwritten.push({
+          key,
+          size: a.existing.size,
+          etag: a.existing.etag,
+          ...(rec.versioned ? { versionId: a.existing.versionId } : { preservedKey: `${rec.preservedPrefix}${key}` }),
+        });
+      else rec.created.push(key);
+    }
+    if (!prior || added) await ctx.recordUndo(rec);
+    return rec;
+  }
+  const local = sv.local as LocalSurvey;
+  let rec: LocalRestoreUndo;
+  if (prior?.kind === 'local') rec = structuredClone(prior);
+  else {
+    const undoId = newUndoId(ctx.step.id, ctx.now());
+    rec = { v: 1, kind: 'local', dir: cfg.target.dir, undoId, undoDir: `${UNDO_DIR}/${undoId}`, createdRoots: local.missingRoots, createdDirs: [], created: [], overwritten: [] };
+  }
+  const known = new Set([...rec.created, ...rec.overwritten.map((e) => e.path)]);
+  for (const a of writes) {
+    if (known.has(a.rel)) continue;
+    added = true;
+    if (a.existing) rec.overwritten.push({ path: a.rel, size: a.existing.size, preserved: `${rec.undoDir}/${a.rel}` });
+    else rec.created.push(a.rel);
+  }
+  const dirs = new Set(rec.createdDirs);
+  for (const d of local.missingDirs)
+    if (!dirs.has(d)) {
+      dirs.add(d);
+      added = true;
+    }
+  rec.createdDirs = [...dirs].sort((a, b) => b.split('/').length - a.split('/').length || b.localeCompare(a));
+  if (!prior || added) await ctx.recordUndo(rec);
+  return rec;
+}
+
+interface Written {
+  action: Action;
+  etag: string | undefined;
+}
+
+/** One listing of the target after the copies: every written object is there, with the right size and the ETag its copy returned. */
+async function checkWritten(s3: S3Client, cfg: Config & { target: { kind: 's3' } }, written: readonly Written[]): Promise<void> {
+  if (cfg.verify === 'none' || written.length === 0) return;
+  const now = await currentObjects(s3, cfg.target.bucket, cfg.target.prefix);
+  const bad: string[] = [];
+  for (const w of written) {
+    const key = cfg.target.prefix + w.action.rel;
+    const cur = now.get(key);
+    if (!cur) bad.push(`${key} (missing)`);
+    else if (cur.size !== w.action.source.size) bad.push(`${key} (size ${cur.size}, expected ${w.action.source.size})`);
+    else if (cfg.verify === 'checksum' && w.etag && cur.etag !== w.etag) bad.push(`${key} (ETag ${cur.etag}, the copy made ${w.etag}: changed after it was copied)`);
+  }
+  if (bad.length > 0)
+    throw new StepError(`after the restore, ${plural(bad.length, 'object')} under ${cfg.target.display} ${bad.length === 1 ? 'is' : 'are'} not what was copied: ${listSome(bad, bad.length)}`, {
+      hint: 'something else wrote to the target while restoring; roll back and retry',
+    });
+}
+
+function concurrencyOf(w: unknown): number {
+  const c = (w as { concurrency?: unknown } | undefined)?.concurrency;
+  const n = typeof c === 'number' ? c : typeof c === 'string' ? Number(c) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : 16;
+}
+
+export const s3RestoreStep: StepImpl<RestoreWith> = {
+  type: 's3.restore',
+
+  async plan(ctx: StepContext, w: RestoreWith): Promise<StepPlan> {
+    const cfg = configOf(ctx, w);
+    const sv = await survey(ctx, await ctx.aws.s3(), cfg);
+    const { plan } = sv;
+    const bytesOf = (kind: Action['kind']): string => formatBytes(plan.actions.filter((a) => a.kind === kind).reduce((n, a) => n + a.source.size, 0));
+    const lines: PlanLine[] = [
+      {
+        kind: 'info',
+        text: `${cfg.asOfMs === undefined ? 'latest versions' : `versions current at ${cfg.asOfText}`}: create ${plan.creates} (${bytesOf('create')}), overwrite ${plan.overwrites} (${bytesOf('overwrite')}), unchanged ${plan.unchanged} (${bytesOf('unchanged')})`,
+      },
+    ];
+    const writes = plan.actions.filter((a) => a.kind !== 'unchanged');
+    for (const a of writes.slice(0, PLAN_LINES)) lines.push({ kind: a.kind === 'create' ? 'add' : 'change', text: describeAction(cfg, a) });
+    if (writes.length > PLAN_LINES) lines.push({ kind: 'info', text: `… and ${writes.length - PLAN_LINES} more` });
+    if (plan.unchanged) lines.push({ kind: 'info', text: `${plural(plan.unchanged, 'object')} already in place (same size and ETag): left alone` });
+    if (plan.filtered) lines.push({ kind: 'info', text: `${plural(plan.filtered, 'object')} left out by include/exclude` });
+    if (cfg.target.kind === 's3')
+      lines.push({ kind: 'info', text: sv.versioned ? 'target is versioned: overwritten objects stay as previous versions' : `target is not versioned: overwritten objects are first copied to ${UNDO_DIR}/` });
+    const toWrite = plan.creates + plan.overwrites;
+    return {
+      summary:
+        `restore ${plural(plan.actions.length, 'object')} (${formatBytes(plan.bytesTotal)}) from ${s3Uri(cfg.source.bucket, cfg.source.prefix)} ${whenText(cfg)} to ${cfg.target.display}: ` +
+        `${plan.creates} new, ${plan.overwrites} overwritten, ${plan.unchanged} unchanged (${formatBytes(plan.bytesToWrite)} to write)`,
+      lines,
+      counts: { objects: toWrite, overwrites: plan.overwrites, bytes: plan.bytesToWrite },
+      mutating: toWrite > 0,
+      fingerprint: fingerprint(sv),
+    };
+  },
+
+  async execute(ctx: StepContext, w: RestoreWith): Promise<StepResult> {
+    const started = performance.now();
+    const requestsBefore = ctx.aws.requests.total();
+    const cfg = configOf(ctx, w);
+    const s3 = await ctx.aws.s3();
+    const sv = await survey(ctx, s3, cfg);
+    const { plan } = sv;
+    const writes = plan.actions.filter((a) => a.kind !== 'unchanged');
+    const outputs = (): StepResult['outputs'] => ({
+      objects: plan.actions.length,
+      bytes: plan.bytesTotal,
+      seconds: Math.round((performance.now() - started) / 10) / 100,
+      requests: ctx.aws.requests.total() - requestsBefore,
+    });
+    if (ctx.dryRun) return { outputs: { ...outputs(), objects: 0, bytes: 0 }, summary: `dry-run: would write ${plural(writes.length, 'object')} (${formatBytes(plan.bytesToWrite)})` };
+
+    let copiedBytes = 0;
+    const written: Written[] = [];
+    if (writes.length > 0) {
+      // Undo before anything changes, then preserve what versions cannot keep.
+      const undo = await recordUndo(ctx, sv, writes);
+      if (undo.kind === 's3') {
+        const existing = new Map(writes.map((a) => [destKey(cfg, a.rel), a.existing]));
+        const toPreserve = undo.overwritten.filter((e) => {
+          const cur = existing.get(e.key);
+          return cur !== undefined && cur.etag === e.etag; // still what was captured (else: written by the earlier attempt, already preserved)
+        });
+        await preserveS3(s3, undo, toPreserve, cfg.copy, cfg.concurrency);
+      } else await preserveLocal(undo);
+
+      const progress = new Progress(ctx.out, writes.length, plan.bytesToWrite);
+      try {
+        await forEachConcurrent(
+          writes,
+          cfg.concurrency,
+          async (a) => {
+            const onBytes = (n: number): void => {
+              progress.addBytes(n);
+              copiedBytes += n;
+            };
+            if (cfg.target.kind === 's3') {
+              const r = await copyObject(
+                s3,
+                {
+                  from: { bucket: cfg.source.bucket, ...a.source },
+                  to: { bucket: cfg.target.bucket, key: destKey(cfg, a.rel) },
+                  expect: a.existing ? { exists: true, etag: a.existing.etag } : { exists: false },
+                },
+                { ...cfg.copy, onBytes },
+              );
+              written.push({ action: a, etag: r.etag });
+            } else {
+              await writeLocal(s3, cfg.target.dir, undo.undoId, { bucket: cfg.source.bucket, source: a.source, rel: a.rel, expect: a.existing }, cfg.verify, onBytes);
+              written.push({ action: a, etag: undefined });
+            }
+            progress.addObject();
+          },
+          ctx.signal,
+        );
+      } finally {
+        progress.stop();
+      }
+      if (ctx.signal.aborted) {
+        ctx.out.info(`interrupted: ${written.length} of ${writes.length} objects written; the rest were not started`);
+        throw abortReason(ctx.signal);
+      }
+      if (cfg.target.kind === 's3') await checkWritten(s3, cfg as Config & { target: { kind: 's3' } }, written);
+    }
+    const out = outputs();
+    return {
+      outputs: out,
+      summary:
+        `restored ${plural(plan.actions.length, 'object')} (${formatBytes(plan.bytesTotal)}) ${whenText(cfg)} to ${cfg.target.display}: ` +
+        `${written.length} written (${formatBytes(copiedBytes)}), ${plan.unchanged} already in place, ${out.seconds}s, ${out.requests} requests`,
+    };
+  },
+
+  async rollback(ctx: StepContext, w: RestoreWith, undo: unknown): Promise<void> {
+    if (undo === undefined || undo === null) return;
+    if (!isRestoreUndo(undo)) throw new StepError('cannot roll back s3.restore: the undo record is not in a known form', { hint: 'inspect the journal and restore by hand' });
+    if (undo.kind === 'local') {
+      const r = await rollbackLocal(undo);
+      ctx.out.info(`put back ${plural(r.restored, 'file')}, removed ${plural(r.deleted, 'file')} in ${undo.dir}`);
+      return;
+    }
+    const s3 = await ctx.aws.s3();
+    const concurrency = concurrencyOf(w);
+    const r = await rollbackS3(
+      s3,
+      undo,
+      { verify: 'checksum', guard: 'conditional', multipartThreshold: DEFAULT_MULTIPART_THRESHOLD, partSize: undefined, partConcurrency: Math.min(8, concurrency) },
+      concurrency,
+    );
+    ctx.out.info(`put back ${plural(r.restored, 'object')}, removed ${plural(r.deleted, 'object')} under ${s3Uri(undo.bucket, undo.prefix)}`);
+  },
+
+  describeUndo(_w: RestoreWith, undo: unknown): string {
+    if (!isRestoreUndo(undo)) return 'nothing recorded to undo';
+    return undo.kind === 's3' ? describeS3Undo(undo) : describeLocalUndo(undo);
+  },
+};
