@@ -1,7 +1,9 @@
 /**
- * What run, rehearse and verify share: params, operator, journal, signals, and the end
- * of a run told plainly (what happened, the exit code, what to type next).
+ * What run, rehearse, verify, resume and rollback share: params, operator, the run's lock,
+ * journal, signals, and the end of a run told plainly (what happened, the exit code, what
+ * to type next). Resume and rollback open a session on an existing run (./run-session.ts).
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { AwsClients } from '../src/aws/clients.js';
@@ -10,6 +12,8 @@ import { expectedConfirmation, needsTypedConfirmation } from '../src/engine/conf
 import { resolveWith } from '../src/engine/resolve.js';
 import { RefusedError } from '../src/errors.js';
 import type { RunMode } from '../src/journal/format.js';
+import { acquireLocalLock, type HeldLock, type LockIntent } from '../src/journal/lock.js';
+import { describeUndoRecord } from '../src/journal/timeline.js';
 import { JournalWriter, newRunId } from '../src/journal/store.js';
 import { InquirerPrompter } from '../src/prompt/inquirer.js';
 import { ScriptedPrompter } from '../src/prompt/scripted.js';
@@ -81,6 +85,7 @@ export interface Session {
   prompter: Prompter;
   aws: AwsClients;
   secrets: string[];
+  lock: HeldLock;
 }
 
 export interface SessionOptions {
@@ -106,26 +111,76 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
   const who = operatorName(env);
   const prompter: Prompter = interactive
-    ? new InquirerPrompter({ who })
+    ? new InquirerPrompter({ who, ...(opts.json ? { output: process.stderr } : {}) })
     : new ScriptedPrompter({ who, onFailure: opts.onFailure ?? 'rollback', confirmations: given });
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env });
   const runId = newRunId(runbook.name);
-  const journal = await JournalWriter.open(stateDir(opts), runId, { secrets, env });
+  // The lock first: a refused run (exit 3) leaves no journal behind.
+  const lock = await takeLock({ opts, aws, runbookName: runbook.name, runId, who, ui, intent: { forceUnlock: opts.forceUnlock } });
+  let journal: JournalWriter;
+  try {
+    journal = await JournalWriter.open(stateDir(opts), runId, { secrets, env });
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
   await journal.append({
     type: 'run-start',
     runId,
-    runbook: { file: resolve(runbook.file), name: runbook.name, hash: runbook.hash },
-    lifeboat: env.npm_package_version ?? '0.1.0',
+    runbook: { file: resolve(runbook.file), name: runbook.name, hash: runbook.hash, source: runbook.source },
+    lifeboat: lifeboatVersion(),
     mode,
     params: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, secretNames.includes(k) ? '***' : v])),
     secretParams: secretNames,
     user: who,
     host: hostname(),
     pid: process.pid,
+    lock: lock.where,
   });
-  const execution = new Execution({ runbook, runId, params: values, mode, prompter, ui, aws, journal, env, confirmations: given, rollbackAfter, expectedFingerprints });
+  const execution = new Execution({ runbook, runId, params: values, mode, prompter, ui, aws, journal, env, confirmations: given, rollbackAfter, expectedFingerprints, secrets });
   ui.heading(`lifeboat ${mode} ${runbook.name} — run ${runId}${interactive ? '' : ' (non-interactive)'}`);
-  return { execution, ui, runId, prompter, aws, secrets };
+  locks.set(execution, lock);
+  return { execution, ui, runId, prompter, aws, secrets, lock };
+}
+
+/** The installed lifeboat's version (package.json), journaled with every run. */
+export function lifeboatVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return process.env.npm_package_version ?? 'unknown';
+  }
+}
+
+/** The lock each execution holds: released by runWithSignals when the run ends, however it ends. */
+const locks = new WeakMap<Execution, HeldLock>();
+
+export function holdLock(execution: Execution, lock: HeldLock): void {
+  locks.set(execution, lock);
+}
+
+export interface TakeLockOptions {
+  opts: CommonOptions;
+  aws: AwsClients;
+  runbookName: string;
+  runId: string;
+  who: string;
+  ui: Ui;
+  intent: LockIntent;
+  /** The lock a journaled run used (resume, rollback), when --lock is not given. */
+  recorded?: string | undefined;
+}
+
+/** The run's lock: `--lock s3://…` (or the one the run recorded) shared through S3, else a lock file under the state dir. */
+export async function takeLock({ opts, aws, runbookName, runId, who, ui, intent, recorded }: TakeLockOptions): Promise<HeldLock> {
+  const holder = { runId, pid: process.pid, host: hostname(), user: who, startedAt: new Date().toISOString(), runbook: runbookName };
+  const warn = (line: string): void => ui.warn(line);
+  const where = opts.lock ?? (recorded?.startsWith('s3://') ? recorded : undefined);
+  if (where !== undefined) {
+    const { acquireS3Lock } = await import('../src/aws/s3-lock.js');
+    return acquireS3Lock(aws, where, holder, intent, warn);
+  }
+  return acquireLocalLock(stateDir(opts), holder, intent, warn);
 }
 
 /** Route SIGINT/SIGTERM to the execution while it runs. */
@@ -138,6 +193,18 @@ export async function runWithSignals(execution: Execution): Promise<RunOutcome> 
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await releaseLock(execution);
+  }
+}
+
+async function releaseLock(execution: Execution): Promise<void> {
+  const lock = locks.get(execution);
+  if (!lock) return;
+  locks.delete(execution);
+  try {
+    await lock.release();
+  } catch (err) {
+    process.stderr.write(`lifeboat: could not release the lock ${lock.where}: ${err instanceof Error ? err.message : String(err)}\n  → remove it by hand once you are sure no run of this runbook is in progress\n`);
   }
 }
 
@@ -169,8 +236,16 @@ export function describeOutcome(ui: Ui, outcome: RunOutcome): void {
     case 'rollbackFailed':
       ui.heading(`✘ ROLLBACK FAILED — a person must look now — run ${id}`);
       ui.error(`${outcome.context.rollbackError?.stepId}: ${outcome.context.rollbackError?.message}`);
-      ui.info(`still changed (newest first): ${[...outcome.leftChanged].reverse().join(', ')}`);
-      ui.info(`fix the cause, then: lifeboat rollback ${id}`);
+      describeStillChanged(ui, id, outcome.leftChanged, outcome.context.undos);
       break;
   }
+}
+
+/** After a failed rollback: what is still changed (from the undo records) and what to do by hand. */
+export function describeStillChanged(ui: Ui, runId: string, leftChanged: readonly string[], undos: Record<string, unknown>): void {
+  const left = [...leftChanged].reverse();
+  ui.info(`still changed (newest first): ${left.join(', ')}`);
+  for (const stepId of left) ui.info(`  ${stepId}: ${describeUndoRecord(undos[stepId])}`);
+  ui.info(`what to do: fix the cause above, then run \`lifeboat rollback ${runId}\` again (it undoes only what is left, newest first);`);
+  ui.info(`or put each of those back by hand as listed, and check with \`lifeboat show ${runId}\``);
 }

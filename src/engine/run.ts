@@ -114,7 +114,7 @@ export class Execution {
         decideBefore: fromPromise(async ({ input, signal }: { input: DecideInput; signal: AbortSignal }) => this.decideBefore(input, signal)),
         executeStep: fromPromise(async ({ input }: { input: StepActorInput }) => this.execute(input)),
         verifyStep: fromPromise(async ({ input }: { input: StepActorInput }) => this.verify(input)),
-        decideAfterFailure: fromPromise(async ({ input }: { input: FailureInput }) => this.decideAfterFailure(input)),
+        decideAfterFailure: fromPromise(async ({ input, signal }: { input: FailureInput; signal: AbortSignal }) => this.decideAfterFailure(input, signal)),
         decideInterrupted: fromPromise(async ({ input }: { input: { stepId: string | undefined; canRollback: boolean } }) => this.decideInterrupted(input)),
         undoStep: fromPromise(async ({ input }: { input: UndoInput }) => this.undo(input)),
       },
@@ -153,6 +153,9 @@ export class Execution {
     } else {
       outcome = { ...outcome, forwardMs };
     }
+    if (outcome.final === 'refused' && outcome.context.error) await this.journal({ type: 'warning', message: `refused: ${outcome.context.error.message}` });
+    // `lifeboat rollback` (or a resume finishing a rollback) has succeeded when everything is undone.
+    if (outcome.final === 'rolledBack' && typeof this.o.start?.startAt === 'object' && !outcome.context.interrupted) outcome = { ...outcome, exitCode: ExitCode.ok };
     await this.journal({ type: 'run-end', outcome: outcome.final, exitCode: outcome.exitCode, durationMs: outcome.durationMs });
     await this.o.journal.close();
     return outcome;
@@ -272,7 +275,7 @@ export class Execution {
       priorUndo,
       secrets: this.o.secrets ?? [],
       confirmManual: async (instructions) => {
-        const ok = await this.o.prompter.manualDone(step.id, instructions);
+        const ok = await this.o.prompter.manualDone(step.id, instructions, signal);
         await this.journal({ type: 'decision', stepId: step.id, phase: 'manual', choice: ok ? 'done' : 'not done', who: this.o.prompter.who });
         return ok;
       },
@@ -390,8 +393,8 @@ export class Execution {
     if (step.confirm === 'none' && !needsTypedConfirmation(step)) {
       choice = 'proceed';
     } else {
-      void signal;
       choice = await this.o.prompter.beforeStep({
+        signal,
         stepId: step.id,
         title: step.description ?? `${step.id} (${step.type})`,
         index: this.o.runbook.steps.indexOf(step) + 1,
@@ -402,16 +405,16 @@ export class Execution {
     }
     await this.journal({ type: 'decision', stepId: step.id, phase: 'before', choice, who: this.o.prompter.who });
     if (choice === 'proceed' && needsTypedConfirmation(step)) {
-      const ok = await this.typedConfirmation(step, this.resolve(step, input));
+      const ok = await this.typedConfirmation(step, this.resolve(step, input), signal);
       if (!ok) return 'abort';
     }
     return choice;
   }
 
-  private async typedConfirmation(step: Step, w: Record<string, unknown>): Promise<boolean> {
+  private async typedConfirmation(step: Step, w: Record<string, unknown>, signal?: AbortSignal): Promise<boolean> {
     const expected = expectedConfirmation(step, w);
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const typed = await this.o.prompter.typed({ stepId: step.id, expected, attempt });
+      const typed = await this.o.prompter.typed({ stepId: step.id, expected, attempt, signal });
       const ok = confirmationMatches(step, expected, typed);
       await this.journal({ type: 'decision', stepId: step.id, phase: 'typed', choice: ok ? 'matched' : 'mismatch', who: this.o.prompter.who });
       if (ok) return true;
@@ -484,8 +487,9 @@ export class Execution {
     }
     const durationMs = Date.now() - started;
     this.timings[step.id] = { ...this.timings[step.id], durationMs };
-    const interrupted = abort.signal.aborted;
-    const message = interrupted ? `stopped: ${errorText(abort.signal.reason)}` : errorText(lastError);
+    // Ctrl-C at a prompt inside the step (a manual confirmation) is an interrupt too.
+    const interrupted = abort.signal.aborted || lastError instanceof InterruptedError;
+    const message = interrupted ? `stopped: ${errorText(abort.signal.aborted ? abort.signal.reason : lastError)}` : errorText(lastError);
     await this.journal({ type: 'step-failed', stepId: step.id, error: message, changed: captured !== undefined, durationMs });
     if (interrupted) this.o.ui.warn(message);
     else this.o.ui.error(message);
@@ -500,11 +504,17 @@ export class Execution {
     if (!impl.verify || (this.dryRun && !stepTypes[step.type].readOnly)) return;
     const w = this.resolve(step, input);
     const outputs = input.outputs[step.id] ?? {};
-    await impl.verify(this.context(step, new AbortController().signal, input.undo, refuseUndo), w, { outputs });
+    try {
+      await impl.verify(this.context(step, new AbortController().signal, input.undo, refuseUndo), w, { outputs });
+    } catch (err) {
+      // The result is journaled already: without this entry a resume would take the step as done.
+      await this.journal({ type: 'step-failed', stepId: step.id, error: `verify: ${errorText(err)}`, changed: input.undo !== undefined, durationMs: 0 });
+      throw err;
+    }
   }
 
-  private async decideAfterFailure(input: FailureInput) {
-    const choice = await this.o.prompter.afterFailure({ stepId: input.stepId, error: input.error, canRollback: input.canRollback });
+  private async decideAfterFailure(input: FailureInput, signal?: AbortSignal) {
+    const choice = await this.o.prompter.afterFailure({ stepId: input.stepId, error: input.error, canRollback: input.canRollback, signal });
     // Nothing to undo: a rollback is the same as stopping.
     const effective = choice === 'rollback' && !input.canRollback ? 'abort' : choice;
     await this.journal({ type: 'decision', stepId: input.stepId, phase: 'failure', choice: effective, who: this.o.prompter.who });

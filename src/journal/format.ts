@@ -20,7 +20,8 @@ export type EntryBody =
   | {
       type: 'run-start';
       runId: string;
-      runbook: { file: string; name: string; hash: string };
+      /** `source`: the runbook text as it was run (secrets redacted), so the run can be resumed or rolled back from the journal alone. */
+      runbook: { file: string; name: string; hash: string; source?: string | undefined };
       lifeboat: string;
       mode: RunMode;
       /** Resolved params; secret ones are "***". */
@@ -29,6 +30,8 @@ export type EntryBody =
       user: string;
       host: string;
       pid: number;
+      /** Where the run's lock is: a local lock file path, or the `--lock s3://bucket/key` URL. */
+      lock?: string | undefined;
     }
   | { type: 'transition'; state: string }
   | { type: 'plan'; stepId: string; summary: string; mutating: boolean; counts?: Record<string, number> }
@@ -42,7 +45,17 @@ export type EntryBody =
   | { type: 'undo-done'; stepId: string; durationMs: number }
   | { type: 'undo-failed'; stepId: string; error: string }
   | { type: 'interrupt'; signal: string; action: 'rollback' | 'leave' | 'exit' }
-  | { type: 'resumed'; by: string; pid: number; force: boolean }
+  | {
+      type: 'resumed';
+      by: string;
+      pid: number;
+      force: boolean;
+      /** Which command took the run over (absent in older journals: resume). */
+      command?: 'resume' | 'rollback' | undefined;
+      host?: string | undefined;
+      /** The runbook's sha256 now, when it differs from the run-start hash (accepted with --force). */
+      hash?: string | undefined;
+    }
   | { type: 'warning'; message: string }
   | { type: 'run-end'; outcome: string; exitCode: number; durationMs: number };
 
@@ -76,7 +89,7 @@ export function parseJournal(text: string, file = 'journal.jsonl'): ParsedJourna
       entries.push(value);
     } catch {
       if (isLast) warnings.push(`${file}:${i + 1}: last line is incomplete (a crash while writing it); ignoring that entry`);
-      else warnings.push(`${file}:${i + 1}: unreadable line ignored`);
+      else warnings.push(`${file}:${i + 1}: unreadable line ignored (an entry torn by a crash, later continued by resume or rollback)`);
     }
   });
   return { entries, warnings };
@@ -84,18 +97,36 @@ export function parseJournal(text: string, file = 'journal.jsonl'): ParsedJourna
 
 export type StepState = 'pending' | 'started' | 'intent' | 'done' | 'failed' | 'skipped' | 'rolling-back' | 'rolled-back' | 'undo-failed';
 
+/** The process that last drove the run: the one that started it, or the last resume/rollback. */
+export interface RunProcess {
+  pid: number;
+  host: string;
+  user: string;
+  command: 'run' | 'resume' | 'rollback';
+  at: string;
+}
+
 export interface ReplayedRun {
   runId: string;
   start: Extract<JournalEntry, { type: 'run-start' }>;
   steps: Record<string, StepState>;
   outputs: Record<string, Record<string, unknown>>;
-  /** Steps that changed the world, in order, with their first undo record. */
+  /** Steps that changed (or may have changed) the world and are not undone yet, in order. */
   applied: string[];
+  /** Undo record per step: the one its capturing attempt journaled last (a step may extend it before changing more). */
   undos: Record<string, unknown>;
   /** The step whose intent was journaled without a result: re-check it on resume. */
   inFlight?: string | undefined;
+  /** `rollback` once the run entered its rollback walk (after a failure, an interrupt, a rehearsal, or `lifeboat rollback`). */
+  phase: 'forward' | 'rollback';
+  /** The last undo that failed and was not done since. */
+  undoFailure?: { stepId: string; error: string } | undefined;
+  /** The last run-end, unless a later process took the run over. */
   end?: Extract<JournalEntry, { type: 'run-end' }> | undefined;
+  process: RunProcess;
   lastAt: string;
+  /** Highest seq seen: a process appending to this journal continues after it. */
+  lastSeq: number;
   entries: JournalEntry[];
 }
 
@@ -103,49 +134,81 @@ export interface ReplayedRun {
 export function replay(entries: JournalEntry[]): ReplayedRun {
   const start = entries.find((e): e is Extract<JournalEntry, { type: 'run-start' }> => e.type === 'run-start');
   if (!start) throw new Error('journal has no run-start entry');
-  const run: ReplayedRun = { runId: start.runId, start, steps: {}, outputs: {}, applied: [], undos: {}, lastAt: start.at, entries };
+  const run: ReplayedRun = {
+    runId: start.runId,
+    start,
+    steps: {},
+    outputs: {},
+    applied: [],
+    undos: {},
+    phase: 'forward',
+    process: { pid: start.pid, host: start.host, user: start.user, command: 'run', at: start.at },
+    lastAt: start.at,
+    lastSeq: 0,
+    entries,
+  };
   for (const e of entries) {
     run.lastAt = e.at;
-    switch (e.type) {
-      case 'step-start':
-        if (run.steps[e.stepId] !== 'done') run.steps[e.stepId] = 'started';
-        break;
-      case 'intent':
-        run.steps[e.stepId] = 'intent';
-        if (!run.applied.includes(e.stepId)) run.applied.push(e.stepId);
-        if (!(e.stepId in run.undos)) run.undos[e.stepId] = e.undo;
-        run.inFlight = e.stepId;
-        break;
-      case 'result':
-        run.steps[e.stepId] = 'done';
-        run.outputs[e.stepId] = e.outputs;
-        if (run.inFlight === e.stepId) run.inFlight = undefined;
-        break;
-      case 'step-failed':
-        run.steps[e.stepId] = 'failed';
-        if (run.inFlight === e.stepId) run.inFlight = undefined;
-        break;
-      case 'skipped':
-        run.steps[e.stepId] = 'skipped';
-        break;
-      case 'undo-start':
-        run.steps[e.stepId] = 'rolling-back';
-        break;
-      case 'undo-done':
-        run.steps[e.stepId] = 'rolled-back';
-        run.applied = run.applied.filter((s) => s !== e.stepId);
-        break;
-      case 'undo-failed':
-        run.steps[e.stepId] = 'undo-failed';
-        break;
-      case 'run-end':
-        run.end = e;
-        break;
-      default:
-        break;
-    }
+    if (typeof e.seq === 'number' && e.seq > run.lastSeq) run.lastSeq = e.seq;
+    applyEntry(run, e);
   }
   return run;
+}
+
+function applyEntry(run: ReplayedRun, e: JournalEntry): void {
+  switch (e.type) {
+    case 'transition':
+      if (e.state.startsWith('rollingBack')) run.phase = 'rollback';
+      break;
+    case 'decision':
+      if (e.phase === 'before' && e.choice === 'skip' && e.stepId) run.steps[e.stepId] = 'skipped';
+      break;
+    case 'step-start':
+      if (run.steps[e.stepId] !== 'done') run.steps[e.stepId] = 'started';
+      break;
+    case 'intent':
+      run.steps[e.stepId] = 'intent';
+      if (!run.applied.includes(e.stepId)) run.applied.push(e.stepId);
+      run.undos[e.stepId] = e.undo;
+      run.inFlight = e.stepId;
+      break;
+    case 'result':
+      run.steps[e.stepId] = 'done';
+      run.outputs[e.stepId] = e.outputs;
+      if (run.inFlight === e.stepId) run.inFlight = undefined;
+      break;
+    case 'step-failed':
+      run.steps[e.stepId] = 'failed';
+      if (run.inFlight === e.stepId) run.inFlight = undefined;
+      break;
+    case 'skipped':
+      run.steps[e.stepId] = 'skipped';
+      break;
+    case 'undo-start':
+      run.phase = 'rollback';
+      run.steps[e.stepId] = 'rolling-back';
+      break;
+    case 'undo-done':
+      run.steps[e.stepId] = 'rolled-back';
+      run.applied = run.applied.filter((s) => s !== e.stepId);
+      if (run.inFlight === e.stepId) run.inFlight = undefined;
+      if (run.undoFailure?.stepId === e.stepId) run.undoFailure = undefined;
+      break;
+    case 'undo-failed':
+      run.steps[e.stepId] = 'undo-failed';
+      run.undoFailure = { stepId: e.stepId, error: e.error };
+      break;
+    case 'resumed':
+      run.end = undefined;
+      if (e.command === 'rollback') run.phase = 'rollback';
+      run.process = { pid: e.pid, host: e.host ?? run.process.host, user: e.by, command: e.command ?? 'resume', at: e.at };
+      break;
+    case 'run-end':
+      run.end = e;
+      break;
+    default:
+      break;
+  }
 }
 
 /** Replace every occurrence of a secret value in every string of an entry. */

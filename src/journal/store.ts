@@ -6,7 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeRunId, parseJournal, redactEntry, serializeEntry, type EntryBody, type JournalEntry, type ParsedJournal } from './format.js';
+import { UsageError } from '../errors.js';
+import { closest } from '../util/suggest.js';
+import { makeRunId, parseJournal, redactEntry, replay, serializeEntry, type EntryBody, type JournalEntry, type ParsedJournal, type ReplayedRun } from './format.js';
 
 export function runDir(stateDir: string, runId: string): string {
   return join(stateDir, 'runs', runId);
@@ -48,7 +50,13 @@ export class JournalWriter {
   static async open(stateDir: string, runId: string, options: { secrets: readonly string[]; env?: NodeJS.ProcessEnv; lastSeq?: number }): Promise<JournalWriter> {
     await mkdir(runDir(stateDir, runId), { recursive: true });
     const path = journalPath(stateDir, runId);
-    const fd = await open(path, 'a');
+    const fd = await open(path, 'a+');
+    try {
+      await endTornLine(fd);
+    } catch (err) {
+      await fd.close();
+      throw err;
+    }
     return new JournalWriter(fd, path, runId, options.lastSeq ?? 0, options.secrets, options.env ?? process.env);
   }
 
@@ -73,6 +81,21 @@ export class JournalWriter {
   }
 }
 
+/**
+ * A journal whose last line was torn by a crash does not end with a newline: end that line
+ * first, so the next entry starts a line of its own (the torn one stays, read as unreadable
+ * and ignored, as it was not written).
+ */
+async function endTornLine(fd: FileHandle): Promise<void> {
+  const { size } = await fd.stat();
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  await fd.read(last, 0, 1, size - 1);
+  if (last[0] === 0x0a) return;
+  await fd.appendFile('\n');
+  await fd.datasync();
+}
+
 export async function readJournal(stateDir: string, runId: string): Promise<ParsedJournal> {
   const path = journalPath(stateDir, runId);
   return parseJournal(await readFile(path, 'utf8'), path);
@@ -83,5 +106,44 @@ export async function listRunIds(stateDir: string): Promise<string[]> {
     return (await readdir(join(stateDir, 'runs'))).sort();
   } catch {
     return [];
+  }
+}
+
+export interface LoadedRun {
+  run: ReplayedRun;
+  /** Torn or unreadable lines, to show the operator. */
+  warnings: string[];
+  path: string;
+}
+
+/**
+ * A run's journal, read and replayed. A missing run is a mistake in the invocation (exit 2),
+ * told with the nearest run id; an id may be given by a unique prefix or suffix.
+ */
+export async function loadRun(stateDir: string, runId: string): Promise<LoadedRun> {
+  const ids = await listRunIds(stateDir);
+  let id = runId;
+  if (!ids.includes(runId)) {
+    const matches = ids.filter((r) => r.startsWith(runId) || r.endsWith(runId));
+    if (matches.length === 1) id = matches[0] as string;
+    else {
+      const near = closest(runId, ids);
+      throw new UsageError({
+        what: matches.length > 1 ? `"${runId}" matches ${matches.length} runs: ${matches.slice(-3).join(', ')}` : `no run ${runId} under ${join(stateDir, 'runs')}`,
+        hint: near ? `did you mean ${near}?` : ids.length ? `lifeboat runs --state-dir ${stateDir} lists the ${ids.length} run(s) kept there` : 'check --state-dir (or LIFEBOAT_STATE_DIR): no runs are kept there',
+      });
+    }
+  }
+  const path = journalPath(stateDir, id);
+  let parsed: ParsedJournal;
+  try {
+    parsed = await readJournal(stateDir, id);
+  } catch (err) {
+    throw new UsageError({ what: `cannot read the journal of run ${id}: ${(err as Error).message}`, where: path });
+  }
+  try {
+    return { run: replay(parsed.entries), warnings: parsed.warnings, path };
+  } catch (err) {
+    throw new UsageError({ what: `the journal of run ${id} cannot be used: ${(err as Error).message}`, where: path, hint: 'the run never started properly: there is nothing to resume or roll back' });
   }
 }

@@ -24,13 +24,39 @@ export class InquirerPrompter implements Prompter {
   }
 
   private get context() {
-    const { input, output, signal } = this.options;
+    return this.contextWith(undefined);
+  }
+
+  /** The prompt context, also cancelled by `extra` (the engine aborts a question the run no longer waits for). */
+  private contextWith(extra: AbortSignal | undefined) {
+    const { input, output } = this.options;
+    const signals = [this.options.signal, extra].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     return { ...(input ? { input } : {}), ...(output ? { output } : {}), ...(signal ? { signal } : {}) };
   }
 
-  private async ask<T>(run: () => Promise<T>): Promise<T> {
+  /** A prompt being taken down (aborted): the next one waits until it is gone, else inquirer closes both. */
+  private settling: Promise<void> | undefined;
+
+  private async ask<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    while (this.settling) await this.settling;
+    const prompt = run();
+    signal?.addEventListener(
+      'abort',
+      () => {
+        const gone = prompt.then(
+          () => undefined,
+          () => undefined,
+        );
+        const settling: Promise<void> = gone.then(() => new Promise<void>((r) => setImmediate(r))).finally(() => {
+          if (this.settling === settling) this.settling = undefined;
+        });
+        this.settling = settling;
+      },
+      { once: true },
+    );
     try {
-      return await run();
+      return await prompt;
     } catch (err) {
       // inquirer rejects with ExitPromptError on Ctrl-C and AbortPromptError on abort.
       const name = (err as Error).name;
@@ -47,7 +73,8 @@ export class InquirerPrompter implements Prompter {
     if (q.canRollback) choices.push({ value: 'rollback', name: 'roll back', description: 'undo the steps done so far, newest first, then stop' });
     choices.push({ value: 'abort', name: 'abort', description: 'stop here and leave everything as it is (resume or roll back later)' });
     return this.ask(() =>
-      select<BeforeChoice>({ message: `[${q.index}/${q.total}] ${q.title}: what now?`, choices, default: 'proceed' }, this.context),
+      select<BeforeChoice>({ message: `[${q.index}/${q.total}] ${q.title}: what now?`, choices, default: 'proceed' }, this.contextWith(q.signal)),
+      q.signal,
     );
   }
 
@@ -58,16 +85,17 @@ export class InquirerPrompter implements Prompter {
     if (q.canRollback) choices.push({ value: 'rollback', name: 'roll back', description: 'undo the steps done so far, newest first, then stop' });
     choices.push({ value: 'abort', name: 'abort', description: 'stop here and leave everything as it is (resume or roll back later)' });
     return this.ask(() =>
-      select<FailureChoice>({ message: `step ${q.stepId} failed: what now?`, choices, default: q.canRollback ? 'rollback' : 'retry' }, this.context),
+      select<FailureChoice>({ message: `step ${q.stepId} failed: what now?`, choices, default: q.canRollback ? 'rollback' : 'retry' }, this.contextWith(q.signal)),
+      q.signal,
     );
   }
 
   typed(q: TypedQuestion): Promise<string> {
     const tries = q.attempt > 1 ? ` (attempt ${q.attempt} of 3)` : '';
-    return this.ask(() => inputPrompt({ message: `type ${q.expected} to confirm${tries}:` }, this.context));
+    return this.ask(() => inputPrompt({ message: `type ${q.expected} to confirm${tries}:` }, this.contextWith(q.signal)), q.signal);
   }
 
-  async manualDone(stepId: string): Promise<boolean> {
+  async manualDone(stepId: string, _instructions?: string, signal?: AbortSignal): Promise<boolean> {
     const answer = await this.ask(() =>
       select<'done' | 'not'>(
         {
@@ -77,8 +105,9 @@ export class InquirerPrompter implements Prompter {
             { value: 'not', name: 'not done', description: 'treat this step as failed' },
           ],
         },
-        this.context,
+        this.contextWith(signal),
       ),
+      signal,
     );
     return answer === 'done';
   }

@@ -6,6 +6,8 @@
 import type { BeforeChoice, FailureChoice, InterruptChoice } from '../machine/compile.js';
 
 export interface BeforeQuestion {
+  /** Aborted when the run moves on without this answer (a signal): the prompt is taken down. */
+  signal?: AbortSignal;
   stepId: string;
   title: string;
   index: number;
@@ -15,12 +17,16 @@ export interface BeforeQuestion {
 }
 
 export interface FailureQuestion {
+  /** Aborted when the run moves on without this answer (a signal): the prompt is taken down. */
+  signal?: AbortSignal;
   stepId: string;
   error: string;
   canRollback: boolean;
 }
 
 export interface TypedQuestion {
+  /** Aborted when the run moves on without this answer (a signal): the prompt is taken down. */
+  signal?: AbortSignal;
   stepId: string;
   /** What the operator must type, e.g. the record name. */
   expected: string;
@@ -35,6 +41,7 @@ export interface Prompter {
   afterFailure(q: FailureQuestion): Promise<FailureChoice>;
   /** The text the operator typed (compared by the engine). */
   typed(q: TypedQuestion): Promise<string>;
-  manualDone(stepId: string, instructions: string): Promise<boolean>;
+  /** `signal`: aborted when the run stops waiting (an interrupt): the prompt is taken down. */
+  manualDone(stepId: string, instructions: string, signal?: AbortSignal): Promise<boolean>;
   interrupted(q: { stepId: string | undefined; canRollback: boolean }): Promise<InterruptChoice>;
 }

@@ -62,7 +62,8 @@ export function parseRunbook(source: string, file: string): LoadResult {
   const at = (offset: number): Location => lineCounter.linePos(offset);
   const problems: Problem[] = [];
   const report = (loc: Location, message: string): void => {
-    problems.push({ file, line: loc.line, col: loc.col, message });
+    // One problem, one line: a key or value quoted in the message may hold line breaks.
+    problems.push({ file, line: loc.line, col: loc.col, message: message.replace(/\r\n|[\r\n\u2028\u2029]/g, (c) => (c === '\r\n' ? '\\r\\n' : c === '\r' ? '\\r' : c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16)}`)) });
   };
 
   if (doc.errors.length > 0) {

@@ -1,0 +1,54 @@
+/**
+ * `lifeboat rollback <run-id>`: undo what an earlier run changed, newest first, from the
+ * undo records in its journal, journaled like any run (same journal, after a `resumed`
+ * entry). Each undo-done entry takes its step off the list, so a rollback that is
+ * interrupted or fails can be run again and undoes only what is left.
+ */
+import { ExitCode } from '../../src/errors.js';
+import { describeUndoRecord } from '../../src/journal/timeline.js';
+import type { CommonOptions } from '../options.js';
+import { checkReportFlags, deliverRunReport } from '../run-report.js';
+import { describeOutcome, runWithSignals } from '../execute.js';
+import { earlyUi, openRun, openRunSession, releaseOwnLock, runbookForRollback } from '../run-session.js';
+
+export default async function rollback([runId]: string[], given: CommonOptions): Promise<number> {
+  // Bad report flags are a bad invocation: refuse before anything runs.
+  const opts = checkReportFlags(given);
+  const ui = earlyUi(opts);
+  const loaded = await openRun(runId as string, opts, ui);
+  const { run } = loaded;
+  const id = run.runId;
+  const json = (outcome: string, exitCode: number, extra: Record<string, unknown> = {}): void => {
+    if (given.json) process.stdout.write(`${JSON.stringify({ runId: id, outcome, exitCode, ...extra })}\n`);
+  };
+
+  if (run.applied.length === 0) {
+    await releaseOwnLock(run, opts, ui);
+    ui.heading(`run ${id}: nothing left to undo`);
+    const undone = Object.entries(run.steps).filter(([, s]) => s === 'rolled-back').map(([stepId]) => stepId);
+    ui.info(undone.length ? `already rolled back: ${undone.join(', ')}` : 'the run changed nothing that needs undoing');
+    json('nothing-to-undo', ExitCode.ok, { left: [] });
+    return ExitCode.ok;
+  }
+
+  const runbook = await runbookForRollback(run, ui);
+  const session = await openRunSession({ loaded, runbook, opts, command: 'rollback', ui, startAt: { rollback: 'command' } });
+  try {
+    const s = session.ui;
+    s.heading(`lifeboat rollback ${runbook.name} — run ${id}`);
+    s.info(`started ${run.start.at} by ${run.start.user} (${run.start.mode}); ${run.end ? `ended ${run.end.outcome}` : 'stopped without an end (killed or crashed)'}`);
+    const left = [...run.applied].reverse();
+    s.info(`to undo, newest first: ${left.join(', ')}`);
+    for (const stepId of left) s.info(`  ${stepId}: ${describeUndoRecord(run.undos[stepId])}`);
+    if (run.inFlight) s.warn(`step ${run.inFlight} was in flight when the run stopped: undoing whatever part of it was done`);
+    const outcome = await runWithSignals(session.execution);
+    describeOutcome(s, outcome);
+    // The rollback completing is this command succeeding.
+    const exitCode = outcome.final === 'rolledBack' ? ExitCode.ok : outcome.exitCode;
+    await deliverRunReport(session, outcome, runbook, opts, 'rollback', exitCode);
+    json(outcome.final, exitCode, { left: [...outcome.leftChanged].reverse() });
+    return exitCode;
+  } finally {
+    session.aws.destroy();
+  }
+}

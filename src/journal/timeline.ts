@@ -1,0 +1,271 @@
+/**
+ * What `lifeboat runs` and `lifeboat show` print, computed from a replayed journal. Pure:
+ * whether a run's process is still alive is asked through `alive`, supplied by the caller.
+ * The JSON shapes here are part of the contract (`--json`): add fields, never rename.
+ */
+import type { JournalEntry, ReplayedRun, RunProcess, StepState } from './format.js';
+
+/** A run's status: how it ended, or `running` / `unfinished` (its process is gone without an end: killed or crashed). */
+export type RunStatus = 'completed' | 'rolledBack' | 'aborted' | 'rollbackFailed' | 'suspended' | 'refused' | 'running' | 'unfinished' | string;
+
+export interface RunSummary {
+  runId: string;
+  runbook: string;
+  file: string;
+  mode: string;
+  status: RunStatus;
+  exitCode: number | null;
+  startedAt: string;
+  /** When the last entry was written. */
+  lastAt: string;
+  durationMs: number;
+  /** Who started it (user@host), and who drives it now (after a resume or rollback). */
+  who: string;
+  lastBy: string;
+  host: string;
+  pid: number;
+  /** Steps still changed (not undone), in the order they were applied. */
+  changed: string[];
+  /** The step whose intent was journaled without a result. */
+  inFlight: string | null;
+  phase: 'forward' | 'rollback';
+}
+
+/** true alive, false gone, undefined cannot tell (another host). */
+export type Alive = (p: RunProcess) => boolean | undefined;
+
+export function summarize(run: ReplayedRun, alive: Alive): RunSummary {
+  const start = run.start;
+  let status: RunStatus;
+  if (run.end) status = run.end.outcome;
+  else status = alive(run.process) === false ? 'unfinished' : 'running';
+  return {
+    runId: run.runId,
+    runbook: start.runbook.name,
+    file: start.runbook.file,
+    mode: start.mode,
+    status,
+    exitCode: run.end ? run.end.exitCode : null,
+    startedAt: start.at,
+    lastAt: run.lastAt,
+    durationMs: Math.max(0, Date.parse(run.lastAt) - Date.parse(start.at)),
+    who: start.user,
+    lastBy: run.process.user,
+    host: start.host,
+    pid: run.process.pid,
+    changed: [...run.applied],
+    inFlight: run.inFlight ?? null,
+    phase: run.phase,
+  };
+}
+
+export interface Decision {
+  at: string;
+  phase: string;
+  choice: string;
+  who: string;
+}
+
+export type UndoState = 'none' | 'recorded' | 'undoing' | 'undone' | 'undo-failed';
+
+export interface StepRow {
+  stepId: string;
+  status: StepState;
+  startedAt: string | null;
+  durationMs: number | null;
+  attempts: number;
+  outcome: string | null;
+  decisions: Decision[];
+  undo: UndoState;
+  /** What undoing it does (or did), from the undo record. */
+  undoText: string | null;
+  undoMs: number | null;
+}
+
+/** One row per step that appears in the journal, in the order they first appear. */
+export function stepRows(run: ReplayedRun): StepRow[] {
+  const rows = new Map<string, StepRow>();
+  const row = (stepId: string): StepRow => {
+    let r = rows.get(stepId);
+    if (!r) {
+      r = { stepId, status: run.steps[stepId] ?? 'pending', startedAt: null, durationMs: null, attempts: 0, outcome: null, decisions: [], undo: 'none', undoText: null, undoMs: null };
+      rows.set(stepId, r);
+    }
+    return r;
+  };
+  for (const e of run.entries) {
+    switch (e.type) {
+      case 'plan':
+        row(e.stepId);
+        break;
+      case 'decision':
+        if (e.stepId) row(e.stepId).decisions.push({ at: e.at, phase: e.phase, choice: e.choice, who: e.who });
+        break;
+      case 'step-start': {
+        const r = row(e.stepId);
+        r.attempts += 1;
+        r.startedAt ??= e.at;
+        break;
+      }
+      case 'intent': {
+        const r = row(e.stepId);
+        r.undo = 'recorded';
+        r.undoText = describeUndoRecord(e.undo);
+        break;
+      }
+      case 'result': {
+        const r = row(e.stepId);
+        r.durationMs = e.durationMs;
+        r.outcome = e.summary ?? 'done';
+        break;
+      }
+      case 'step-failed': {
+        const r = row(e.stepId);
+        r.durationMs = e.durationMs;
+        r.outcome = `failed: ${e.error}`;
+        break;
+      }
+      case 'skipped':
+        row(e.stepId).outcome = `skipped: ${e.reason}`;
+        break;
+      case 'undo-start':
+        row(e.stepId).undo = 'undoing';
+        break;
+      case 'undo-done': {
+        const r = row(e.stepId);
+        r.undo = 'undone';
+        r.undoMs = e.durationMs;
+        break;
+      }
+      case 'undo-failed':
+        row(e.stepId).undo = 'undo-failed';
+        break;
+      default:
+        break;
+    }
+  }
+  for (const r of rows.values()) r.status = run.steps[r.stepId] ?? (r.decisions.some((d) => d.choice === 'skip') ? 'skipped' : 'pending');
+  return [...rows.values()];
+}
+
+export interface TimelineRow {
+  seq: number;
+  at: string;
+  stepId: string | null;
+  /** run-start, decision, step-start, intent, result, step-failed, skipped, undo-*, interrupt, resumed, warning, run-end. */
+  event: string;
+  detail: string;
+  who: string | null;
+  durationMs: number | null;
+  outcome: string | null;
+  undo: UndoState | null;
+}
+
+/** The journal as a timeline of what happened and who decided; plans and transitions left out. */
+export function timeline(run: ReplayedRun): TimelineRow[] {
+  const rows: TimelineRow[] = [];
+  for (const e of run.entries) {
+    const r = timelineRow(e);
+    if (r) rows.push({ seq: e.seq, at: e.at, stepId: null, who: null, durationMs: null, outcome: null, undo: null, ...r });
+  }
+  return rows;
+}
+
+type RowPart = Pick<TimelineRow, 'event' | 'detail'> & Partial<Omit<TimelineRow, 'seq' | 'at' | 'event' | 'detail'>>;
+
+function timelineRow(e: JournalEntry): RowPart | undefined {
+  switch (e.type) {
+    case 'run-start':
+      return { event: 'run-start', detail: `${e.mode} of ${e.runbook.name} (${e.runbook.file}) on ${e.host}, pid ${e.pid}`, who: e.user };
+    case 'decision':
+      return { event: 'decision', stepId: e.stepId ?? null, detail: `${e.phase}: ${e.choice}`, who: e.who };
+    case 'step-start':
+      return { event: 'step-start', stepId: e.stepId, detail: `attempt ${e.attempt}` };
+    case 'intent':
+      return { event: 'intent', stepId: e.stepId, detail: `undo recorded: ${describeUndoRecord(e.undo)}`, undo: 'recorded' };
+    case 'result':
+      return { event: 'result', stepId: e.stepId, detail: e.summary ?? 'done', durationMs: e.durationMs, outcome: 'done' };
+    case 'step-failed':
+      return { event: 'step-failed', stepId: e.stepId, detail: e.error, durationMs: e.durationMs, outcome: e.changed ? 'failed (changed something)' : 'failed (nothing changed)' };
+    case 'skipped':
+      return { event: 'skipped', stepId: e.stepId, detail: e.reason, outcome: 'skipped' };
+    case 'undo-start':
+      return { event: 'undo-start', stepId: e.stepId, detail: 'rolling back', undo: 'undoing' };
+    case 'undo-done':
+      return { event: 'undo-done', stepId: e.stepId, detail: 'rolled back', durationMs: e.durationMs, undo: 'undone' };
+    case 'undo-failed':
+      return { event: 'undo-failed', stepId: e.stepId, detail: e.error, undo: 'undo-failed' };
+    case 'interrupt':
+      return { event: 'interrupt', detail: `${e.signal}: ${e.action === 'rollback' ? 'rolling back' : e.action === 'leave' ? 'state left for resume' : 'exited at once'}` };
+    case 'resumed':
+      return { event: 'resumed', detail: `${e.command ?? 'resume'} by pid ${e.pid}${e.host ? ` on ${e.host}` : ''}${e.force ? ' (--force: runbook changed)' : ''}`, who: e.by };
+    case 'warning':
+      return { event: 'warning', detail: e.message };
+    case 'run-end':
+      return { event: 'run-end', detail: `${e.outcome}, exit ${e.exitCode}`, durationMs: e.durationMs, outcome: e.outcome };
+    default:
+      return undefined;
+  }
+}
+
+// ------------------------------------------------------------------ undo records, for people
+
+interface R53Entry {
+  name?: string;
+  type?: string;
+  setIdentifier?: string;
+  set?: { TTL?: number; ResourceRecords?: Array<{ Value?: string }>; AliasTarget?: { DNSName?: string } } | null;
+}
+
+function valuesOf(set: R53Entry['set']): string {
+  if (!set) return '(did not exist)';
+  if (set.AliasTarget?.DNSName) return `alias ${set.AliasTarget.DNSName}`;
+  return (set.ResourceRecords ?? []).map((r) => r.Value ?? '?').join(', ') + (set.TTL !== undefined ? ` (ttl ${set.TTL})` : '');
+}
+
+function some(items: readonly string[], n = 3): string {
+  return items.length <= n ? items.join(', ') : `${items.slice(0, n).join(', ')} and ${items.length - n} more`;
+}
+
+/**
+ * One line: what undoing a step puts back, read from its undo record alone (the shapes are
+ * documented in docs/journal.md). Used by `show` and after a failed rollback, where it says
+ * what is still changed and what to put back by hand.
+ */
+export function describeUndoRecord(undo: unknown): string {
+  if (undo === undefined || undo === null) return 'no undo record';
+  if (typeof undo !== 'object') return String(undo);
+  const u = undo as Record<string, unknown>;
+  if (u.dryRun === true) return 'dry run: nothing was changed';
+  if (u.kind === 'route53.change-records' && Array.isArray(u.before)) {
+    const parts = (u.before as R53Entry[]).map((e) => {
+      const label = `${e.name ?? '?'} ${e.type ?? ''}${e.setIdentifier ? ` [${e.setIdentifier}]` : ''}`;
+      return e.set ? `${label} back to ${valuesOf(e.set)}` : `${label}: delete it (it did not exist before)`;
+    });
+    return `Route 53 hosted zone ${String(u.zoneId)}: ${parts.join('; ')}`;
+  }
+  if (u.kind === 's3' && typeof u.bucket === 'string') {
+    const created = Array.isArray(u.created) ? (u.created as string[]) : [];
+    const over = Array.isArray(u.overwritten) ? (u.overwritten as Array<{ key: string; versionId?: string; preservedKey?: string }>) : [];
+    const parts: string[] = [];
+    if (created.length) parts.push(`delete ${created.length} object(s) it created (${some(created)})`);
+    if (over.length) {
+      const how = u.versioned ? 'copy back the previous version of' : `copy back from s3://${u.bucket}/${String(u.preservedPrefix ?? '.lifeboat-undo/…')}`;
+      parts.push(`${how} ${over.length} overwritten object(s) (${some(over.map((o) => (o.versionId ? `${o.key}@${o.versionId}` : o.key)))})`);
+    }
+    return `s3://${u.bucket}/${String(u.prefix ?? '')}: ${parts.length ? parts.join('; ') : 'nothing written'}`;
+  }
+  if (u.kind === 'local' && typeof u.dir === 'string') {
+    const created = Array.isArray(u.created) ? (u.created as string[]) : [];
+    const over = Array.isArray(u.overwritten) ? (u.overwritten as Array<{ path: string }>) : [];
+    const parts: string[] = [];
+    if (created.length) parts.push(`remove ${created.length} file(s) it created (${some(created)})`);
+    if (over.length) parts.push(`move back ${over.length} overwritten file(s) from ${u.dir}/${String(u.undoDir ?? '')} (${some(over.map((o) => o.path))})`);
+    return `${u.dir}: ${parts.length ? parts.join('; ') : 'nothing written'}`;
+  }
+  if (Array.isArray(u.run)) return `run ${(u.run as unknown[]).map((a) => JSON.stringify(a)).join(' ')}${typeof u.cwd === 'string' ? ` in ${u.cwd}` : ''}`;
+  if (typeof u.instructions === 'string') return `by hand: ${u.instructions.trim().split('\n')[0] ?? ''}`;
+  if (u.none === true) return u.irreversible ? 'cannot be undone (rollback: false)' : 'nothing to undo';
+  const text = JSON.stringify(undo);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

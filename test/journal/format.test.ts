@@ -1,0 +1,156 @@
+import { describe, expect, test } from 'vitest';
+import { makeRunId, parseJournal, redactEntry, replay, serializeEntry, type EntryBody, type JournalEntry } from '../../src/journal/format.js';
+
+const START: EntryBody = {
+  type: 'run-start',
+  runId: '20261123T041200Z-region-failover-7f3a',
+  runbook: { file: '/rb/failover.yaml', name: 'region-failover', hash: 'abc' },
+  lifeboat: '0.1.0',
+  mode: 'run',
+  params: { zone: 'Z1', token: '***' },
+  secretParams: ['token'],
+  user: 'ana@laptop',
+  host: 'laptop',
+  pid: 100,
+};
+
+function journal(...bodies: EntryBody[]): JournalEntry[] {
+  return [START, ...bodies].map((b, i) => ({ v: 1, seq: i + 1, at: new Date(Date.UTC(2026, 10, 23, 4, 12, i)).toISOString(), ...b }) as JournalEntry);
+}
+
+function text(entries: JournalEntry[]): string {
+  return entries.map(serializeEntry).join('');
+}
+
+describe('parseJournal', () => {
+  test('reads every complete line', () => {
+    const entries = journal({ type: 'transition', state: 'checks' });
+    expect(parseJournal(text(entries))).toEqual({ entries, warnings: [] });
+  });
+
+  test('a torn last line (no newline, cut JSON) is dropped with a warning', () => {
+    const entries = journal({ type: 'transition', state: 'checks' }, { type: 'step-start', stepId: 'a', attempt: 1 });
+    const full = text(entries);
+    const torn = full.slice(0, full.length - 10);
+    const parsed = parseJournal(torn, 'j.jsonl');
+    expect(parsed.entries).toEqual(entries.slice(0, 2));
+    expect(parsed.warnings).toEqual(['j.jsonl:3: last line is incomplete (a crash while writing it); ignoring that entry']);
+  });
+
+  test('a complete JSON object without its newline is still torn: the fsync did not finish', () => {
+    const entries = journal({ type: 'transition', state: 'checks' });
+    const parsed = parseJournal(text(entries).slice(0, -1));
+    expect(parsed.entries).toHaveLength(1);
+    expect(parsed.warnings).toHaveLength(1);
+  });
+
+  test('an unreadable middle line (a torn entry continued by resume) is skipped with a warning', () => {
+    const entries = journal({ type: 'transition', state: 'checks' });
+    const parsed = parseJournal(`${serializeEntry(entries[0] as JournalEntry)}{"v":1,"seq":2,"ty\n${serializeEntry(entries[1] as JournalEntry)}`);
+    expect(parsed.entries).toHaveLength(2);
+    expect(parsed.warnings[0]).toMatch(/:2: unreadable line ignored/);
+  });
+
+  test('lines of another version are not entries', () => {
+    const parsed = parseJournal('{"v":2,"seq":1,"type":"run-start"}\n');
+    expect(parsed.entries).toEqual([]);
+    expect(parsed.warnings).toHaveLength(1);
+  });
+});
+
+describe('replay', () => {
+  test('a run without a start cannot be replayed', () => {
+    expect(() => replay([])).toThrow(/no run-start/);
+  });
+
+  test('done, in flight and not started: outputs, applied and undo records', () => {
+    const run = replay(
+      journal(
+        { type: 'step-start', stepId: 'dns', attempt: 1 },
+        { type: 'intent', stepId: 'dns', undo: { before: 'primary' } },
+        { type: 'result', stepId: 'dns', outputs: { changeId: 'C1' }, durationMs: 10, requests: 3 },
+        { type: 'step-start', stepId: 'restore', attempt: 1 },
+        { type: 'intent', stepId: 'restore', undo: { created: ['a'] } },
+        // The step extended its record before writing more (it merges the first one).
+        { type: 'intent', stepId: 'restore', undo: { created: ['a', 'b'] } },
+      ),
+    );
+    expect(run.steps).toEqual({ dns: 'done', restore: 'intent' });
+    expect(run.outputs).toEqual({ dns: { changeId: 'C1' } });
+    expect(run.applied).toEqual(['dns', 'restore']);
+    expect(run.undos).toEqual({ dns: { before: 'primary' }, restore: { created: ['a', 'b'] } });
+    expect(run.inFlight).toBe('restore');
+    expect(run.phase).toBe('forward');
+    expect(run.end).toBeUndefined();
+    expect(run.lastSeq).toBe(7);
+    expect(run.process).toMatchObject({ pid: 100, host: 'laptop', command: 'run' });
+  });
+
+  test('a failed step leaves its change on the undo list and is no longer in flight', () => {
+    const run = replay(journal({ type: 'step-start', stepId: 'dns', attempt: 1 }, { type: 'intent', stepId: 'dns', undo: 1 }, { type: 'step-failed', stepId: 'dns', error: 'x', changed: true, durationMs: 5 }));
+    expect(run.steps.dns).toBe('failed');
+    expect(run.applied).toEqual(['dns']);
+    expect(run.inFlight).toBeUndefined();
+  });
+
+  test('skips: by decision and by entry', () => {
+    const run = replay(journal({ type: 'decision', stepId: 'a', phase: 'before', choice: 'skip', who: 'ana' }, { type: 'skipped', stepId: 'b', reason: 'when: false' }));
+    expect(run.steps).toEqual({ a: 'skipped', b: 'skipped' });
+  });
+
+  test('undo-done takes a step off the undo list, so a second rollback undoes only what is left', () => {
+    const run = replay(
+      journal(
+        { type: 'intent', stepId: 'a', undo: 1 },
+        { type: 'result', stepId: 'a', outputs: {}, durationMs: 1, requests: 0 },
+        { type: 'intent', stepId: 'b', undo: 2 },
+        { type: 'result', stepId: 'b', outputs: {}, durationMs: 1, requests: 0 },
+        { type: 'transition', state: 'rollingBack.undoing' },
+        { type: 'undo-start', stepId: 'b' },
+        { type: 'undo-done', stepId: 'b', durationMs: 3 },
+        { type: 'undo-start', stepId: 'a' },
+        { type: 'undo-failed', stepId: 'a', error: 'AccessDenied' },
+        { type: 'run-end', outcome: 'rollbackFailed', exitCode: 4, durationMs: 9 },
+      ),
+    );
+    expect(run.applied).toEqual(['a']);
+    expect(run.steps).toEqual({ a: 'undo-failed', b: 'rolled-back' });
+    expect(run.phase).toBe('rollback');
+    expect(run.undoFailure).toEqual({ stepId: 'a', error: 'AccessDenied' });
+    expect(run.end?.outcome).toBe('rollbackFailed');
+  });
+
+  test('a resume clears the earlier end and becomes the driving process', () => {
+    const run = replay(
+      journal(
+        { type: 'run-end', outcome: 'suspended', exitCode: 130, durationMs: 5 },
+        { type: 'resumed', by: 'bo@desk', pid: 200, host: 'desk', force: false, command: 'resume' },
+      ),
+    );
+    expect(run.end).toBeUndefined();
+    expect(run.process).toMatchObject({ pid: 200, host: 'desk', user: 'bo@desk', command: 'resume' });
+    expect(run.phase).toBe('forward');
+    const rb = replay(journal({ type: 'resumed', by: 'bo', pid: 3, force: false, command: 'rollback' }));
+    expect(rb.phase).toBe('rollback');
+  });
+});
+
+describe('redactEntry', () => {
+  test('replaces every occurrence of a secret in every string, deeply', () => {
+    const e = { type: 'result', outputs: { stdout: 'token=hunter22 and hunter22' }, list: ['xhunter22x', 3] };
+    expect(redactEntry(e, ['hunter22'])).toEqual({ type: 'result', outputs: { stdout: 'token=*** and ***' }, list: ['x***x', 3] });
+  });
+
+  test('short values are not redacted (they would wreck everything)', () => {
+    expect(redactEntry({ a: 'yes' }, ['yes'])).toEqual({ a: 'yes' });
+  });
+});
+
+describe('makeRunId', () => {
+  test('sorts by time and names the runbook', () => {
+    const a = makeRunId('region-failover', new Date('2026-11-23T04:12:00.123Z'), '7f3a');
+    const b = makeRunId('a-runbook', new Date('2026-11-23T04:12:01Z'), '0000');
+    expect(a).toBe('20261123T041200Z-region-failover-7f3a');
+    expect([b, a].sort()).toEqual([a, b]);
+  });
+});

@@ -1,0 +1,87 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { JournalWriter, journalPath, listRunIds, loadRun, newRunId, readJournal } from '../../src/journal/store.js';
+import { tempDir } from '../helpers/cli.js';
+
+import type { EntryBody } from '../../src/journal/format.js';
+
+const start = (runId: string): EntryBody =>
+  ({
+    type: 'run-start',
+    runId,
+    runbook: { file: '/rb.yaml', name: 'rb', hash: 'h' },
+    lifeboat: '0.1.0',
+    mode: 'run',
+    params: {},
+    secretParams: [],
+    user: 'u',
+    host: 'h',
+    pid: 1,
+  });
+
+describe('JournalWriter', () => {
+  test('appends numbered entries, one a line, with secrets redacted', async () => {
+    const dir = tempDir();
+    const id = newRunId('rb');
+    const w = await JournalWriter.open(dir, id, { secrets: ['s3cr3t-value'], env: {} });
+    await w.append(start(id));
+    await Promise.all([w.append({ type: 'warning', message: 'the key is s3cr3t-value' }), w.append({ type: 'transition', state: 'checks' })]);
+    await w.close();
+    const text = readFileSync(journalPath(dir, id), 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text).not.toContain('s3cr3t-value');
+    const { entries, warnings } = await readJournal(dir, id);
+    expect(warnings).toEqual([]);
+    expect(entries.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'run-start'],
+      [2, 'warning'],
+      [3, 'transition'],
+    ]);
+    expect(entries[1]).toMatchObject({ message: 'the key is ***' });
+  });
+
+  test('reopened with lastSeq it continues the numbering; a torn last line is ended first', async () => {
+    const dir = tempDir();
+    const id = newRunId('rb');
+    const w = await JournalWriter.open(dir, id, { secrets: [], env: {} });
+    await w.append(start(id));
+    await w.append({ type: 'transition', state: 'checks' });
+    await w.close();
+    const path = journalPath(dir, id);
+    writeFileSync(path, readFileSync(path, 'utf8').slice(0, -15)); // a crash mid-write of entry 2
+
+    const torn = await loadRun(dir, id);
+    expect(torn.warnings[0]).toMatch(/incomplete/);
+    expect(torn.run.lastSeq).toBe(1);
+
+    const again = await JournalWriter.open(dir, id, { secrets: [], env: {}, lastSeq: torn.run.lastSeq });
+    await again.append({ type: 'resumed', by: 'u', pid: 2, force: false, command: 'resume' });
+    await again.close();
+    const after = await readJournal(dir, id);
+    expect(after.entries.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'run-start'],
+      [2, 'resumed'],
+    ]);
+    expect(after.warnings).toHaveLength(1);
+    expect(after.warnings[0]).toMatch(/unreadable line ignored/);
+  });
+});
+
+describe('loadRun', () => {
+  test('finds a run by a unique prefix or suffix; an unknown id is a usage error naming the nearest', async () => {
+    const dir = tempDir();
+    const ids = ['20261123T041200Z-rb-aaaa', '20261123T051200Z-rb-bbbb'];
+    for (const id of ids) {
+      const w = await JournalWriter.open(dir, id, { secrets: [], env: {} });
+      await w.append(start(id));
+      await w.close();
+    }
+    expect(await listRunIds(dir)).toEqual(ids);
+    expect((await loadRun(dir, 'bbbb')).run.runId).toBe(ids[1]);
+    expect((await loadRun(dir, '20261123T0412')).run.runId).toBe(ids[0]);
+    await expect(loadRun(dir, '20261123T041200Z-rb-aaab')).rejects.toThrow(/did you mean 20261123T041200Z-rb-aaaa/);
+    await expect(loadRun(dir, '20261123')).rejects.toThrow(/matches 2 runs/);
+    await expect(loadRun(tempDir(), 'x')).rejects.toBeInstanceOf(UsageError);
+  });
+});

@@ -1,0 +1,130 @@
+import { describe, expect, test } from 'vitest';
+import { replay, type EntryBody, type JournalEntry } from '../../src/journal/format.js';
+import { describeUndoRecord, stepRows, summarize, timeline } from '../../src/journal/timeline.js';
+
+const START: EntryBody = {
+  type: 'run-start',
+  runId: 'r1',
+  runbook: { file: '/rb/failover.yaml', name: 'failover', hash: 'abc' },
+  lifeboat: '0.1.0',
+  mode: 'run',
+  params: {},
+  secretParams: [],
+  user: 'ana@laptop',
+  host: 'laptop',
+  pid: 100,
+};
+
+function run(...bodies: EntryBody[]) {
+  return replay([START, ...bodies].map((b, i) => ({ v: 1, seq: i + 1, at: new Date(Date.UTC(2026, 10, 23, 4, 12, i * 10)).toISOString(), ...b }) as JournalEntry));
+}
+
+const DNS_UNDO = {
+  kind: 'route53.change-records',
+  zoneId: 'Z1',
+  before: [
+    { name: 'app.example.com.', type: 'CNAME', set: { Name: 'app.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'primary.example.com' }] } },
+    { name: 'new.example.com.', type: 'A', set: null },
+  ],
+};
+
+const completed = () =>
+  run(
+    { type: 'decision', stepId: 'dns', phase: 'before', choice: 'proceed', who: 'ana@laptop' },
+    { type: 'step-start', stepId: 'dns', attempt: 1 },
+    { type: 'intent', stepId: 'dns', undo: DNS_UNDO },
+    { type: 'result', stepId: 'dns', outputs: { changeId: 'C1' }, durationMs: 1200, requests: 4, summary: 'app → standby' },
+    { type: 'decision', stepId: 'skip-me', phase: 'before', choice: 'skip', who: 'ana@laptop' },
+    { type: 'skipped', stepId: 'skip-me', reason: 'skipped by the operator' },
+    { type: 'transition', state: 'completed' },
+    { type: 'run-end', outcome: 'completed', exitCode: 0, durationMs: 60_000 },
+  );
+
+describe('summarize', () => {
+  test('a completed run', () => {
+    expect(summarize(completed(), () => false)).toEqual({
+      runId: 'r1',
+      runbook: 'failover',
+      file: '/rb/failover.yaml',
+      mode: 'run',
+      status: 'completed',
+      exitCode: 0,
+      startedAt: '2026-11-23T04:12:00.000Z',
+      lastAt: '2026-11-23T04:13:20.000Z',
+      durationMs: 80_000,
+      who: 'ana@laptop',
+      lastBy: 'ana@laptop',
+      host: 'laptop',
+      pid: 100,
+      changed: ['dns'],
+      inFlight: null,
+      phase: 'forward',
+    });
+  });
+
+  test('no end: running while its process lives, unfinished once it is gone', () => {
+    const r = run({ type: 'intent', stepId: 'dns', undo: {} });
+    expect(summarize(r, () => true).status).toBe('running');
+    expect(summarize(r, () => undefined).status).toBe('running');
+    expect(summarize(r, () => false)).toMatchObject({ status: 'unfinished', inFlight: 'dns', exitCode: null });
+  });
+});
+
+describe('stepRows and timeline', () => {
+  test('who decided what, when, how long, the outcome and the undo state', () => {
+    const rows = stepRows(completed());
+    expect(rows).toEqual([
+      {
+        stepId: 'dns',
+        status: 'done',
+        startedAt: '2026-11-23T04:12:20.000Z',
+        durationMs: 1200,
+        attempts: 1,
+        outcome: 'app → standby',
+        decisions: [{ at: '2026-11-23T04:12:10.000Z', phase: 'before', choice: 'proceed', who: 'ana@laptop' }],
+        undo: 'recorded',
+        undoText: 'Route 53 hosted zone Z1: app.example.com. CNAME back to primary.example.com (ttl 300); new.example.com. A: delete it (it did not exist before)',
+        undoMs: null,
+      },
+      expect.objectContaining({ stepId: 'skip-me', status: 'skipped', outcome: 'skipped: skipped by the operator', undo: 'none' }),
+    ]);
+    const events = timeline(completed());
+    expect(events.map((e) => e.event)).toEqual(['run-start', 'decision', 'step-start', 'intent', 'result', 'decision', 'skipped', 'run-end']);
+    expect(events[1]).toMatchObject({ stepId: 'dns', who: 'ana@laptop', detail: 'before: proceed' });
+    expect(events[4]).toMatchObject({ stepId: 'dns', durationMs: 1200, outcome: 'done' });
+  });
+
+  test('undo states follow the rollback', () => {
+    const r = run(
+      { type: 'intent', stepId: 'a', undo: { run: ['./undo.sh'] } },
+      { type: 'result', stepId: 'a', outputs: {}, durationMs: 1, requests: 0 },
+      { type: 'intent', stepId: 'b', undo: DNS_UNDO },
+      { type: 'step-failed', stepId: 'b', error: 'boom', changed: true, durationMs: 5 },
+      { type: 'undo-start', stepId: 'b' },
+      { type: 'undo-done', stepId: 'b', durationMs: 40 },
+      { type: 'undo-start', stepId: 'a' },
+      { type: 'undo-failed', stepId: 'a', error: 'exit 1' },
+      { type: 'run-end', outcome: 'rollbackFailed', exitCode: 4, durationMs: 100 },
+    );
+    const rows = Object.fromEntries(stepRows(r).map((s) => [s.stepId, s]));
+    expect(rows.a).toMatchObject({ status: 'undo-failed', undo: 'undo-failed' });
+    expect(rows.b).toMatchObject({ status: 'rolled-back', undo: 'undone', undoMs: 40, outcome: 'failed: boom' });
+    expect(summarize(r, () => false)).toMatchObject({ status: 'rollbackFailed', changed: ['a'], phase: 'rollback' });
+  });
+});
+
+describe('describeUndoRecord', () => {
+  test('each kind of undo record, for a person', () => {
+    expect(describeUndoRecord(undefined)).toBe('no undo record');
+    expect(describeUndoRecord({ dryRun: true })).toMatch(/dry run/);
+    expect(describeUndoRecord({ run: ['./announce.sh', 'rolled back'], cwd: 'scripts' })).toBe('run "./announce.sh" "rolled back" in scripts');
+    expect(describeUndoRecord({ instructions: 'Tell the channel.\nThen wait.' })).toBe('by hand: Tell the channel.');
+    expect(describeUndoRecord({ none: true, irreversible: true })).toMatch(/cannot be undone/);
+    expect(
+      describeUndoRecord({ v: 1, kind: 's3', bucket: 'data', prefix: 'db/', versioned: true, undoId: 'u', created: ['db/a', 'db/b'], overwritten: [{ key: 'db/c', size: 1, versionId: 'v1' }] }),
+    ).toBe('s3://data/db/: delete 2 object(s) it created (db/a, db/b); copy back the previous version of 1 overwritten object(s) (db/c@v1)');
+    expect(describeUndoRecord({ v: 1, kind: 'local', dir: '/restore', undoId: 'u', undoDir: '.lifeboat-undo/u', createdRoot: false, createdDirs: [], created: ['x'], overwritten: [] })).toBe(
+      '/restore: remove 1 file(s) it created (x)',
+    );
+  });
+});
