@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { operatorName } from '../../src/engine/run.js';
 import { LifeboatError } from '../../src/errors.js';
-import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/report/format.js';
+import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/util/format.js';
 import { buildRefusedReport, buildReport, rehearsalExitCode, type Report } from '../../src/report/model.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { createConsoleUi, type Ui } from '../../src/ui/console.js';

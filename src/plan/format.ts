@@ -8,25 +8,8 @@ import pc from 'picocolors';
 import type { PlanLine } from '../steps/types.js';
 import { describeBreaches } from '../engine/limits.js';
 import type { PlanDocument, PlannedStep, PlanTotals } from './saved.js';
+import { formatBytes } from '../util/format.js';
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-
-/** Bytes for people, binary units: `512 B`, `1.5 KiB`, `38.2 GiB`, `120 TiB`. */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 1024) return `${Math.max(0, Math.round(Number.isFinite(n) ? n : 0))} B`;
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  // 1023.96 KiB would print as "1024.0 KiB": carry to the next unit instead.
-  if (Number(v.toFixed(1)) >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${UNITS[u]}`;
-}
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;

@@ -6,7 +6,7 @@
  * failed rollback is an <error> on the step whose undo failed, so CI shows red when a
  * person must act. Written with a tiny serializer that escapes everything it emits.
  */
-import { formatMs } from './format.js';
+import { formatMs } from '../util/format.js';
 import type { Report, StepReport } from './model.js';
 
 /** Characters XML 1.0 cannot carry at all (control characters, lone surrogates, U+FFFE/FFFF). */

@@ -5,7 +5,7 @@
  * restore throughput, the rollback, and what is still changed if it failed. Every piece of
  * text from the outside world (error messages, keys) is escaped or fenced.
  */
-import { formatAge, formatBytes, formatDuration, formatMs } from './format.js';
+import { formatAge, formatBytes, formatDuration, formatMs } from '../util/format.js';
 import type { Report, StepReport } from './model.js';
 
 const ICON: Record<StepReport['status'], string> = {

@@ -13,7 +13,7 @@ import { describeUndoRecord } from '../journal/timeline.js';
 import { FINAL_STATES } from '../machine/compile.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { Runbook } from '../runbook/model.js';
-import { formatAge, formatBytes, formatDuration, formatMs } from './format.js';
+import { formatAge, formatBytes, formatDuration, formatMs } from '../util/format.js';
 
 export const REPORT_VERSION = 1;
 export const REPORT_SCHEMA_ID = 'https://lifeboat.dev/schema/report.schema.json';

@@ -33,7 +33,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { UNDO_DIR, forEachConcurrent, groupByKey, isS3Url, listObjects, listVersions, normalizeEtag, parseS3Url, s3Uri, type S3Location } from '../aws/s3.js';
 import type { RestoreWith } from '../runbook/step-types.js';
 import { abortReason } from '../util/sleep.js';
-import { formatBytes, listSome, plural } from './restore/format.js';
+import { formatBytes, listSome, plural } from '../util/format.js';
 import { describeLocalUndo, preserveLocal, rollbackLocal, surveyLocal, writeLocal, type LocalSurvey } from './restore/local-target.js';
 import { planRestore, type Action, type RestorePlan, type TargetObject } from './restore/plan.js';
 import { Progress } from './restore/progress.js';

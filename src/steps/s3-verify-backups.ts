@@ -20,7 +20,7 @@ import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type
 import { abortable, forEachConcurrent, fullObjectSha256, listObjects, parseS3Url, s3Call, s3Uri } from '../aws/s3.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
 import type { VerifyBackupsWith } from '../runbook/step-types.js';
-import { formatAge, formatBytes, listSome, plural } from './restore/format.js';
+import { formatAge, formatBytes, listSome, plural } from '../util/format.js';
 import { hashObject } from './restore/hash.js';
 import { parseManifest, type ManifestEntry } from './restore/manifest.js';
 import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
@@ -205,7 +205,7 @@ export const s3VerifyBackupsStep: StepImpl<VerifyBackupsWith> = {
     }
     if (w.maxCount !== undefined && count > w.maxCount) problems.push(`found ${plural(count, 'object')} under ${l.location}, more than maxCount ${w.maxCount}`);
     if (l.maxAgeMs !== undefined && newest && ageMs !== undefined && ageMs > l.maxAgeMs) {
-      problems.push(`newest backup ${newest.key} is ${formatAge(ageMs)} old, older than ${l.maxAgeLabel}`);
+      problems.push(`newest backup ${newest.key} is ${formatAge(ageMs / 1000)} old, older than ${l.maxAgeLabel}`);
       hints.push('the backup job may have stopped: check it before relying on these backups');
     }
     if (w.minTotalBytes !== undefined && bytes < w.minTotalBytes)
@@ -223,7 +223,7 @@ export const s3VerifyBackupsStep: StepImpl<VerifyBackupsWith> = {
     if (problems.length > 0) throw new StepError(problems.join('; '), hints.length ? { hint: hints.join('; ') } : undefined);
 
     const parts = [`${plural(count, 'object')}`, formatBytes(bytes)];
-    if (newest && ageMs !== undefined) parts.push(`newest ${newest.key} ${formatAge(ageMs)} old${l.maxAgeMs !== undefined ? ` (limit ${formatDuration(l.maxAgeMs)})` : ''}`);
+    if (newest && ageMs !== undefined) parts.push(`newest ${newest.key} ${formatAge(ageMs / 1000)} old${l.maxAgeMs !== undefined ? ` (limit ${formatDuration(l.maxAgeMs)})` : ''}`);
     if (l.checksums !== 'off') parts.push(`${withChecksum} with checksums`);
     if (manifest) parts.push(`manifest matched (${shaCompared} by SHA-256${sizeOnly ? `, ${sizeOnly} by size only` : ''})`);
     return {

@@ -1,6 +1,7 @@
 /** The plan as text: byte sizes, the summary line, plain vs coloured output. */
 import { describe, expect, test } from 'vitest';
-import { formatBytes, formatPlan, summaryText, totalsOf } from '../../src/plan/format.js';
+import { formatPlan, summaryText, totalsOf } from '../../src/plan/format.js';
+import { formatBytes } from '../../src/util/format.js';
 import { PLAN_KIND, type PlanDocument, type PlannedStep } from '../../src/plan/saved.js';
 
 function step(over: Partial<PlannedStep>): PlannedStep {

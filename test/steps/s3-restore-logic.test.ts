@@ -1,7 +1,7 @@
 /** Pure parts of the S3 steps: version selection, the restore plan, key safety, manifests, formatting. */
 import { describe, expect, test } from 'vitest';
 import { copySource, forEachConcurrent, sha256Hex, unsafeRelativeKey, type VersionEntry } from '../../src/aws/s3.js';
-import { formatAge, formatBytes } from '../../src/steps/restore/format.js';
+import { formatAge, formatBytes } from '../../src/util/format.js';
 import { parseManifest } from '../../src/steps/restore/manifest.js';
 import { planRestore, type TargetObject } from '../../src/steps/restore/plan.js';
 import { effectivePartSize, MIB } from '../../src/steps/restore/s3-copy.js';
@@ -123,10 +123,10 @@ describe('parseManifest', () => {
 });
 
 test('formatAge and formatBytes', () => {
-  expect(formatAge(47 * 60_000 + 5000)).toBe('47 min');
-  expect(formatAge((26 * 60 + 3) * 60_000)).toBe('26h 3m');
-  expect(formatAge(5 * 86_400_000)).toBe('5d');
-  expect(formatAge(12_000)).toBe('12s');
+  expect(formatAge(47 * 60 + 5)).toBe('47 min');
+  expect(formatAge((26 * 60 + 3) * 60)).toBe('26h 3m');
+  expect(formatAge(5 * 86_400)).toBe('5d');
+  expect(formatAge(12)).toBe('12s');
   expect(formatBytes(512)).toBe('512 B');
   expect(formatBytes(38.2 * 1024 ** 3)).toBe('38.2 GiB');
 });

@@ -6,7 +6,7 @@
 import cliProgress from 'cli-progress';
 import { formatDuration } from '../../runbook/duration.js';
 import type { StepOutput } from '../types.js';
-import { formatBytes, formatRate } from './format.js';
+import { formatBytes, formatRate } from '../../util/format.js';
 
 export const LOG_INTERVAL_MS = 5000;
 
