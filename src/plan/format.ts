@@ -82,7 +82,8 @@ export function formatPlan(doc: PlanDocument, options: FormatOptions): string {
 
 type Colors = ReturnType<typeof pc.createColors>;
 
-function renderLine(c: Colors, l: PlanLine): string {
+/** One plan line as the operator sees it: `+` added (green), `-` removed (red), `~` changed. */
+export function renderPlanLine(c: Colors, l: PlanLine): string {
   switch (l.kind) {
     case 'add':
       return c.green(`    + ${l.text}`);
@@ -115,7 +116,7 @@ function stepBlock(c: Colors, s: PlannedStep, prefix: string): string[] {
     return out;
   }
   out.push(`  ${s.mutating ? c.yellow('plan:') : c.dim('check:')} ${s.summary}`);
-  for (const l of s.lines) out.push(renderLine(c, l));
+  for (const l of s.lines) out.push(renderPlanLine(c, l));
   for (const n of s.notes) out.push(c.dim(`      ${n}`));
   if (s.when && s.when.value === null) out.push(`  ${c.yellow('?')} runs only if ${s.when.expression} (decided at run time)`);
   if (s.dependsOn.length > 0) out.push(c.dim(`  uses the outputs of ${s.dependsOn.join(', ')}: shown as \${{ … }} until they run`));

@@ -4,7 +4,8 @@
  * badly with prompts.
  */
 import pc from 'picocolors';
-import type { PlanLine, StepPlan } from '../steps/types.js';
+import { renderPlanLine } from '../plan/format.js';
+import type { StepPlan } from '../steps/types.js';
 
 export interface Ui {
   readonly isTTY: boolean;
@@ -36,18 +37,6 @@ export function createConsoleUi(options: ConsoleUiOptions = {}): Ui {
   const line = (text: string): void => write(`${text}\n`);
   let midLine = false;
 
-  const renderLine = (l: PlanLine): string => {
-    switch (l.kind) {
-      case 'add':
-        return c.green(`    + ${l.text}`);
-      case 'remove':
-        return c.red(`    - ${l.text}`);
-      case 'change':
-        return c.yellow(`    ~ ${l.text}`);
-      default:
-        return c.dim(`      ${l.text}`);
-    }
-  };
 
   const endStream = (): void => {
     if (midLine) write('\n');
@@ -68,7 +57,7 @@ export function createConsoleUi(options: ConsoleUiOptions = {}): Ui {
     plan: (plan) => {
       endStream();
       line(`  ${plan.mutating ? c.yellow('plan:') : c.dim('check:')} ${plan.summary}`);
-      for (const l of plan.lines) line(renderLine(l));
+      for (const l of plan.lines) line(renderPlanLine(c, l));
     },
     info: (text) => {
       endStream();
