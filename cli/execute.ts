@@ -24,7 +24,7 @@ import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import type { CommonOptions } from './options.js';
 
 export function stateDir(opts: CommonOptions): string {
-  return resolve(opts.stateDir ?? process.env.LIFEBOAT_STATE_DIR ?? '.lifeboat');
+  return resolve(opts.stateDir || process.env.LIFEBOAT_STATE_DIR || '.lifeboat');
 }
 
 export function isInteractive(opts: CommonOptions): boolean {

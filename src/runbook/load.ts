@@ -11,7 +11,6 @@ import {
   isMap,
   isScalar,
   isSeq,
-  LineCounter,
   parseDocument,
   visit,
   type Document,
@@ -57,9 +56,21 @@ export async function loadRunbook(file: string): Promise<Runbook> {
 
 /** Pure: text in, runbook or problems out. */
 export function parseRunbook(source: string, file: string): LoadResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number): Location => lineCounter.linePos(offset);
+  const doc = parseDocument(source, { prettyErrors: false, uniqueKeys: true });
+  // Positions from the text itself: yaml's LineCounter can miss a line break while it
+  // recovers from a syntax error, and every later problem would then point a line too high.
+  const lineStarts = [0];
+  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const at = (offset: number): Location => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((lineStarts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - (lineStarts[lo] as number) + 1 };
+  };
   const problems: Problem[] = [];
   const report = (loc: Location, message: string): void => {
     // One problem, one line: a key or value quoted in the message may hold line breaks.
