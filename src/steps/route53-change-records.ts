@@ -242,6 +242,20 @@ async function checkUnchanged(ctx: StepContext, client: Route53Client, zoneId: s
   for (const m of batch) if (!sameSet(currentOf(now, m.key), m.current)) throw driftError(m, currentOf(now, m.key), sentBefore);
 }
 
+/**
+ * After a failed send: did the batch apply anyway? When a response is lost, the SDK retries
+ * the same batch, and Route 53 refuses it (its DELETEs no longer match) although the first
+ * attempt went through. If every set now is exactly what the batch wanted, it was applied.
+ */
+async function appliedAlready(ctx: StepContext, client: Route53Client, zoneId: string, batch: readonly Move[]): Promise<boolean> {
+  try {
+    const now = await read(ctx, client, zoneId, batch.map((m) => m.key));
+    return batch.every((m) => sameSet(currentOf(now, m.key), m.wanted));
+  } catch {
+    return false;
+  }
+}
+
 function isAlreadyExists(err: unknown): boolean {
   return err instanceof Error && err.name === 'InvalidChangeBatch' && /already exists/.test(err.message);
 }
@@ -261,6 +275,10 @@ async function sendBatch(ctx: StepContext, client: Route53Client, batch: readonl
   try {
     return await sendChangeBatch(client, o.zoneId, changes, o.comment, ctx.signal);
   } catch (err) {
+    if (await appliedAlready(ctx, client, o.zoneId, batch)) {
+      ctx.out.info('Route 53 applied the change but its answer was lost (the retry was refused): the records are as wanted');
+      return '';
+    }
     if (!isAlreadyExists(err)) throw toStepError(ctx, where, err);
     await sleep(o.spacingMs, ctx.signal);
     await checkUnchanged(ctx, client, o.zoneId, batch, sentBefore);
@@ -289,7 +307,8 @@ async function applyMoves(ctx: StepContext, client: Route53Client, moves: readon
 
 async function waitInsync(ctx: StepContext, client: Route53Client, zoneId: string, ids: readonly string[], timeoutMs: number, intervalMs: number): Promise<void> {
   const started = Date.now();
-  for (const id of ids) {
+  // An empty id: a batch whose answer was lost, so there is no change to poll.
+  for (const id of ids.filter(Boolean)) {
     const left = Math.max(0, timeoutMs - (Date.now() - started));
     const where = { zoneId, doing: 'waiting for change', records: id, env: ctx.env };
     const insync = await call(ctx, where, () => waitForInsync(client, id, { timeoutMs: left, intervalMs, signal: ctx.signal }));

@@ -29,17 +29,15 @@ import { createBucket, putAll, s3, snapshot } from '../helpers/s3-seed.js';
 const RATES = [0.1, 0.3] as const;
 /**
  * The faults the SDK retries on its own; at 30 % also `reset-after` (moto acted, the response
- * was lost, the SDK sends the request again). That one only on S3 requests, whose retries
- * are idempotent: on Route 53 a change whose answer was lost fails its retry, and lifeboat
- * then reports its own change as someone else's, failing the step, or the rollback (exit 4)
- * although the records are back (see the issue note). FAULT_RESET_AFTER_ALL=1 includes
- * Route 53 (e.g. FAULT_SEED=11 FAULT_KINDS=reset-after FAULT_RESET_AFTER_ALL=1 shows it);
+ * was lost, the SDK sends the request again), on S3 and Route 53 alike: a Route 53 change
+ * whose answer was lost fails its retry, and lifeboat must recognise its own applied change
+ * (FAULT_RESET_AFTER_S3_ONLY=1 limits that kind to S3).
  * FAULT_KINDS=a,b and FAULT_SEED=n explore other mixes and seeds by hand.
  */
 const RETRIED: Fault[] = ['s3-slowdown', 'route53-throttling', 'route53-prior-request', 'reset', 'latency'];
 const kindsAt = (rate: number): Fault[] =>
   (process.env.FAULT_KINDS?.split(',') as Fault[] | undefined) ?? (rate > 0.2 ? [...RETRIED, 'reset-after'] : RETRIED);
-const SERVICES: FaultProxyOptions['services'] = process.env.FAULT_RESET_AFTER_ALL ? {} : { 'reset-after': ['s3'] };
+const SERVICES: FaultProxyOptions['services'] = process.env.FAULT_RESET_AFTER_S3_ONLY ? { 'reset-after': ['s3'] } : {};
 const SEED_OFFSET = Number(process.env.FAULT_SEED ?? 0);
 
 /** Every fault kind the proxy knows, and how many of each were injected over the whole file. */
