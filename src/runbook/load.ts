@@ -56,7 +56,7 @@ export async function loadRunbook(file: string): Promise<Runbook> {
 
 /** Pure: text in, runbook or problems out. */
 export function parseRunbook(source: string, file: string): LoadResult {
-  const doc = parseDocument(source, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(source, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   // Positions from the text itself: yaml's LineCounter can miss a line break while it
   // recovers from a syntax error, and every later problem would then point a line too high.
   const lineStarts = [0];
