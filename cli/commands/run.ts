@@ -3,8 +3,11 @@ import { parseParamFlags } from '../../src/runbook/params.js';
 import { secretEnvValues } from '../../src/util/redact.js';
 import type { CommonOptions } from '../options.js';
 import { describeOutcome, openSession, runWithSignals } from '../execute.js';
+import { checkReportFlags, deliverRunReport } from '../run-report.js';
 
-export default async function run([file]: string[], opts: CommonOptions): Promise<number> {
+export default async function run([file]: string[], given: CommonOptions): Promise<number> {
+  // Bad report flags are a bad invocation: refuse before anything runs.
+  const opts = checkReportFlags(given);
   const runbook = await loadRunbook(file as string);
   let runOpts = opts;
   let expectedFingerprints: Record<string, unknown> | undefined;
@@ -30,7 +33,8 @@ export default async function run([file]: string[], opts: CommonOptions): Promis
   try {
     const outcome = await runWithSignals(session.execution);
     describeOutcome(session.ui, outcome);
-    if (opts.json) {
+    await deliverRunReport(session, outcome, runbook, opts, opts.dryRun ? 'dry-run' : 'run', outcome.exitCode);
+    if (given.json) {
       process.stdout.write(`${JSON.stringify({ runId: outcome.runId, outcome: outcome.final, exitCode: outcome.exitCode, outputs: outcome.context.outputs, status: outcome.context.status })}\n`);
     }
     return outcome.exitCode;
