@@ -490,12 +490,13 @@ export class Execution {
     // Ctrl-C at a prompt inside the step (a manual confirmation) is an interrupt too.
     const interrupted = abort.signal.aborted || lastError instanceof InterruptedError;
     const message = interrupted ? `stopped: ${errorText(abort.signal.aborted ? abort.signal.reason : lastError)}` : errorText(lastError);
-    await this.journal({ type: 'step-failed', stepId: step.id, error: message, changed: captured !== undefined, durationMs });
+    const failedOutputs = lastError instanceof StepError ? lastError.outputs : undefined;
+    await this.journal({ type: 'step-failed', stepId: step.id, error: message, changed: captured !== undefined, durationMs, outputs: failedOutputs });
     if (interrupted) this.o.ui.warn(message);
     else this.o.ui.error(message);
     const hint = lastError instanceof StepError ? lastError.hint : undefined;
     if (hint && !interrupted) this.o.ui.info(`→ ${hint}`);
-    throw new StepFailure(message, captured, captured !== undefined, interrupted);
+    throw new StepFailure(message, captured, captured !== undefined, interrupted, failedOutputs);
   }
 
   private async verify(input: StepActorInput): Promise<void> {

@@ -39,7 +39,7 @@ export type EntryBody =
   | { type: 'step-start'; stepId: string; attempt: number }
   | { type: 'intent'; stepId: string; undo: unknown }
   | { type: 'result'; stepId: string; outputs: Record<string, unknown>; durationMs: number; requests: number; summary?: string | undefined }
-  | { type: 'step-failed'; stepId: string; error: string; changed: boolean; durationMs: number }
+  | { type: 'step-failed'; stepId: string; error: string; changed: boolean; durationMs: number; outputs?: Record<string, unknown> | undefined }
   | { type: 'skipped'; stepId: string; reason: string }
   | { type: 'undo-start'; stepId: string }
   | { type: 'undo-done'; stepId: string; durationMs: number }

@@ -93,6 +93,8 @@ export class StepFailure extends Error {
     readonly changed: boolean,
     /** Stopped by Ctrl-C/SIGTERM at a safe point: the run goes to `interrupted`, not `failed`. */
     readonly interrupted = false,
+    /** What the step measured before failing, kept for reports (e.g. a backup's age). */
+    readonly outputs?: StepOutputs,
   ) {
     super(message);
     this.name = 'StepFailure';
@@ -176,8 +178,10 @@ export function compileRunbook(runbook: Runbook) {
       saveFailure: assign(({ context, event }, params: { stepId: string }) => {
         const err = (event as unknown as { error: unknown }).error;
         const applied = err instanceof StepFailure ? recordApplied(context, params.stepId, err.undo, err.changed) : {};
+        const outputs = err instanceof StepFailure && err.outputs ? { outputs: { ...context.outputs, [params.stepId]: err.outputs } } : {};
         return {
           ...applied,
+          ...outputs,
           status: { ...context.status, [params.stepId]: 'failed' as const },
           error: { stepId: params.stepId, message: errorText(err) },
         };

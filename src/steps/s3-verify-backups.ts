@@ -220,21 +220,19 @@ export const s3VerifyBackupsStep: StepImpl<VerifyBackupsWith> = {
     }
     if (differs.count) problems.push(`${plural(differs.count, 'object differs', 'objects differ')} from the manifest ${w.manifest}: ${differs.list()}`);
     if (missing.count) problems.push(`${plural(missing.count, 'object')} in the manifest ${missing.count === 1 ? 'is' : 'are'} missing under ${l.location}: ${missing.list()}`);
-    if (problems.length > 0) throw new StepError(problems.join('; '), hints.length ? { hint: hints.join('; ') } : undefined);
+    const outputs = {
+      newestKey: newest?.key ?? '',
+      // -1: no object at all.
+      newestAgeSeconds: ageMs !== undefined ? Math.floor(ageMs / 1000) : -1,
+      count,
+      bytes,
+    };
+    if (problems.length > 0) throw new StepError(problems.join('; '), { outputs, ...(hints.length ? { hint: hints.join('; ') } : {}) });
 
     const parts = [`${plural(count, 'object')}`, formatBytes(bytes)];
     if (newest && ageMs !== undefined) parts.push(`newest ${newest.key} ${formatAge(ageMs / 1000)} old${l.maxAgeMs !== undefined ? ` (limit ${formatDuration(l.maxAgeMs)})` : ''}`);
     if (l.checksums !== 'off') parts.push(`${withChecksum} with checksums`);
     if (manifest) parts.push(`manifest matched (${shaCompared} by SHA-256${sizeOnly ? `, ${sizeOnly} by size only` : ''})`);
-    return {
-      outputs: {
-        newestKey: newest?.key ?? '',
-        // -1: no object at all (only possible with minCount: 0).
-        newestAgeSeconds: ageMs !== undefined ? Math.floor(ageMs / 1000) : -1,
-        count,
-        bytes,
-      },
-      summary: parts.join(', '),
-    };
+    return { outputs, summary: parts.join(', ') };
   },
 };

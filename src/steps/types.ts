@@ -95,9 +95,12 @@ export interface StepImpl<W> {
 /** A step failure with the fields an operator needs. */
 export class StepError extends Error {
   readonly hint: string | undefined;
-  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+  /** What the step measured before it failed (e.g. the backup's age): journaled and reported. */
+  readonly outputs: Outputs | undefined;
+  constructor(message: string, options?: { hint?: string; cause?: unknown; outputs?: Outputs }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StepError';
     this.hint = options?.hint;
+    this.outputs = options?.outputs;
   }
 }
