@@ -188,12 +188,22 @@ export async function runWithSignals(execution: Execution): Promise<RunOutcome> 
   const onSignal = (signal: NodeJS.Signals): void => execution.interrupt(signal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let keepLock = false;
   try {
-    return await execution.start();
+    const outcome = await execution.start();
+    // Suspended with changes applied: keep the lock, so no other run starts on top of a
+    // half-done one; resume/rollback of this run take it over (its holder is gone).
+    keepLock = outcome.final === 'suspended' && outcome.context.applied.length > 0;
+    return outcome;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await releaseLock(execution);
+    if (keepLock) {
+      locks.get(execution)?.keep();
+      locks.delete(execution);
+    } else {
+      await releaseLock(execution);
+    }
   }
 }
 
@@ -228,6 +238,7 @@ export function describeOutcome(ui: Ui, outcome: RunOutcome): void {
       break;
     case 'suspended':
       ui.heading(`‖ interrupted — state saved — run ${id}`);
+      if (outcome.context.applied.length > 0) ui.info(`the lock stays with this run: other runs of this runbook are refused until you resume or roll it back`);
       ui.info(`continue with: lifeboat resume ${id}   or undo with: lifeboat rollback ${id}`);
       break;
     case 'refused':

@@ -86,7 +86,8 @@ export async function acquireS3Lock(aws: AwsClients, url: string, holder: LockHo
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       await s3.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body, IfNoneMatch: '*', ContentType: 'application/json' }));
-      return { where: urlOf(l), holder, release: () => releaseS3Lock(s3, l, holder.runId) };
+      // An S3 lock is released only by an explicit release; nothing to detach on exit.
+      return { where: urlOf(l), holder, release: () => releaseS3Lock(s3, l, holder.runId), keep: () => undefined };
     } catch (err) {
       if (!isPrecondition(err)) throw lockFailure(err, 'PutObject', l);
     }

@@ -34,6 +34,8 @@ export interface HeldLock {
   readonly where: string;
   readonly holder: LockHolder;
   release(): Promise<void>;
+  /** Leave the lock in place when this process ends (a suspended run keeps its lock). */
+  keep(): void;
 }
 
 /** What to do about an existing lock. */
@@ -270,6 +272,9 @@ export async function acquireLocalLock(stateDir: string, holder: LockHolder, int
         holder,
         release: async () => {
           exitReleases.get(path)?.();
+          exitReleases.delete(path);
+        },
+        keep: () => {
           exitReleases.delete(path);
         },
       };

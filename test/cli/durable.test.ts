@@ -286,11 +286,17 @@ describe('kill -9 and signals', () => {
     const r = await p.done;
     expect(r.code, explain(r)).toBe(130);
     expect(r.stdout).toMatch(/lifeboat resume/);
+    expect(r.stdout).toContain('the lock stays with this run');
     const [id] = runIds(sd) as [string];
     const entries = journal(sd, id).entries;
     expect(entries).toContainEqual(expect.objectContaining({ type: 'interrupt', signal: 'SIGINT', action: 'leave' }));
     expect(entries.at(-1)).toMatchObject({ type: 'run-end', outcome: 'suspended', exitCode: 130 });
     expect(existsSync(w.marker)).toBe(false);
+
+    // A suspended run with changes applied keeps its lock: a new run is refused, naming it as stale.
+    const second = await expectCode(runCli(['run', join(RUNBOOKS, 'durable-wait.yaml'), '--yes', ...params, '--state-dir', sd]), 3, 'a new run over a suspended one');
+    expect(second.stderr).toContain(id);
+    expect(second.stderr).toMatch(/stale/);
 
     const resumed = await expectCode(runCli(['resume', id, '--yes', '--json', '--state-dir', sd]), 0, 'resume');
     expect(JSON.parse(resumed.stdout)).toMatchObject({ runId: id, outcome: 'completed', exitCode: 0 });
