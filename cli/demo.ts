@@ -6,6 +6,8 @@
  * LIFEBOAT_DEMO_ENDPOINT when set.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -51,12 +53,15 @@ async function main(): Promise<number> {
       const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
       child.on('exit', (c, signal) => resolve(c ?? (signal ? 130 : 1)));
     });
+    const dirFlag = argv.indexOf('--state-dir');
+    const stateDir = (dirFlag >= 0 ? argv[dirFlag + 1] : undefined) || process.env.LIFEBOAT_STATE_DIR || join(root, '.lifeboat');
+    const runId = newestRun(stateDir) ?? '<run-id printed above>';
     process.stdout.write(
       `\nlifeboat exited with ${code}.\n` +
         'Look at the zone (in another terminal, while this demo waits):\n' +
         `  AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws route53 list-resource-record-sets --hosted-zone-id ${zoneId}\n` +
         'Roll the failover back:\n' +
-        `  AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x npx lifeboat rollback <run-id printed above>\n` +
+        `  AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x npx lifeboat rollback ${runId}\n` +
         'Past runs: npx lifeboat runs\n',
     );
     if (moto && process.stdin.isTTY) {
@@ -67,6 +72,15 @@ async function main(): Promise<number> {
     return code;
   } finally {
     await moto?.stop();
+  }
+}
+
+/** Run ids sort by time: the newest is the walk that just ended. */
+function newestRun(stateDir: string): string | undefined {
+  try {
+    return readdirSync(join(stateDir, 'runs')).sort().at(-1);
+  } catch {
+    return undefined;
   }
 }
 
