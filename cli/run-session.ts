@@ -24,6 +24,7 @@ import { substitute } from '../src/runbook/template.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import { confirmations, holdLock, isInteractive, preflightConfirmations, redactor, secretValues, stateDir, takeLock, type Session } from './execute.js';
 import type { CommonOptions } from './options.js';
+import { checkReportFlags } from './run-report.js';
 
 export type Command = 'resume' | 'rollback';
 
@@ -242,6 +243,22 @@ export interface RunSessionOptions {
 }
 
 /** The ui before secrets are known: the environment's secrets are already kept off the screen. */
+/**
+ * What resume and rollback do first: check the report flags (a bad invocation refuses
+ * before anything runs), load the run's journal, and a writer for the one-line --json result.
+ */
+export async function openRunCommand(runId: string, given: CommonOptions) {
+  const opts = checkReportFlags(given);
+  const ui = earlyUi(opts);
+  const loaded = await openRun(runId, opts, ui);
+  const { run } = loaded;
+  const id = run.runId;
+  const json = (outcome: string, exitCode: number, extra: Record<string, unknown> = {}): void => {
+    if (given.json) process.stdout.write(`${JSON.stringify({ runId: id, outcome, exitCode, ...extra })}\n`);
+  };
+  return { opts, ui, loaded, run, id, json };
+}
+
 export function earlyUi(opts: CommonOptions): Ui {
   return createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secretValues({}, [], process.env)) });
 }

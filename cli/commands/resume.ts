@@ -7,20 +7,12 @@
  */
 import { ExitCode } from '../../src/errors.js';
 import type { CommonOptions } from '../options.js';
-import { checkReportFlags, deliverRunReport } from '../run-report.js';
+import { deliverRunReport } from '../run-report.js';
 import { describeOutcome, runWithSignals } from '../execute.js';
-import { earlyUi, openRun, openRunSession, releaseOwnLock, resumePoint, runbookForResume } from '../run-session.js';
+import { openRunCommand, openRunSession, releaseOwnLock, resumePoint, runbookForResume } from '../run-session.js';
 
 export default async function resume([runId]: string[], given: CommonOptions): Promise<number> {
-  // Bad report flags are a bad invocation: refuse before anything runs.
-  const opts = checkReportFlags(given);
-  const ui = earlyUi(opts);
-  const loaded = await openRun(runId as string, opts, ui);
-  const { run } = loaded;
-  const id = run.runId;
-  const json = (outcome: string, exitCode: number, extra: Record<string, unknown> = {}): void => {
-    if (given.json) process.stdout.write(`${JSON.stringify({ runId: id, outcome, exitCode, ...extra })}\n`);
-  };
+  const { opts, ui, loaded, run, id, json } = await openRunCommand(runId as string, given);
 
   if (run.end?.outcome === 'completed' || run.end?.outcome === 'rolledBack' || run.end?.outcome === 'refused') await releaseOwnLock(run, opts, ui);
   switch (run.end?.outcome) {
