@@ -42,6 +42,30 @@ export interface StepResult {
   outputs: Outputs;
   /** One line for the operator, e.g. "412 objects, 38.2 GiB …". */
   summary?: string;
+  /**
+   * What the step left behind (the record sets it wrote, the ETags of the objects it
+   * copied), journaled verbatim with the result. The way back compares it with the world
+   * before undoing: a difference is drift (someone changed it since).
+   */
+  left?: unknown;
+}
+
+/** One resource whose state differs from what the step left: undoing it would overwrite someone's later change. */
+export interface DriftItem {
+  /** e.g. `app.example.com. CNAME`, `s3://bucket/key`. */
+  resource: string;
+  /** What the step left there. */
+  left: string;
+  /** What is there now. */
+  now: string;
+}
+
+/** The way back, planned: what undoing the step would do, read against the world now. */
+export interface UndoPreview {
+  /** One line per resource, `now → after undo`. */
+  lines: PlanLine[];
+  /** Empty when the world is as the step left it (or as any mix of before and after, for a step that stopped half-way). */
+  drift: DriftItem[];
 }
 
 export interface StepOutput {
@@ -90,6 +114,13 @@ export interface StepImpl<W> {
   rollback?(ctx: StepContext, w: W, undo: unknown): Promise<void>;
   /** Describe the undo for the operator before it runs. */
   describeUndo?(w: W, undo: unknown): string;
+  /**
+   * Read-only: re-read what the step left and say what undoing it would do (`now → after
+   * undo`) and what drifted. `left` is the step's StepResult.left, undefined when the step
+   * stopped before its result (then only what cannot be a mix of its before and after
+   * states is drift). Steps without it have nothing in the world to compare.
+   */
+  previewUndo?(ctx: StepContext, w: W, undo: unknown, left: unknown): Promise<UndoPreview>;
 }
 
 /** A step failure with the fields an operator needs. */
