@@ -22,7 +22,7 @@ import type { Runbook, Step } from '../src/runbook/model.js';
 import { resolveParams } from '../src/runbook/params.js';
 import { substitute } from '../src/runbook/template.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
-import { confirmations, holdLock, isInteractive, preflightConfirmations, redactor, secretValues, stateDir, takeLock, type Session } from './execute.js';
+import { confirmations, holdLock, isInteractive, preflightConfirmations, redactor, requireConsent, secretValues, stateDir, stateDirError, takeLock, type Session } from './execute.js';
 import type { CommonOptions } from './options.js';
 import { checkReportFlags } from './run-report.js';
 
@@ -269,6 +269,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
   const { values, secretNames } = restoreParams(run, runbook, command, env, early);
   const secrets = secretValues(values, secretNames, env);
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
+  if (run.start.mode !== 'dry-run') requireConsent(opts, command);
   const interactive = isInteractive(opts);
   const given = confirmations(opts);
   if (!interactive && typeof startAt === 'string') {
@@ -287,8 +288,9 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
     await journal.append({ type: 'resumed', by: who, pid: process.pid, host: hostname(), force: changedHash !== undefined, command, ...(changedHash ? { hash: changedHash } : {}) });
     for (const w of loaded.warnings) await journal.append({ type: 'warning', message: w });
   } catch (err) {
-    await lock.release();
-    throw err;
+    // The lock stays with the run (it has changes in place): only this process lets go of it.
+    lock.keep();
+    throw stateDirError(err, stateDir(opts));
   }
   const wasDryRun = run.start.mode === 'dry-run';
   const mode: RunMode = wasDryRun ? 'dry-run' : command;
@@ -304,11 +306,19 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
     env,
     confirmations: given,
     secrets,
+    ignoreDrift: opts.ignoreDrift,
+    skipUndo: opts.skipUndo,
     rollbackAfter: command === 'resume' && (run.start.mode === 'rehearse' || run.start.mode === 'verify'),
     start: {
       startAt,
       // Journaled outputs are the plain-JSON StepOutputs the steps returned.
-      restore: { outputs: run.outputs as RunContext['outputs'], applied: [...run.applied], undos: await fillSecretsInUndos(run, runbook, values, secrets, ui), status: restoredStatus(run, runbook) },
+      restore: {
+        outputs: run.outputs as RunContext['outputs'],
+        applied: [...run.applied],
+        undos: await fillSecretsInUndos(run, runbook, values, secrets, ui),
+        status: restoredStatus(run, runbook),
+        left: run.left,
+      },
     },
   });
   holdLock(execution, lock);

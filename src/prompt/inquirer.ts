@@ -5,8 +5,29 @@
  */
 import { input as inputPrompt, select } from '@inquirer/prompts';
 import { InterruptedError } from '../errors.js';
-import type { BeforeChoice, FailureChoice, InterruptChoice } from '../machine/compile.js';
-import type { BeforeQuestion, FailureQuestion, Prompter, TypedQuestion } from './types.js';
+import type { BeforeChoice, FailureChoice, InterruptChoice, UndoFailureChoice } from '../machine/compile.js';
+import type { BeforeQuestion, FailureQuestion, Prompter, RollbackQuestion, TypedQuestion, UndoFailureAnswer, UndoFailureQuestion } from './types.js';
+
+/**
+ * The terminal went away under a prompt (closed window, dropped ssh: EIO/ENXIO/EPIPE, or
+ * raw mode refused). Not an answer: the engine treats it as an interrupt and goes on
+ * without a person, per --on-failure.
+ */
+export class TerminalLostError extends InterruptedError {
+  constructor(cause: unknown) {
+    super(`the terminal went away (${cause instanceof Error ? cause.message : String(cause)})`);
+    this.name = 'TerminalLostError';
+  }
+}
+
+const TERMINAL_CODES = new Set(['EIO', 'ENXIO', 'EPIPE', 'EBADF', 'ENOTTY', 'ERR_STREAM_DESTROYED', 'ERR_USE_AFTER_CLOSE', 'ERR_STREAM_WRITE_AFTER_END']);
+
+export function isTerminalLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && TERMINAL_CODES.has(e.code)) return true;
+  return typeof e.message === 'string' && /setRawMode|EIO|ENXIO/.test(e.message);
+}
 
 export interface InquirerOptions {
   who: string;
@@ -37,10 +58,19 @@ export class InquirerPrompter implements Prompter {
 
   /** A prompt being taken down (aborted): the next one waits until it is gone, else inquirer closes both. */
   private settling: Promise<void> | undefined;
+  /** Set once the terminal is gone: every later question is answered as an interrupt would be. */
+  lost: TerminalLostError | undefined;
 
   private async ask<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     while (this.settling) await this.settling;
-    const prompt = run();
+    if (this.lost) throw this.lost;
+    let prompt: Promise<T>;
+    try {
+      prompt = run();
+    } catch (err) {
+      if (isTerminalLoss(err)) throw (this.lost = new TerminalLostError(err));
+      throw err;
+    }
     signal?.addEventListener(
       'abort',
       () => {
@@ -61,6 +91,7 @@ export class InquirerPrompter implements Prompter {
       // inquirer rejects with ExitPromptError on Ctrl-C and AbortPromptError on abort.
       const name = (err as Error).name;
       if (name === 'ExitPromptError' || name === 'AbortPromptError') throw new InterruptedError('Ctrl-C at a prompt');
+      if (isTerminalLoss(err)) throw (this.lost = new TerminalLostError(err));
       throw err;
     }
   }
@@ -95,11 +126,11 @@ export class InquirerPrompter implements Prompter {
     return this.ask(() => inputPrompt({ message: `type ${q.expected} to confirm${tries}:` }, this.contextWith(q.signal)), q.signal);
   }
 
-  async manualDone(stepId: string, _instructions?: string, signal?: AbortSignal): Promise<boolean> {
+  async manualDone(stepId: string, _instructions?: string, signal?: AbortSignal, phase: 'do' | 'undo' = 'do'): Promise<boolean> {
     const answer = await this.ask(() =>
       select<'done' | 'not'>(
         {
-          message: `is "${stepId}" done?`,
+          message: phase === 'undo' ? `is the undo of "${stepId}" done?` : `is "${stepId}" done?`,
           choices: [
             { value: 'done', name: 'done', description: 'I did what the instructions say' },
             { value: 'not', name: 'not done', description: 'treat this step as failed' },
@@ -128,9 +159,46 @@ export class InquirerPrompter implements Prompter {
         ),
       );
     } catch (err) {
-      // A second Ctrl-C: leave everything for resume, at once.
-      if (err instanceof InterruptedError) return 'leave';
+      // A second Ctrl-C: leave everything for resume, at once. A lost terminal is not a choice.
+      if (err instanceof InterruptedError && !(err instanceof TerminalLostError)) return 'leave';
       throw err;
     }
+  }
+
+  async confirmRollback(q: RollbackQuestion): Promise<boolean> {
+    const answer = await this.ask(
+      () =>
+        select<'go' | 'no'>(
+          {
+            message: `roll back ${q.steps.length === 1 ? 'this step' : `these ${q.steps.length} steps, newest first`} (${q.steps.join(', ')})?`,
+            choices: [
+              { value: 'go', name: 'roll back', description: 'undo them now, newest first; each is re-checked right before its undo' },
+              { value: 'no', name: 'not now', description: 'change nothing; the run stays as it is (its lock too)' },
+            ],
+            default: 'no',
+          },
+          this.contextWith(q.signal),
+        ),
+      q.signal,
+    );
+    return answer === 'go';
+  }
+
+  async undoFailed(q: UndoFailureQuestion): Promise<UndoFailureAnswer> {
+    const choices: Array<{ value: UndoFailureChoice; name: string; description: string }> = [
+      { value: 'retry', name: 'retry', description: q.drift ? 're-read the world and check again' : 'try this undo again' },
+    ];
+    if (q.drift) choices.push({ value: 'force', name: 'undo anyway', description: "overwrite the later change with the step's before state" });
+    choices.push(
+      { value: 'by-hand', name: 'done by hand', description: 'I put it back myself: mark it undone and go on with the next undo' },
+      { value: 'stop', name: 'stop', description: 'leave the rest as it is; lifeboat rollback <run-id> goes on later' },
+    );
+    const choice = await this.ask(
+      () => select<UndoFailureChoice>({ message: `the undo of ${q.stepId} ${q.drift ? 'found drift' : 'failed'}: what now?`, choices, default: 'stop' }, this.contextWith(q.signal)),
+      q.signal,
+    );
+    if (choice !== 'by-hand') return { choice };
+    const reason = await this.ask(() => inputPrompt({ message: 'what did you do (journaled with your name)?', required: true }, this.contextWith(q.signal)), q.signal);
+    return { choice, reason };
   }
 }
