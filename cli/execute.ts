@@ -189,6 +189,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
     secrets,
     ignoreDrift: opts.ignoreDrift,
     skipUndo: opts.skipUndo,
+    onFailure: opts.onFailure ?? 'rollback',
   });
   ui.heading(`lifeboat ${mode} ${runbook.name} — run ${runId}${interactive ? '' : ' (non-interactive)'}`);
   locks.set(execution, lock);
@@ -299,7 +300,7 @@ export function describeOutcome(ui: Ui, outcome: RunOutcome, mode?: RunMode): vo
         if (!dry && outcome.context.status && Object.values(outcome.context.status).some((s) => s === 'pending')) ui.info(`continue with: lifeboat resume ${id}`);
         break;
       }
-      ui.heading(`${outcome.final === 'aborted' || outcome.stoppedByOperator ? '■ stopped' : '‖ interrupted'} with changes in place — state saved — run ${id}`);
+      ui.heading(outcome.final === 'aborted' ? `■ stopped with changes in place — state saved — run ${id}` : `‖ interrupted — state saved — run ${id}`);
       ui.info(`still changed: ${outcome.leftChanged.join(', ')}`);
       ui.info('the lock stays with this run: other runs of this runbook are refused until you resume or roll it back');
       resumeOrRollback();
@@ -309,7 +310,7 @@ export function describeOutcome(ui: Ui, outcome: RunOutcome, mode?: RunMode): vo
       if (outcome.leftChanged.length > 0) ui.info(`still changed (by the run, as before): ${outcome.leftChanged.join(', ')}; the lock stays with run ${id}`);
       break;
     case 'rollbackFailed':
-      ui.heading(`✘ ROLLBACK STOPPED — a person must look now — run ${id}`);
+      ui.heading(`✘ ${outcome.context.rollbackError?.message.startsWith('drift') ? 'ROLLBACK STOPPED AT DRIFT' : 'ROLLBACK FAILED'} — a person must look now — run ${id}`);
       ui.error(`${outcome.context.rollbackError?.stepId}: ${outcome.context.rollbackError?.message}`);
       undoneNotes();
       describeStillChanged(ui, id, outcome.leftChanged, outcome.context.undos);

@@ -308,6 +308,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
     secrets,
     ignoreDrift: opts.ignoreDrift,
     skipUndo: opts.skipUndo,
+    onFailure: opts.onFailure ?? 'rollback',
     rollbackAfter: command === 'resume' && (run.start.mode === 'rehearse' || run.start.mode === 'verify'),
     start: {
       startAt,

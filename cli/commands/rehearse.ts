@@ -128,7 +128,18 @@ export function describeReport(ui: Ui, r: Report): void {
   const width = Math.max(4, ...r.steps.map((s) => s.id.length));
   ui.info(`${'step'.padEnd(width)}  ${'result'.padEnd(19)}  ${'time'.padStart(8)}  ${'rollback'.padStart(8)}`);
   for (const s of r.steps) {
-    const undo = s.undo === 'done' ? formatMs(s.undoMs) : s.undo === 'failed' ? 'FAILED' : s.undo === 'still-changed' ? 'CHANGED' : '—';
+    const undo =
+      s.undo === 'done'
+        ? formatMs(s.undoMs)
+        : s.undo === 'failed'
+          ? 'FAILED'
+          : s.undo === 'still-changed'
+            ? 'CHANGED'
+            : s.undo === 'not-undone'
+              ? 'not undone'
+              : s.undo === 'by-hand'
+                ? 'by hand'
+                : '—';
     ui.info(`${s.id.padEnd(width)}  ${STATUS[s.status].padEnd(19)}  ${formatMs(s.durationMs).padStart(8)}  ${undo.padStart(8)}`);
   }
   if (r.error && r.verdict !== 'passed') ui.error(`${r.error.stepId}: ${r.error.message}`);

@@ -68,6 +68,8 @@ export interface EngineOptions {
   ignoreDrift?: boolean;
   /** --skip-undo <step-id>: a person already undid these by hand. */
   skipUndo?: readonly string[];
+  /** What to do when nobody can be asked any more (the terminal went away): --on-failure. */
+  onFailure?: 'rollback' | 'abort';
 }
 
 type Machine = ReturnType<typeof compileRunbook>;
@@ -128,7 +130,7 @@ export class Execution {
         }),
         decideInterrupted: fromPromise(async ({ input }: { input: { stepId: string | undefined; canRollback: boolean } }) => {
           this.journal.check();
-          return this.decisions.interrupted(input, this.signals.last ?? 'SIGINT', () => (this.o.prompter.interactive ? 'leave' : 'rollback'));
+          return this.decisions.interrupted(input, this.signals.last ?? 'SIGINT', () => (this.o.onFailure === 'abort' ? 'leave' : 'rollback'));
         }),
         previewRollback: fromPromise(async ({ input, signal }: { input: RollbackPreviewInput; signal: AbortSignal }) => {
           this.journal.check();
@@ -231,7 +233,7 @@ export class Execution {
   /** The journal broke: stop the machine where it is (no further change); the outcome says exit 4. */
   private journalFailed(err: JournalWriteError): void {
     this.o.ui.error(err.message);
-    setImmediate(() => this.actor?.send({ type: 'JOURNAL_FAILED' }));
+    this.actor?.send({ type: 'JOURNAL_FAILED' });
   }
 
   /** End the run now, state kept for resume: journaled as an interrupt with action `exit`. */
@@ -245,10 +247,11 @@ export class Execution {
   }
 
   private finish(snap: SnapshotFrom<Machine>, kind: RunKind, forward?: FinalState): RunOutcome {
-    const final = (typeof snap.value === 'string' ? snap.value : 'suspended') as FinalState;
+    const failure = this.journal.failure;
+    // A broken journal ends the run wherever the machine got to: nothing after it was recorded.
+    const final = failure ? 'journalFailed' : ((typeof snap.value === 'string' ? snap.value : 'suspended') as FinalState);
     const ctx = snap.context;
     if (this.rollbackStartedAt !== undefined && this.rollbackMs === 0) this.rollbackMs = Date.now() - this.rollbackStartedAt;
-    const failure = this.journal.failure;
     const outcome: RunOutcome = {
       runId: this.o.runId,
       final,
@@ -261,7 +264,7 @@ export class Execution {
       forwardMs: Date.now() - this.startedAt,
       stoppedByOperator: this.decisions.stoppedByOperator,
       ...(forward ? { forward } : {}),
-      ...(failure && final === 'journalFailed' ? { journalError: { message: failure.what, path: failure.path, hint: failure.hint } } : {}),
+      ...(failure ? { journalError: { message: failure.what, path: failure.path, hint: failure.hint } } : {}),
     };
     outcome.exitCode = this.exitCode(outcome, kind);
     return outcome;

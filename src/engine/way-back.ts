@@ -37,7 +37,7 @@ export class DriftError extends Error {
     readonly stepId: string,
     readonly items: DriftItem[],
   ) {
-    super(`${stepId}: ${describeDriftItems(items)}`);
+    super(`drift: ${describeDriftItems(items)}`);
     this.name = 'DriftError';
   }
 }
