@@ -6,6 +6,7 @@
  * only the named, gone run's lock. A fake store drives the loop through the races.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
@@ -13,9 +14,9 @@ import { describe, expect, test } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { s3LockStore } from '../../src/aws/s3-lock.js';
 import { RefusedError } from '../../src/errors.js';
-import { acquireLock, fileLockStore, parseHolder, serializeHolder, type LockHolder, type LockStore, type StoredLock } from '../../src/journal/lock.js';
+import { acquireLock, fileLockStore, lockPath, parseHolder, serializeHolder, type LockHolder, type LockStore, type StoredLock } from '../../src/journal/lock.js';
 import { motoEndpoint, testS3, uniqueName } from '../helpers/aws.js';
-import { tempDir } from '../helpers/cli.js';
+import { ROOT, tempDir } from '../helpers/cli.js';
 import { awsEnvFor } from '../helpers/moto.js';
 
 const NOW = new Date().toISOString();
@@ -145,6 +146,23 @@ describe.each(stores)('acquireLock over %s', (_name, makeStore) => {
     expect(await store.tryCreate(serializeHolder(holder('two')))).toBe(true);
     expect(await store.removeIf(seen)).toBe(false);
     expect(await current(store)).toBe('two');
+  });
+});
+
+describe('the lock file when the process exits', () => {
+  const script = (dir: string, keep: boolean) => `
+    const { acquireLocalLock } = await import(${JSON.stringify(join(ROOT, 'dist/src/journal/lock.js'))});
+    const lock = await acquireLocalLock(${JSON.stringify(dir)}, { runId: 'exiting', pid: process.pid, host: ${JSON.stringify(hostname())}, user: 'u', startedAt: new Date().toISOString(), runbook: 'failover' });
+    ${keep ? 'lock.keep();' : ''}
+    process.exit(1);`;
+
+  test('an exit without release removes the lock; after keep() it stays for resume/rollback', () => {
+    for (const keep of [false, true]) {
+      const dir = tempDir();
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script(dir, keep)], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(1);
+      expect(existsSync(lockPath(dir, 'failover')), `keep: ${keep}`).toBe(keep);
+    }
   });
 });
 
