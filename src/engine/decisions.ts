@@ -102,7 +102,11 @@ export class Decisions {
     let choice: InterruptChoice;
     let by: DecisionSource | undefined;
     if (!input.canRollback) choice = 'leave';
-    else {
+    else if (signalName === 'SIGHUP') {
+      // The terminal was closed: nobody is there to ask; --on-failure decides.
+      choice = fallback();
+      by = '--on-failure';
+    } else {
       try {
         choice = await this.prompter.interrupted(input);
       } catch {

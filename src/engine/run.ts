@@ -130,7 +130,9 @@ export class Execution {
         }),
         decideInterrupted: fromPromise(async ({ input }: { input: { stepId: string | undefined; canRollback: boolean } }) => {
           this.journal.check();
-          return this.decisions.interrupted(input, this.signals.last ?? 'SIGINT', () => (this.o.onFailure === 'abort' ? 'leave' : 'rollback'));
+          // No signal but the terminal is gone: that is a hangup too.
+          const signal = this.signals.last ?? (this.o.prompter.terminalLost ? 'SIGHUP' : 'SIGINT');
+          return this.decisions.interrupted(input, signal, () => (this.o.onFailure === 'abort' ? 'leave' : 'rollback'));
         }),
         previewRollback: fromPromise(async ({ input, signal }: { input: RollbackPreviewInput; signal: AbortSignal }) => {
           this.journal.check();

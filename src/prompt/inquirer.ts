@@ -36,6 +36,27 @@ export interface InquirerOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A terminal that goes away while a prompt is open makes Node's readline throw from an event
+ * handler (`setRawMode EIO` while closing the prompt), where no promise can catch it. Only
+ * that is caught here, process-wide, and turned into "the terminal is lost" for the prompter
+ * that owns the open prompt; any other uncaught exception is rethrown as before.
+ */
+const terminalWatchers = new Set<(err: unknown) => void>();
+let watching = false;
+
+function watchTerminal(onLost: (err: unknown) => void): () => void {
+  terminalWatchers.add(onLost);
+  if (!watching) {
+    watching = true;
+    process.prependListener('uncaughtException', (err) => {
+      if (!isTerminalLoss(err) || terminalWatchers.size === 0) throw err;
+      for (const w of terminalWatchers) w(err);
+    });
+  }
+  return () => terminalWatchers.delete(onLost);
+}
+
 export class InquirerPrompter implements Prompter {
   readonly interactive = true;
   readonly who: string;
@@ -48,10 +69,13 @@ export class InquirerPrompter implements Prompter {
     return this.contextWith(undefined);
   }
 
+  /** Aborted when the terminal goes away under an open prompt. */
+  private readonly terminal = new AbortController();
+
   /** The prompt context, also cancelled by `extra` (the engine aborts a question the run no longer waits for). */
   private contextWith(extra: AbortSignal | undefined) {
     const { input, output } = this.options;
-    const signals = [this.options.signal, extra].filter((s): s is AbortSignal => s !== undefined);
+    const signals = [this.options.signal, extra, this.terminal.signal].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     return { ...(input ? { input } : {}), ...(output ? { output } : {}), ...(signal ? { signal } : {}) };
   }
@@ -61,13 +85,22 @@ export class InquirerPrompter implements Prompter {
   /** Set once the terminal is gone: every later question is answered as an interrupt would be. */
   lost: TerminalLostError | undefined;
 
+  get terminalLost(): boolean {
+    return this.lost !== undefined;
+  }
+
   private async ask<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     while (this.settling) await this.settling;
     if (this.lost) throw this.lost;
+    const unwatch = watchTerminal((err) => {
+      this.lost ??= new TerminalLostError(err);
+      this.terminal.abort(this.lost);
+    });
     let prompt: Promise<T>;
     try {
       prompt = run();
     } catch (err) {
+      unwatch();
       if (isTerminalLoss(err)) throw (this.lost = new TerminalLostError(err));
       throw err;
     }
@@ -88,11 +121,15 @@ export class InquirerPrompter implements Prompter {
     try {
       return await prompt;
     } catch (err) {
+      if (this.lost) throw this.lost;
       // inquirer rejects with ExitPromptError on Ctrl-C and AbortPromptError on abort.
       const name = (err as Error).name;
       if (name === 'ExitPromptError' || name === 'AbortPromptError') throw new InterruptedError('Ctrl-C at a prompt');
       if (isTerminalLoss(err)) throw (this.lost = new TerminalLostError(err));
       throw err;
+    } finally {
+      // The prompt's own clean-up (closing readline) is where a lost terminal throws: keep watching until it ran.
+      setImmediate(unwatch);
     }
   }
 

@@ -37,6 +37,8 @@ export interface Prompter {
   /** Who answers: recorded with every decision. */
   readonly who: string;
   readonly interactive: boolean;
+  /** The terminal went away (a hangup): nobody can be asked any more. */
+  readonly terminalLost?: boolean;
   beforeStep(q: BeforeQuestion): Promise<BeforeChoice>;
   afterFailure(q: FailureQuestion): Promise<FailureChoice>;
   /** The text the operator typed (compared by the engine). */
