@@ -3,7 +3,7 @@
  * journal, signals, and the end of a run told plainly (what happened, the exit code, what
  * to type next). Resume and rollback open a session on an existing run (./run-session.ts).
  */
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { AwsClients } from '../src/aws/clients.js';
@@ -22,6 +22,7 @@ import type { Prompter } from '../src/prompt/types.js';
 import type { Runbook } from '../src/runbook/model.js';
 import { parseParamFlags, resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
+import { dropOutputErrors } from '../src/ui/streams.js';
 import type { CommonOptions } from './options.js';
 
 export function stateDir(opts: CommonOptions): string {
@@ -144,9 +145,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
 
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
   const who = operatorName(env);
-  const prompter: Prompter = interactive
-    ? new InquirerPrompter({ who, ...(opts.json ? { output: process.stderr } : {}) })
-    : new ScriptedPrompter({ who, onFailure: opts.onFailure ?? 'rollback', confirmations: given });
+  const prompter = makePrompter(opts, interactive, who, given);
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env });
   const runId = newRunId(runbook.name);
   // The lock first: a refused run (exit 3) leaves no journal behind.
@@ -194,6 +193,27 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   ui.heading(`lifeboat ${mode} ${runbook.name} — run ${runId}${interactive ? '' : ' (non-interactive)'}`);
   locks.set(execution, lock);
   return { execution, ui, runId, prompter, aws, secrets, lock };
+}
+
+/**
+ * The operator: inquirer at a terminal, else the flags. Prompts belong on the terminal, never
+ * on stdout (which a pipe or a file may hold): stderr when it is the terminal, else
+ * /dev/tty when there is one, else stderr.
+ */
+export function makePrompter(opts: CommonOptions, interactive: boolean, who: string, given: Map<string, string>): Prompter {
+  if (!interactive) return new ScriptedPrompter({ who, onFailure: opts.onFailure ?? 'rollback', confirmations: given });
+  return new InquirerPrompter({ who, output: promptOutput() });
+}
+
+function promptOutput(): NodeJS.WritableStream {
+  if (process.stderr.isTTY) return process.stderr;
+  try {
+    const tty = createWriteStream('/dev/tty');
+    dropOutputErrors(tty);
+    return tty;
+  } catch {
+    return process.stderr;
+  }
 }
 
 /** The installed lifeboat's version (package.json), journaled with every run. */

@@ -14,15 +14,12 @@ import type { RunContext, StepStatus } from '../src/machine/compile.js';
 import { redactEntry, type ReplayedRun, type RunMode, type RunProcess, type StepState } from '../src/journal/format.js';
 import { pidAlive } from '../src/journal/lock.js';
 import { JournalWriter, loadRun, type LoadedRun } from '../src/journal/store.js';
-import { InquirerPrompter } from '../src/prompt/inquirer.js';
-import { ScriptedPrompter } from '../src/prompt/scripted.js';
-import type { Prompter } from '../src/prompt/types.js';
 import { parseRunbook } from '../src/runbook/load.js';
 import type { Runbook, Step } from '../src/runbook/model.js';
 import { resolveParams } from '../src/runbook/params.js';
 import { substitute } from '../src/runbook/template.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
-import { confirmations, holdLock, isInteractive, preflightConfirmations, redactor, requireConsent, secretValues, stateDir, stateDirError, takeLock, type Session } from './execute.js';
+import { confirmations, holdLock, isInteractive, makePrompter, preflightConfirmations, redactor, requireConsent, secretValues, stateDir, stateDirError, takeLock, type Session } from './execute.js';
 import type { CommonOptions } from './options.js';
 import { checkReportFlags } from './run-report.js';
 
@@ -277,9 +274,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
     preflightConfirmations({ ...runbook, steps: runbook.steps.slice(Math.max(0, from)) }, values, given);
   }
   const who = operatorName(env);
-  const prompter: Prompter = interactive
-    ? new InquirerPrompter({ who, ...(opts.json ? { output: process.stderr } : {}) })
-    : new ScriptedPrompter({ who, onFailure: opts.onFailure ?? 'rollback', confirmations: given });
+  const prompter = makePrompter(opts, interactive, who, given);
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env });
   const lock = await takeLock({ opts, aws, runbookName: run.start.runbook.name, runId: run.runId, who, ui, intent: { takeOver: run.runId, forceUnlock: opts.forceUnlock }, recorded: run.start.lock });
   let journal: JournalWriter;
