@@ -565,9 +565,9 @@ describe('secrets', () => {
     const intent = journal(sd, id).entries.find((e) => e.type === 'intent' && e.stepId === 'mark') as Extract<JournalEntry, { type: 'intent' }>;
     expect(intent.undo).toMatchObject({ run: ['node', '../write-marker.mjs', `${marker}.undone`, '${{ params.token }}'] });
 
-    // Without the secret: that undo refuses, naming the variable, and runs nothing.
+    // Without the secret: the rollback refuses before any change (exit 3), naming the variable.
     const refused = await runCli(['rollback', id, '--yes', '--state-dir', sd]);
-    expect(refused.code, explain(refused)).not.toBe(0);
+    expect(refused.code, explain(refused)).toBe(3);
     expect(refused.stdout + refused.stderr).toContain('LIFEBOAT_PARAM_TOKEN');
     expect(existsSync(`${marker}.undone`)).toBe(false);
 
