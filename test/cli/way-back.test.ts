@@ -5,7 +5,7 @@
  * that cannot be undone is never reported as rolled back.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -245,7 +245,40 @@ describe('consent and exit codes', () => {
   });
 });
 
+describe('a state directory that cannot be used', () => {
+  test('a file where the directory should be (ENOTDIR): exit 3 with the path and the fix, no errno line, nothing changed', async () => {
+    const z = await newZone();
+    const file = join(tempDir(), 'not-a-dir');
+    writeFileSync(file, 'x');
+    const r = await expectExit(runCli([...runArgs(z, join(file, 'state'), 'succeed'), '--yes']), 3);
+    expect(r.stderr).toContain(join(file, 'state'));
+    expect(r.stderr).toMatch(/--state-dir/);
+    expect(r.stderr).not.toMatch(/^Error: ENOTDIR/m);
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+  });
+});
+
 describe('output and terminal failures never stop a run half-way', () => {
+  test('prompts go to the terminal: with stdout redirected to a file, the prompt is on screen and the file has no escape byte and no prompt', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const out = join(tempDir(), 'out.txt');
+    const cmd = [process.execPath, BIN, ...runArgs(z, sd, 'succeed')].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const term = Terminal.start(`wb-out-${process.pid}`, ['bash', '--norc', '-c', `${cmd} > '${out}'`], { ...cliEnv(), TERM: 'xterm-256color', PATH: process.env.PATH ?? '/usr/bin:/bin' }, ROOT);
+    try {
+      await term.waitFor('what now?');
+      term.keys('Down', 'Down', 'Down', 'Enter'); // abort
+      expect(await term.exitCode()).toBe(5);
+    } finally {
+      term.close();
+    }
+    const text = readFileSync(out, 'utf8');
+    expect(text).toMatch(/failover-dns/); // the run's log is there
+    expect(text).not.toMatch(/\u001b/);
+    expect(text).not.toMatch(/what now\?/);
+  });
+
   test('| head -1 closes stdout: the run still completes and journals its end; the lock is released', async () => {
     const z = await newZone();
     const sd = tempDir();
