@@ -198,6 +198,55 @@ describe('rollback <id> is planned, shown, confirmed and drift-checked', () => {
   });
 });
 
+describe('a failed undo', () => {
+  const undoFails = (z: Zone, marker: string) => ['--param', `zone_id=${z.zoneId}`, '--param', `record=${z.record}`, '--param', `target=standby.${z.zone}`, '--param', `marker=${marker}`];
+
+  test('at a terminal: the preview is confirmed, then the failed undo is marked done by hand with a reason (journaled with who) and the rest is undone', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const marker = join(tempDir(), 'marker');
+    await expectExit(runCli(['run', join(RUNBOOKS, 'durable-undo-fails.yaml'), '--yes', ...undoFails(z, marker), '--state-dir', sd]), 0);
+    const [id] = runIds(sd) as [string];
+    const term = Terminal.start(`wb-byhand-${process.pid}`, [process.execPath, BIN, 'rollback', id, '--state-dir', sd], { ...cliEnv(), TERM: 'xterm-256color', PATH: process.env.PATH ?? '/usr/bin:/bin' }, ROOT);
+    try {
+      await term.waitFor(`standby.${z.zone} (ttl 60) → primary.${z.zone} (ttl 300)`);
+      await term.waitFor('roll back these 2 steps');
+      expect(await recordValue(z)).toBe(`standby.${z.zone}`); // nothing before the answer
+      term.keys('Up', 'Enter'); // "not now" is the default: choose "roll back"
+      await term.waitFor('the undo of mark failed: what now?');
+      term.keys('Up', 'Enter'); // "stop" is the default: choose "done by hand"
+      await term.waitFor('what did you do');
+      term.type('removed the marker by hand');
+      term.keys('Enter');
+      expect(await term.exitCode()).toBe(0);
+    } finally {
+      term.close();
+    }
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+    const e = entries(sd, id);
+    expect(e).toContainEqual(expect.objectContaining({ type: 'decision', phase: 'rollback', choice: 'go', by: 'operator' }));
+    expect(e).toContainEqual(expect.objectContaining({ type: 'decision', stepId: 'mark', phase: 'undo-failure', choice: 'by-hand', by: 'operator', reason: 'removed the marker by hand' }));
+    expect(replay(e).steps.mark).toBe('undone-by-hand');
+    const shown = await expectExit(runCli(['show', id, '--state-dir', sd]), 0);
+    expect(shown.stdout).toMatch(/undone by hand/);
+  });
+
+  test('without a terminal: exit 4; --skip-undo <id> then marks it done by hand (journaled as the flag) and undoes the rest', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const marker = join(tempDir(), 'marker');
+    await expectExit(runCli(['run', join(RUNBOOKS, 'durable-undo-fails.yaml'), '--yes', ...undoFails(z, marker), '--state-dir', sd]), 0);
+    const [id] = runIds(sd) as [string];
+    // fail-once fails the first time: make it fail again by leaving no flag behind.
+    await expectExit(runCli(['rollback', id, '--yes', '--state-dir', sd]), 4);
+    rmSync(`${marker}.flag`, { force: true });
+    const r = await expectExit(runCli(['rollback', id, '--yes', '--skip-undo', 'mark', '--state-dir', sd]), 0);
+    expect(r.stdout).toMatch(/mark: marked done by hand \(--skip-undo\)/);
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+    expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'decision', stepId: 'mark', choice: 'by-hand', by: '--skip-undo' }));
+  });
+});
+
 describe('consent and exit codes', () => {
   test('run with no terminal and no --yes: exit 3 before any change, saying to add --yes', async () => {
     const z = await newZone();
