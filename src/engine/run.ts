@@ -7,7 +7,7 @@
 import { hostname, userInfo } from 'node:os';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import { InterruptedError } from '../errors.js';
-import type { EntryBody, RunMode } from '../journal/format.js';
+import type { RunMode } from '../journal/format.js';
 import type { JournalWriter } from '../journal/store.js';
 import {
   compileRunbook,
@@ -482,11 +482,6 @@ export class Execution {
       await this.journal.write({ type: 'step-failed', stepId: step.id, error: `verify: ${errorText(err)}`, changed: input.undo !== undefined, durationMs: 0 });
       throw err;
     }
-  }
-
-  /** For tests and the CLI: journal one entry through the run's journal (e.g. a warning). */
-  async note(body: EntryBody): Promise<void> {
-    await this.journal.write(body);
   }
 }
 

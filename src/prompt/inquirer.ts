@@ -26,7 +26,7 @@ export function isTerminalLoss(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   if (!e || typeof e !== 'object') return false;
   if (typeof e.code === 'string' && TERMINAL_CODES.has(e.code)) return true;
-  return typeof e.message === 'string' && /setRawMode|EIO|ENXIO/.test(e.message);
+  return typeof e.message === 'string' && /setRawMode|\bEIO\b|\bENXIO\b/.test(e.message);
 }
 
 export interface InquirerOptions {
@@ -38,23 +38,24 @@ export interface InquirerOptions {
 
 /**
  * A terminal that goes away while a prompt is open makes Node's readline throw from an event
- * handler (`setRawMode EIO` while closing the prompt), where no promise can catch it. Only
- * that is caught here, process-wide, and turned into "the terminal is lost" for the prompter
- * that owns the open prompt; any other uncaught exception is rethrown as before.
+ * handler (`setRawMode EIO` while closing the prompt), where no promise can catch it. While a
+ * prompt is open (and only then) that one error is caught process-wide and turned into "the
+ * terminal is lost" for the prompter that owns the prompt; any other uncaught exception is
+ * rethrown.
  */
 const terminalWatchers = new Set<(err: unknown) => void>();
-let watching = false;
+
+function onUncaught(err: Error): void {
+  if (!isTerminalLoss(err)) throw err;
+  for (const w of terminalWatchers) w(err);
+}
 
 function watchTerminal(onLost: (err: unknown) => void): () => void {
+  if (terminalWatchers.size === 0) process.prependListener('uncaughtException', onUncaught);
   terminalWatchers.add(onLost);
-  if (!watching) {
-    watching = true;
-    process.prependListener('uncaughtException', (err) => {
-      if (!isTerminalLoss(err) || terminalWatchers.size === 0) throw err;
-      for (const w of terminalWatchers) w(err);
-    });
-  }
-  return () => terminalWatchers.delete(onLost);
+  return () => {
+    if (terminalWatchers.delete(onLost) && terminalWatchers.size === 0) process.off('uncaughtException', onUncaught);
+  };
 }
 
 export class InquirerPrompter implements Prompter {
