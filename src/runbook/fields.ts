@@ -42,3 +42,11 @@ export const instantOrLatest = z
 
 /** Numbers may come from `${{ params.x }}` (a string after substitution): accept both. */
 export const count = z.coerce.number().int().nonnegative();
+
+/**
+ * true/false; also "true"/"false", so a flag may come from `${{ params.x }}` (a string after
+ * substitution).
+ */
+export const flag = z
+  .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+  .meta({ description: 'true or false' });

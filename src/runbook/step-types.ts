@@ -4,7 +4,7 @@
  * in src/steps/, loaded only when a run needs them, so `validate` never loads an SDK.
  */
 import { z } from 'zod';
-import { count, duration, instantOrLatest, s3Url } from './fields.js';
+import { count, duration, flag, instantOrLatest, s3Url } from './fields.js';
 
 const shellWith = z.strictObject({
   run: z.array(z.string()).min(1).describe('argv: program and arguments; never run through a shell'),
@@ -79,6 +79,9 @@ const restoreWith = z.strictObject({
   verify: z.enum(['checksum', 'size', 'none']).optional(),
   multipartThreshold: count.optional().describe('Copy in parts above this many bytes (default 5 GiB)'),
   partSize: count.optional(),
+  allowEmpty: flag
+    .optional()
+    .describe('Succeed when nothing is selected (no object under source as of asOf); by default that fails the step: a mistyped prefix or an asOf before the first backup must not pass as a restore'),
 });
 
 export type UndoKind = 'none' | 'builtin' | 'command' | 'instructions';
