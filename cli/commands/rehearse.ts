@@ -88,7 +88,8 @@ export async function rehearsal(file: string, opts: CommonOptions, mode: Rehears
       info: (l) => session.ui.info(l),
       notify: { userAgent: `lifeboat/${version}` },
     });
-    return exitCode;
+    // The report's verdict includes the recovery targets: a missed rto/rpo is exit 1.
+    return report.exitCode;
   } finally {
     session.aws.destroy();
   }
@@ -132,6 +133,7 @@ export function describeReport(ui: Ui, r: Report): void {
     ui.info(`${s.id.padEnd(width)}  ${STATUS[s.status].padEnd(19)}  ${formatMs(s.durationMs).padStart(8)}  ${undo.padStart(8)}`);
   }
   if (r.error && r.verdict !== 'passed') ui.error(`${r.error.stepId}: ${r.error.message}`);
+  for (const b of r.breaches) ui.error(`${b.target.toUpperCase()} missed: ${b.message}`);
   if (t.rtoVerdict === 'incomplete') ui.info(`recovery time: not measured, the runbook did not complete (stopped after ${formatMs(t.recoveryMs)})`);
   else if (t.rtoMs === null) ui.info(`recovery time: ${formatMs(t.recoveryMs)} (no rto in the runbook)`);
   else if (t.rtoVerdict === 'within') ui.ok(`recovery time: ${formatMs(t.recoveryMs)}, within the RTO of ${formatDuration(t.rtoMs)}`);

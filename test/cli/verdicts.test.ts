@@ -1,0 +1,158 @@
+/**
+ * Issue 13, "verdicts that cannot lie", end to end: the built CLI against the suite's moto.
+ * A green verify must mean "we can recover within our targets": a missed rto or rpo fails
+ * it, an empty restore fails, a bad param is refused before anything moves.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { ValidateFunction } from 'ajv';
+import type { Report } from '../../src/report/model.js';
+import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { createBucket, listKeys, put } from '../helpers/s3-seed.js';
+import { parsePrometheus } from '../report/prom.js';
+import { reportValidator } from '../report/validate.js';
+import { findAll, parseXml, type XmlElement } from '../report/xml.js';
+
+let validate: ValidateFunction;
+beforeAll(() => {
+  validate = reportValidator();
+});
+
+function explain(r: CliResult): string {
+  return `exit ${r.code}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
+}
+
+const testcases = (xml: string): XmlElement[] => findAll(parseXml(xml), 'testcase');
+
+/** A backup bucket with two checksummed objects under db/, and an empty scratch bucket. */
+async function seedBackups(): Promise<{ backups: string; scratch: string; params: string[] }> {
+  const backups = await createBucket('lb-verdict-backups', { versioned: true });
+  const scratch = await createBucket('lb-verdict-scratch');
+  await put(backups, 'db/part-0.sql', 'part 0\n'.repeat(50), 'sha256');
+  await put(backups, 'db/part-1.sql', 'part 1\n'.repeat(50), 'sha256');
+  return { backups, scratch, params: ['--param', `backups=${backups}`, '--param', `scratch=${scratch}`] };
+}
+
+/** A restore drill with the given targets; `hold` makes the recovery take at least that long. */
+async function drill(dir: string, o: { rto?: string; rpo?: string; hold?: string; maxAge?: string }): Promise<string> {
+  const file = join(dir, 'drill.yaml');
+  const lines = [
+    'version: 1',
+    'name: verdict-drill',
+    ...(o.rto ? [`rto: ${o.rto}`] : []),
+    ...(o.rpo ? [`rpo: ${o.rpo}`] : []),
+    'params:',
+    '  backups: { required: true }',
+    '  scratch: { required: true }',
+    'steps:',
+    '  - id: verify-backups',
+    '    type: s3.verify-backups',
+    `    with: { bucket: "\${{ params.backups }}", prefix: db/, checksums: required${o.maxAge ? `, maxAge: ${o.maxAge}` : ''} }`,
+    '  - id: restore',
+    '    type: s3.restore',
+    '    with: { source: "s3://${{ params.backups }}/db/", target: "s3://${{ params.scratch }}/drill/", asOf: latest }',
+    ...(o.hold ? ['  - id: hold', '    type: wait', `    with: { duration: ${o.hold} }`] : []),
+  ];
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+interface Outputs {
+  code: number | null;
+  report: Report;
+  junit: XmlElement[];
+  markdown: string;
+  metric: (name: string) => number | undefined;
+}
+
+async function verify(file: string, params: string[], dir: string): Promise<Outputs & { r: CliResult }> {
+  const r = await runCli([
+    'verify', file, ...params, '--state-dir', join(dir, 'state'),
+    '--report', 'json', '--report-file', join(dir, 'r.json'),
+    '--report', 'junit', '--report-file', join(dir, 'j.xml'),
+    '--report', 'markdown', '--report-file', join(dir, 'r.md'),
+    '--metrics-file', join(dir, 'm.prom'),
+  ]);
+  const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8')) as Report;
+  expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+  const prom = parsePrometheus(await readFile(join(dir, 'm.prom'), 'utf8'));
+  return {
+    r,
+    code: r.code,
+    report,
+    junit: testcases(await readFile(join(dir, 'j.xml'), 'utf8')),
+    markdown: await readFile(join(dir, 'r.md'), 'utf8'),
+    metric: (name) => prom.get(name)?.samples.find((s) => s.labels.runbook === 'verdict-drill')?.value,
+  };
+}
+
+describe('targets are verdicts', () => {
+  test('a verify over its rto: exit 1, success 0, the breach in JSON, JUnit and Markdown, both targets exported', async () => {
+    const w = await seedBackups();
+    const dir = tempDir();
+    const out = await verify(await drill(dir, { rto: '1s', rpo: '1h', hold: '1500ms' }), w.params, dir);
+    expect(out.code, explain(out.r)).toBe(1);
+    expect(out.report).toMatchObject({ verdict: 'failed', exitCode: 1, totals: { rtoVerdict: 'over', rpoVerdict: 'within' } });
+    expect(out.report.breaches).toHaveLength(1);
+    expect(out.report.breaches[0]).toMatchObject({ target: 'rto', limitMs: 1000 });
+    expect(out.report.breaches[0]?.message).toMatch(/^recovery took .*, over the RTO of 1s$/);
+    const rto = out.junit.find((t) => t.attrs.name === 'rto');
+    expect(rto?.children.map((c) => c.name)).toEqual(['failure']);
+    expect(rto?.children[0]?.attrs.message).toMatch(/over the RTO of 1s/);
+    expect(out.markdown).toMatch(/RTO missed:\*\* recovery took .*, over the RTO of 1s/);
+    expect(out.metric('lifeboat_verify_success')).toBe(0);
+    expect(out.metric('lifeboat_rto_target_seconds')).toBe(1);
+    expect(out.metric('lifeboat_rpo_target_seconds')).toBe(3600);
+    expect(out.r.stdout).toMatch(/RTO missed: recovery took/);
+    // and it still cleaned up
+    expect(await listKeys(w.scratch)).toEqual([]);
+  });
+
+  test('a verify whose newest backup is older than the rpo (the step maxAge is looser): exit 1, the breach named everywhere', async () => {
+    const w = await seedBackups();
+    await new Promise((r) => setTimeout(r, 2500)); // rpo is 1s
+    const dir = tempDir();
+    const out = await verify(await drill(dir, { rto: '10m', rpo: '1s', maxAge: '1h' }), w.params, dir);
+    expect(out.code, explain(out.r)).toBe(1);
+    // the step itself passed: only the runbook's rpo is missed
+    expect(out.report.steps.find((s) => s.id === 'verify-backups')?.status).toBe('passed');
+    expect(out.report).toMatchObject({ verdict: 'failed', exitCode: 1, totals: { rpoMs: 1000, rpoVerdict: 'over', rtoVerdict: 'within' } });
+    expect(out.report.breaches.map((b) => [b.target, b.stepId])).toEqual([['rpo', 'verify-backups']]);
+    expect(out.report.breaches[0]?.message).toMatch(/^newest backup db\/part-\d\.sql is .* old, older than the RPO of 1s$/);
+    const rpo = out.junit.find((t) => t.attrs.name === 'rpo');
+    expect(rpo?.children[0]?.name).toBe('failure');
+    expect(rpo?.children[0]?.attrs.message).toMatch(/older than the RPO of 1s/);
+    expect(out.markdown).toMatch(/RPO missed:\*\* newest backup db\/part-\d\.sql is .* old, older than the RPO of 1s/);
+    expect(out.metric('lifeboat_verify_success')).toBe(0);
+    expect(out.metric('lifeboat_rpo_target_seconds')).toBe(1);
+    expect(out.metric('lifeboat_rto_target_seconds')).toBe(600);
+  });
+
+  test('a verify within both targets: exit 0, no breach, success 1', async () => {
+    const w = await seedBackups();
+    const dir = tempDir();
+    const out = await verify(await drill(dir, { rto: '10m', rpo: '1h' }), w.params, dir);
+    expect(out.code, explain(out.r)).toBe(0);
+    expect(out.report).toMatchObject({ verdict: 'passed', breaches: [] });
+    expect(out.junit.map((t) => t.attrs.name)).toEqual(['verify-backups', 'restore']);
+    expect(out.metric('lifeboat_verify_success')).toBe(1);
+  });
+});
+
+describe('a refused verify is never green', () => {
+  test('refused before it starts: the JUnit file has an <error>, errors=1, not an all-skipped pass', async () => {
+    const dir = tempDir();
+    const r = await runCli([
+      'verify', 'runbooks/dns-failover.yaml', '--param', 'zone_id=Z0NOTUSED', '--state-dir', join(dir, 'state'),
+      '--report', 'junit', '--report-file', join(dir, 'j.xml'),
+    ]);
+    expect(r.code, explain(r)).toBe(3);
+    const xml = parseXml(await readFile(join(dir, 'j.xml'), 'utf8'));
+    const suite = findAll(xml, 'testsuite')[0];
+    expect(suite?.attrs.errors).toBe('1');
+    const start = findAll(xml, 'testcase').find((t) => t.attrs.name === 'start');
+    expect(start?.children.map((c) => c.name)).toEqual(['error']);
+    expect(start?.children[0]?.attrs.message).toContain('confirm-outage');
+  });
+});
