@@ -5,12 +5,37 @@
  * report names the breach. Pure: a report in, the same report judged out.
  */
 import { formatAge, formatDuration, formatMs } from '../util/format.js';
-import type { Report } from './model.js';
 
-export type Breach = Report['breaches'][number];
+// Structural types, not imports from ./model.ts: the model calls applyTargets (no cycle).
+export interface Breach {
+  target: 'rto' | 'rpo';
+  stepId: string | null;
+  measuredMs: number;
+  limitMs: number;
+  message: string;
+}
+
+interface TargetTotals {
+  recoveryMs: number;
+  rtoMs: number | null;
+  rtoVerdict: string;
+  backupKey: string | null;
+  backupAgeSeconds: number | null;
+  backupStepId: string | null;
+  rpoMs: number | null;
+  rpoVerdict: string;
+}
+
+interface Judged {
+  mode: string;
+  verdict: string;
+  exitCode: number;
+  totals: TargetTotals;
+  breaches: Breach[];
+}
 
 /** The targets a report's totals miss, whatever the mode. */
-export function targetBreaches(r: Pick<Report, 'totals'>): Breach[] {
+export function targetBreaches(r: { totals: TargetTotals }): Breach[] {
   const t = r.totals;
   const out: Breach[] = [];
   if (t.rtoVerdict === 'over' && t.rtoMs !== null) {
@@ -35,7 +60,7 @@ export function targetBreaches(r: Pick<Report, 'totals'>): Breach[] {
 }
 
 /** Modes whose verdict is about meeting the targets: a game day and a scheduled verification. */
-export function judgedAgainstTargets(mode: Report['mode']): boolean {
+export function judgedAgainstTargets(mode: string): boolean {
   return mode === 'rehearse' || mode === 'verify';
 }
 
@@ -44,7 +69,7 @@ export function judgedAgainstTargets(mode: Report['mode']): boolean {
  * becomes `failed` (exit 1). A run that already failed keeps its own exit code (a rollback
  * failure stays 4, an interrupt 130) and lists the breaches too.
  */
-export function applyTargets(r: Report): Report {
+export function applyTargets<R extends Judged>(r: R): R {
   const breaches = targetBreaches(r);
   if (!judgedAgainstTargets(r.mode) || breaches.length === 0) return { ...r, breaches };
   if (r.verdict !== 'passed') return { ...r, breaches };
