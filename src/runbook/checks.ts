@@ -8,6 +8,7 @@ import { aStep, isRecord, isTemplated, toKey, walkStrings, walkValues, type Path
 import { checkCondition } from './condition.js';
 import type { Locator } from './locate.js';
 import type { Location } from './model.js';
+import { PARAM_TYPES, paramValueProblem, type ParamType } from './param-types.js';
 import { isStepType, stepTypeNames, stepTypes } from './step-types.js';
 import { findReferences, hasTemplate } from './template.js';
 import { describeIssue, expectedOf, fieldLabel, requiredKeys, schemaAt } from './zod-issues.js';
@@ -32,6 +33,26 @@ export function crossCheck(data: unknown, locator: Locator, report: (loc: Locati
   for (const [id, type] of types) if (isStepType(type)) outputsById.set(id, stepTypes[type].outputs);
   const checkNames = stepTypeNames.filter((t) => stepTypes[t].check);
   const checkIds = new Set(checks.filter(isRecord).map((c) => c.id).filter((id): id is string => typeof id === 'string'));
+
+  // A param's default and enum values must fit its type (and the default its enum).
+  if (isRecord(raw.params)) {
+    for (const [name, spec] of Object.entries(raw.params)) {
+      if (!isRecord(spec)) continue;
+      const type = (PARAM_TYPES as readonly unknown[]).includes(spec.type) ? (spec.type as ParamType) : undefined;
+      const values = Array.isArray(spec.enum) ? spec.enum.filter((v): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v)) : undefined;
+      if (type !== undefined && Array.isArray(spec.enum)) {
+        spec.enum.forEach((v, i) => {
+          const problem = ['string', 'number', 'boolean'].includes(typeof v) ? paramValueProblem({ type }, String(v)) : undefined;
+          if (problem) report(locator.value(['params', name, 'enum', i]), `param "${name}": enum value ${problem}`);
+        });
+      }
+      const d = spec.default;
+      if (typeof d === 'string' || typeof d === 'number' || typeof d === 'boolean') {
+        const problem = paramValueProblem({ type, enum: values, secret: spec.secret === true }, String(d));
+        if (problem) report(locator.value(['params', name, 'default']), `param "${name}": default ${problem}`);
+      }
+    }
+  }
 
   const checkStep = (s: unknown, path: Path, index: number, inRequire: boolean): void => {
     if (!isRecord(s)) return;

@@ -13,6 +13,7 @@ import { buildRunbook } from './build.js';
 import { crossCheck } from './checks.js';
 import { lineLocator, Locator } from './locate.js';
 import type { Location, Runbook } from './model.js';
+import { checkParamFields } from './preflight.js';
 import { runbookSpec } from './schema.js';
 import { collectNodes, yamlProblem } from './yaml-diagnostics.js';
 import { describeIssue } from './zod-issues.js';
@@ -95,7 +96,16 @@ export function parseRunbook(source: string, file: string): LoadResult {
   crossCheck(data, locator, report);
 
   if (problems.length > 0 || !parsed.success) return { problems: sortProblems(dedupe(problems)) };
-  return { runbook: buildRunbook(parsed.data, source, file, locator), problems: [] };
+  const runbook = buildRunbook(parsed.data, source, file, locator);
+  // Params first, as far as the defaults tell: a with field whose params all have defaults
+  // is checked now, as it would be before a run with no --param.
+  const defaults = Object.fromEntries(
+    Object.entries(runbook.params).flatMap(([name, spec]) => (spec.default === undefined ? [] : [[name, String(spec.default)]])),
+  );
+  const secretNames = Object.entries(runbook.params).filter(([, spec]) => spec.secret).map(([name]) => name);
+  const fieldProblems = checkParamFields(runbook, defaults, { onlyKnown: true, secretNames });
+  if (fieldProblems.length > 0) return { problems: sortProblems(dedupe(fieldProblems)) };
+  return { runbook, problems: [] };
 }
 
 function dedupe(problems: Problem[]): Problem[] {

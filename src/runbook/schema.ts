@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { duration } from './fields.js';
+import { PARAM_TYPES } from './param-types.js';
 import { stepTypeNames, stepTypes, type StepTypeName } from './step-types.js';
 
 export const STEP_ID = /^[a-z0-9-]+$/;
@@ -37,6 +38,15 @@ export const paramSpec = z
     required: z.boolean().optional().describe('The run is refused unless --param <name>=… gives a value'),
     default: z.union([z.string(), z.number(), z.boolean()]).optional().describe('Value when no --param is given'),
     secret: z.boolean().optional().describe('Never journaled, reported or shown'),
+    type: z
+      .enum(PARAM_TYPES)
+      .optional()
+      .describe('What the value must be; checked (with every with field that depends only on params) before the first step runs: exit 2, nothing changed'),
+    enum: z
+      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .min(1)
+      .optional()
+      .describe('The only values accepted'),
   })
   .describe('A runbook parameter, used as ${{ params.<name> }} and given with --param <name>=<value>');
 

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ValidateFunction } from 'ajv';
 import type { Report } from '../../src/report/model.js';
+import { listAllSets } from '../../src/aws/route53.js';
+import { seedDemo } from '../../src/demo/seed.js';
+import { motoEndpoint, testRoute53, uniqueName } from '../helpers/aws.js';
 import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { startRecordingProxy } from '../helpers/proxy.js';
 import { createBucket, listKeys, put } from '../helpers/s3-seed.js';
 import { parsePrometheus } from '../report/prom.js';
 import { reportValidator } from '../report/validate.js';
@@ -154,5 +158,48 @@ describe('a refused verify is never green', () => {
     const start = findAll(xml, 'testcase').find((t) => t.attrs.name === 'start');
     expect(start?.children.map((c) => c.name)).toEqual(['error']);
     expect(start?.children[0]?.attrs.message).toContain('confirm-outage');
+  });
+});
+
+describe('params are checked before anything moves', () => {
+  async function world(): Promise<{ zoneId: string; zone: string; params: string[] }> {
+    const zone = `${uniqueName('pf')}.example.com`;
+    const { zoneId } = await seedDemo(motoEndpoint(), zone);
+    const w = await seedBackups();
+    return {
+      zoneId,
+      zone,
+      params: ['--param', `zone_id=${zoneId}`, '--param', `record=app.${zone}`, '--param', `standby=standby.${zone}`, '--param', `backups=${w.backups}`, '--param', `data=${w.scratch}`],
+    };
+  }
+
+  test('--param asof=2026-13-45T99:99:99Z on a DNS-then-restore runbook: exit 2 at the field, zero Route 53 change requests', async () => {
+    const w = await world();
+    const before = JSON.stringify(await listAllSets(testRoute53(), w.zoneId));
+    const proxy = await startRecordingProxy(motoEndpoint());
+    try {
+      const dir = tempDir();
+      const r = await runCli(['run', 'test/fixtures/verdicts/dns-then-restore.yaml', ...w.params, '--param', 'asof=2026-13-45T99:99:99Z', '--yes', '--state-dir', dir], {
+        env: { AWS_ENDPOINT_URL: proxy.endpoint },
+      });
+      expect(r.code, explain(r)).toBe(2);
+      expect(r.stderr).toContain('test/fixtures/verdicts/dns-then-restore.yaml:26:13: step "restore-db" with.asOf: bad time "2026-13-45T99:99:99Z"');
+      expect(r.stderr).toContain('params.asof');
+      // nothing reached the server at all, let alone a ChangeResourceRecordSets
+      expect(proxy.requests.filter((q) => q.path.includes('/rrset'))).toEqual([]);
+      expect(proxy.mutating()).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+    expect(JSON.stringify(await listAllSets(testRoute53(), w.zoneId))).toBe(before);
+  });
+
+  test('a type: number param given abc: exit 2 naming it, for run and for plan', async () => {
+    const w = await world();
+    for (const command of ['run', 'plan']) {
+      const r = await runCli([command, 'test/fixtures/verdicts/dns-then-restore.yaml', ...w.params, '--param', 'workers=abc', '--yes', '--state-dir', tempDir()].filter((a) => command === 'run' || a !== '--yes'));
+      expect(r.code, explain(r)).toBe(2);
+      expect(r.stderr).toContain('param "workers": "abc" is not a number (from --param workers)');
+    }
   });
 });

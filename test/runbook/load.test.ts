@@ -275,7 +275,7 @@ const bad: BadCase[] = [
       '    with: { run: [ls] }',
     ),
     problems: [
-      'rb.yaml:4:14: unknown field "descripton" (did you mean description?); a param takes: description, required, default, secret',
+      'rb.yaml:4:14: unknown field "descripton" (did you mean description?); a param takes: description, required, default, secret, type, enum',
     ],
   },
   {
