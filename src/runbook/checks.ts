@@ -23,10 +23,12 @@ export function crossCheck(data: unknown, locator: Locator, report: (loc: Locati
   const seenIds = new Map<string, Location>();
   const order = new Map<string, number>();
   const types = new Map<string, string>();
+  const whens = new Map<string, string>();
   steps.forEach((s, i) => {
     if (isRecord(s) && typeof s.id === 'string' && !order.has(s.id)) {
       order.set(s.id, i);
       if (typeof s.type === 'string') types.set(s.id, s.type);
+      if (typeof s.when === 'string') whens.set(s.id, s.when);
     }
   });
   const outputsById = new Map<string, readonly string[]>();
@@ -130,7 +132,7 @@ export function crossCheck(data: unknown, locator: Locator, report: (loc: Locati
     walkStrings(s, path, (text, strPath) => {
       if (!hasTemplate(text)) return;
       for (const ref of findReferences(text)) {
-        const msg = referenceProblem(ref, { paramNames, order, types, index, inRequire, ownId: id, checkIds });
+        const msg = referenceProblem(ref, { paramNames, order, types, index, inRequire, ownId: id, checkIds, whens });
         if (msg) report(locator.value(strPath), msg);
       }
     });
@@ -142,6 +144,8 @@ export function crossCheck(data: unknown, locator: Locator, report: (loc: Locati
 }
 
 interface RefContext {
+  /** Steps that a `when:` may skip, with their condition. */
+  whens: ReadonlyMap<string, string>;
   paramNames: Set<string>;
   order: Map<string, number>;
   types: Map<string, string>;
@@ -175,6 +179,11 @@ function referenceProblem(ref: ReturnType<typeof findReferences>[number], c: Ref
   if (c.inRequire) return `${ref.raw}: require checks run before every step, so they cannot use step outputs`;
   if (ref.step === c.ownId) return `${ref.raw}: a step cannot use its own outputs`;
   if (target > c.index) return `${ref.raw}: step "${ref.step}" runs after this one, so its outputs are not known yet`;
+  const skippedWhen = c.whens.get(ref.step);
+  if (skippedWhen !== undefined && ref.fallback === undefined) {
+    const fallback = `\${{ steps.${ref.step}.outputs.${ref.name} || 'none' }}`;
+    return `${ref.raw}: step "${ref.step}" may be skipped (when: ${skippedWhen}), and then has no outputs; give a fallback, e.g. ${fallback}`;
+  }
   const type = c.types.get(ref.step);
   if (type !== undefined && isStepType(type)) {
     const outputs: readonly string[] = stepTypes[type].outputs;

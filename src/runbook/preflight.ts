@@ -35,6 +35,8 @@ export function runbookLocator(runbook: Pick<Runbook, 'source'>): Locator {
 interface ParamField {
   path: Path;
   params: string[];
+  /** Params referred to without a fallback: the field cannot be built without them. */
+  required: string[];
 }
 
 /** Every problem of the param-only `with` fields of the runbook's checks and steps. */
@@ -62,7 +64,7 @@ export function checkParamFields(runbook: Runbook, values: Readonly<Record<strin
       const substituted = structuredClone(step.with);
       const checked: ParamField[] = [];
       for (const f of fields) {
-        const missing = f.params.filter((p) => values[p] === undefined);
+        const missing = f.required.filter((p) => values[p] === undefined);
         if (missing.length > 0) {
           if (!options.onlyKnown) {
             add(locate([...base, ...f.path]), `step "${step.id}" ${label(f.path)} uses ${missing.map((m) => `params.${m}`).join(', ')}, which has no value: give it with --param ${missing[0]}=… or a default`);
@@ -99,7 +101,8 @@ function paramOnlyFields(w: Record<string, unknown>): ParamField[] {
     if (typeof v !== 'string' || !hasTemplate(v)) return;
     const refs = findReferences(v);
     if (refs.length === 0 || !refs.every((r) => r.kind === 'param')) return;
-    out.push({ path, params: [...new Set(refs.map((r) => (r.kind === 'param' ? r.name : '')))] });
+    const params = refs.flatMap((r) => (r.kind === 'param' ? [r] : []));
+    out.push({ path, params: [...new Set(params.map((r) => r.name))], required: [...new Set(params.filter((r) => r.fallback === undefined).map((r) => r.name))] });
   });
   return out;
 }

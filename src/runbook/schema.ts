@@ -135,7 +135,8 @@ const TYPE_DESCRIPTIONS: Record<StepTypeName, string> = {
 const TEMPLATE = {
   type: 'string',
   pattern: '\\$\\{\\{',
-  description: 'A ${{ params.<name> }} or ${{ steps.<id>.outputs.<name> }} reference, substituted before the step runs',
+  description:
+    "A ${{ params.<name> }} or ${{ steps.<id>.outputs.<name> }} reference, substituted before the step runs; with a fallback for a value that may not exist (a step its when: may skip): ${{ steps.<id>.outputs.<name> || 'none' }}",
 } as const;
 
 type Json = Record<string, unknown>;

@@ -203,3 +203,19 @@ describe('params are checked before anything moves', () => {
     }
   });
 });
+
+describe('skippable references', () => {
+  test('validate: a reference to a step its when: may skip is exit 2 at its line; with the fallback exit 0 and the run uses it', async () => {
+    const bad = await runCli(['validate', 'test/fixtures/verdicts/skippable.yaml']);
+    expect(bad.code, explain(bad)).toBe(2);
+    expect(bad.stderr).toMatch(/^test\/fixtures\/verdicts\/skippable\.yaml:13:\d+: \$\{\{ steps\.probe\.outputs\.stdout \}\}: step "probe" may be skipped \(when: params\.env == "prod"\)/m);
+
+    const good = await runCli(['validate', 'test/fixtures/verdicts/skippable-fallback.yaml']);
+    expect(good.code, explain(good)).toBe(0);
+    const run = await runCli(['run', 'test/fixtures/verdicts/skippable-fallback.yaml', '--yes', '--json', '--state-dir', tempDir()]);
+    expect(run.code, explain(run)).toBe(0);
+    const out = JSON.parse(run.stdout) as { outputs: Record<string, { stdout?: string }>; status: Record<string, string> };
+    expect(out.status.probe).toBe('skipped');
+    expect(JSON.parse(out.outputs.report?.stdout ?? 'null')).toEqual(['probe said nothing (skipped)']);
+  });
+});
