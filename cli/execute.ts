@@ -19,6 +19,7 @@ import { InquirerPrompter } from '../src/prompt/inquirer.js';
 import { ScriptedPrompter } from '../src/prompt/scripted.js';
 import type { Prompter } from '../src/prompt/types.js';
 import type { Runbook } from '../src/runbook/model.js';
+import { withoutModeSkips } from '../src/runbook/modes.js';
 import { parseParamFlags, resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import type { CommonOptions } from './options.js';
@@ -106,7 +107,8 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   const secrets = secretValues(values, secretNames, env);
   const interactive = !nonInteractive && isInteractive(opts);
   const given = confirmations(opts);
-  if (!interactive) preflightConfirmations(runbook, values, given);
+  // Steps this mode leaves out (a live step in verify) ask for nothing.
+  if (!interactive) preflightConfirmations(withoutModeSkips(runbook, mode), values, given);
 
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
   const who = operatorName(env);

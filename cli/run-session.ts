@@ -305,6 +305,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
     confirmations: given,
     secrets,
     rollbackAfter: command === 'resume' && (run.start.mode === 'rehearse' || run.start.mode === 'verify'),
+    stepMode: run.start.mode,
     start: {
       startAt,
       // Journaled outputs are the plain-JSON StepOutputs the steps returned.

@@ -57,6 +57,8 @@ export interface EngineOptions {
   rollbackAfter?: boolean;
   /** Secret values (secret params, secret-named environment values) to keep out of output. */
   secrets?: readonly string[];
+  /** The mode steps are gated by (`modes:`, `mode` in `when:`) when it differs from `mode`: a resumed run's own. */
+  stepMode?: RunMode | undefined;
 }
 
 export interface StepTiming {
@@ -107,7 +109,7 @@ export class Execution {
   constructor(options: EngineOptions) {
     this.o = options;
     this.stepsById = new Map([...options.runbook.steps, ...options.runbook.require].map((s) => [s.id, s]));
-    this.machine = compileRunbook(options.runbook).provide({
+    this.machine = compileRunbook(options.runbook, { mode: options.stepMode ?? options.mode }).provide({
       actors: {
         runChecks: fromPromise(async () => this.runChecks()),
         planStep: fromPromise(async ({ input }: { input: StepActorInput }) => this.plan(input)),
@@ -301,7 +303,7 @@ export class Execution {
     if (checks.length === 0) return;
     this.o.ui.heading(`Preconditions (${checks.length})`);
     for (const check of checks) {
-      if (check.when && !evaluateCondition(check.when, { params: this.o.params, outputs: {} })) {
+      if (check.when && !evaluateCondition(check.when, { params: this.o.params, outputs: {}, mode: this.o.stepMode ?? this.o.mode })) {
         this.o.ui.info(`${check.id}: skipped (when: ${check.when} is false)`);
         continue;
       }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { duration } from './fields.js';
+import { STEP_MODES } from './mode-names.js';
 import { PARAM_TYPES } from './param-types.js';
 import { stepTypeNames, stepTypes, type StepTypeName } from './step-types.js';
 
@@ -89,7 +90,14 @@ export const stepSpec = z.strictObject({
   when: z
     .string()
     .optional()
-    .describe('A condition over params and step outputs, e.g. params.env == "prod"; the step is skipped when false'),
+    .describe('A condition over params, step outputs and mode (plan, dry-run, run, rehearse, verify), e.g. params.env == "prod" && mode != "verify"; the step is skipped when false'),
+  modes: z
+    .array(z.enum(STEP_MODES))
+    .min(1)
+    .optional()
+    .describe(
+      'The modes the step runs in (plan, dry-run, run, rehearse, verify); skipped in the others. Default: all, except verify for steps that move live traffic (route53.*)',
+    ),
   limits: limitsSpec.optional(),
   rollback: rollbackSpec
     .optional()

@@ -4,6 +4,7 @@
  * it, an empty restore fails, a bad param is refused before anything moves.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ValidateFunction } from 'ajv';
@@ -217,5 +218,54 @@ describe('skippable references', () => {
     const out = JSON.parse(run.stdout) as { outputs: Record<string, { stdout?: string }>; status: Record<string, string> };
     expect(out.status.probe).toBe('skipped');
     expect(JSON.parse(out.outputs.report?.stdout ?? 'null')).toEqual(['probe said nothing (skipped)']);
+  });
+});
+
+describe('modes: verify never moves live traffic', () => {
+  async function verifyDns(file: string): Promise<{ r: CliResult; report: Report; rrsetChanges: number; zoneBefore: string; zoneAfter: string; scratch: string }> {
+    const zone = `${uniqueName('md')}.example.com`;
+    const { zoneId } = await seedDemo(motoEndpoint(), zone);
+    const w = await seedBackups();
+    const zoneBefore = JSON.stringify(await listAllSets(testRoute53(), zoneId));
+    const proxy = await startRecordingProxy(motoEndpoint());
+    const dir = tempDir();
+    try {
+      const r = await runCli(
+        ['verify', file, '--param', `zone_id=${zoneId}`, '--param', `record=app.${zone}`, '--param', `standby=standby.${zone}`, ...w.params, '--state-dir', join(dir, 'state'), '--report', 'json', '--report-file', join(dir, 'r.json')],
+        { env: { AWS_ENDPOINT_URL: proxy.endpoint } },
+      );
+      const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8')) as Report;
+      const rrsetChanges = proxy.requests.filter((q) => q.method === 'POST' && q.path.includes('/rrset')).length;
+      return { r, report, rrsetChanges, zoneBefore, zoneAfter: JSON.stringify(await listAllSets(testRoute53(), zoneId)), scratch: w.scratch };
+    } finally {
+      await proxy.close();
+    }
+  }
+
+  test('verify of backups check + restore + DNS change: 0 Route 53 changes, DNS step skipped with the reason, restore cleaned up, exit 0', async () => {
+    const out = await verifyDns('test/fixtures/verdicts/verify-dns.yaml');
+    expect(out.r.code, explain(out.r)).toBe(0);
+    expect(out.rrsetChanges).toBe(0);
+    expect(out.zoneAfter).toBe(out.zoneBefore);
+    const dns = out.report.steps.find((s) => s.id === 'failover-dns');
+    expect(dns).toMatchObject({ status: 'skipped' });
+    expect(dns?.skipReason).toMatch(/^not in verify mode: route53\.change-records moves live traffic, capacity or databases \(add modes: \[plan, dry-run, run, rehearse, verify\] to run it there\)$/);
+    expect(out.report.steps.find((s) => s.id === 'restore')).toMatchObject({ status: 'rolled-back', undo: 'done' });
+    expect(out.report.totals.restoreObjects).toBe(2);
+    expect(await listKeys(out.scratch)).toEqual([]);
+  });
+
+  test('with modes: [run, verify] on the DNS step it runs in verify and is rolled back', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'verify-dns-modes.yaml');
+    const text = readFileSync('test/fixtures/verdicts/verify-dns.yaml', 'utf8').replace('    type: route53.change-records\n', '    type: route53.change-records\n    modes: [run, verify]\n');
+    expect(text).toContain('modes: [run, verify]');
+    await writeFile(file, text);
+    const out = await verifyDns(file);
+    expect(out.r.code, explain(out.r)).toBe(0);
+    expect(out.rrsetChanges).toBeGreaterThanOrEqual(2); // the change, and its undo
+    expect(out.zoneAfter).toBe(out.zoneBefore);
+    expect(out.report.steps.find((s) => s.id === 'failover-dns')).toMatchObject({ status: 'rolled-back', undo: 'done' });
+    expect(await listKeys(out.scratch)).toEqual([]);
   });
 });
