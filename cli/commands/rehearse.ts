@@ -13,12 +13,13 @@ import { hostname } from 'node:os';
 import { operatorName } from '../../src/engine/run.js';
 import { LifeboatError } from '../../src/errors.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/util/format.js';
-import { buildRefusedReport, buildReport, rehearsalExitCode, type Report } from '../../src/report/model.js';
+import { buildRefusedReport, type Report } from '../../src/report/model.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { createConsoleUi, type Ui } from '../../src/ui/console.js';
 import { openSession, redactor, runWithSignals, secretValues, type Session } from '../execute.js';
 import type { CommonOptions } from '../options.js';
 import { deliverReport, reportTargets, sessionOptions, stdoutTaken, type ReportFlags } from '../report-output.js';
+import { journalReport } from '../run-report.js';
 
 export function lifeboatVersion(): string {
   try {
@@ -69,19 +70,9 @@ export async function rehearsal(file: string, opts: CommonOptions, mode: Rehears
   }
 
   try {
-    const outcome = await runWithSignals(session.execution);
-    const exitCode = rehearsalExitCode(outcome);
-    const report = buildReport({
-      outcome,
-      runbook,
-      mode,
-      exitCode,
-      finishedAt: new Date(),
-      lifeboatVersion: version,
-      host: hostname(),
-      user: who,
-      redact: redactor(session.secrets),
-    });
+    await runWithSignals(session.execution);
+    // The report (and so the exit code) comes from the journal: the same as `show <id> --report`.
+    const report = await journalReport({ opts: effective, runId: session.runId, runbook, lifeboatVersion: version, host: hostname(), user: who, redact: redactor(session.secrets) });
     describeReport(session.ui, report);
     await deliverReport(report, flags, {
       warn: (l) => session.ui.warn(l),

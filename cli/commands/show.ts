@@ -11,6 +11,7 @@ import type { CommonOptions } from '../options.js';
 import { stateDir } from '../execute.js';
 import { processAlive } from '../run-session.js';
 import { table } from '../table.js';
+import { showReport } from '../show-report.js';
 
 const time = (at: string): string => at.replace(/^\d{4}-\d{2}-\d{2}T/, '').replace(/Z$/, '');
 const ms = (v: number | null): string => (v === null ? '' : formatDuration(v));
@@ -18,6 +19,7 @@ const ms = (v: number | null): string => (v === null ? '' : formatDuration(v));
 export default async function show([runId]: string[], opts: CommonOptions): Promise<number> {
   const { run, warnings, path } = await loadRun(stateDir(opts), runId as string);
   for (const w of warnings) process.stderr.write(`lifeboat: warning: ${w}\n`);
+  if (opts.report !== undefined && opts.report.length > 0) return showReport(run, opts);
   const summary = summarize(run, processAlive);
   const steps = stepRows(run);
   const events = timeline(run);
