@@ -4,7 +4,8 @@
  * it, an empty restore fails, a bad param is refused before anything moves.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ValidateFunction } from 'ajv';
@@ -12,7 +13,9 @@ import type { Report } from '../../src/report/model.js';
 import { listAllSets } from '../../src/aws/route53.js';
 import { seedDemo } from '../../src/demo/seed.js';
 import { motoEndpoint, testRoute53, uniqueName } from '../helpers/aws.js';
-import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { BIN, ROOT, runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { cliEnv } from '../helpers/aws.js';
+import { parseJournal, type JournalEntry } from '../../src/journal/format.js';
 import { startRecordingProxy } from '../helpers/proxy.js';
 import { createBucket, listKeys, put } from '../helpers/s3-seed.js';
 import { parsePrometheus } from '../report/prom.js';
@@ -267,5 +270,63 @@ describe('modes: verify never moves live traffic', () => {
     expect(out.zoneAfter).toBe(out.zoneBefore);
     expect(out.report.steps.find((s) => s.id === 'failover-dns')).toMatchObject({ status: 'rolled-back', undo: 'done' });
     expect(await listKeys(out.scratch)).toEqual([]);
+  });
+});
+
+describe('reports are built from the journal', () => {
+  function journalOf(state: string): { id: string; entries: JournalEntry[] } | undefined {
+    const runs = join(state, 'runs');
+    if (!existsSync(runs)) return undefined;
+    const [id] = readdirSync(runs);
+    if (id === undefined || !existsSync(join(runs, id, 'journal.jsonl'))) return undefined;
+    return { id, entries: parseJournal(readFileSync(join(runs, id, 'journal.jsonl'), 'utf8')).entries };
+  }
+
+  test('kill -9 mid-run, then resume --report json: the true start, every step timed, durations across both processes; show --report junit agrees', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'state');
+    const child = spawn(process.execPath, [BIN, 'rehearse', 'test/fixtures/verdicts/resumable.yaml', '--yes', '--state-dir', state], { cwd: ROOT, env: cliEnv(), stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error('the hold step never started');
+      if (journalOf(state)?.entries.some((e) => e.type === 'step-start' && e.stepId === 'hold')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 1000)); // a second into the 3 s hold
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const crashed = journalOf(state) as { id: string; entries: JournalEntry[] };
+    const runStart = crashed.entries.find((e) => e.type === 'run-start') as JournalEntry;
+    const holdStart = crashed.entries.find((e) => e.type === 'step-start' && e.stepId === 'hold') as JournalEntry;
+    const firstPart = Date.parse((crashed.entries.at(-1) as JournalEntry).at) - Date.parse(holdStart.at);
+
+    const resumed = await runCli([
+      'resume', crashed.id, '--yes', '--state-dir', state,
+      '--report', 'json', '--report-file', join(dir, 'r.json'),
+      '--report', 'junit', '--report-file', join(dir, 'r.xml'),
+    ]);
+    expect(resumed.code, explain(resumed)).toBe(0);
+    const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8')) as Report;
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    // the run's start, not the resume's
+    expect(report.startedAt).toBe(runStart.at);
+    expect(report.mode).toBe('rehearse');
+    // every completed step has its duration; the hold spans both processes (its first second, then 3 s again)
+    for (const s of report.steps) expect(s.durationMs, s.id).not.toBeNull();
+    const hold = report.steps.find((s) => s.id === 'hold');
+    expect(hold?.durationMs).toBeGreaterThanOrEqual(3000 + firstPart);
+    // the recovery time is the whole forward run, from the first process's start
+    const all = (journalOf(state) as { entries: JournalEntry[] }).entries;
+    const resumedAt = Date.parse((all.find((e) => e.type === 'resumed') as JournalEntry).at);
+    expect(report.totals.recoveryMs).toBeGreaterThan(resumedAt - Date.parse(runStart.at) + 3000 - 1);
+    expect(report.durationMs).toBe(Date.parse((all.at(-1) as JournalEntry).at) - Date.parse(runStart.at));
+
+    // show --report junit of the same run: the same testcases, with the same times
+    const shown = await runCli(['show', crashed.id, '--state-dir', state, '--report', 'junit']);
+    expect(shown.code, explain(shown)).toBe(0);
+    const cases = (xml: string) => testcases(xml).map((t) => [t.attrs.name, t.attrs.time, t.children.map((c) => c.name).filter((n) => n !== 'system-out')]);
+    expect(cases(shown.stdout)).toEqual(cases(await readFile(join(dir, 'r.xml'), 'utf8')));
+    expect(cases(shown.stdout).map((c) => c[0])).toEqual(['first', 'hold', 'last']);
   });
 });
