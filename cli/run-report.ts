@@ -8,7 +8,7 @@ import type { RunOutcome } from '../src/engine/run.js';
 import { UsageError } from '../src/errors.js';
 import type { RunMode } from '../src/journal/format.js';
 import { buildJournalReport } from '../src/report/from-journal.js';
-import type { Report } from '../src/report/model.js';
+import { buildReport, type Report } from '../src/report/model.js';
 import { loadRun } from '../src/journal/store.js';
 import type { Runbook } from '../src/runbook/model.js';
 import type { Session } from './execute.js';
@@ -29,12 +29,19 @@ export function checkReportFlags(opts: CommonOptions): CommonOptions {
   return { ...opts, json: true };
 }
 
-export async function deliverRunReport(session: Session, _outcome: RunOutcome, runbook: Runbook, opts: CommonOptions, _mode: RunMode, exitCode: number): Promise<void> {
+export async function deliverRunReport(session: Session, outcome: RunOutcome, runbook: Runbook, opts: CommonOptions, mode: RunMode, exitCode: number): Promise<void> {
   const flags = reportFlags(opts);
   if (reportTargets(flags).length === 0) return;
   const version = lifeboatVersion();
-  // From the journal, not the engine's memory: a resumed run's report covers the whole run.
-  const report = await journalReport({ opts, runId: session.runId, runbook, exitCode, lifeboatVersion: version, host: hostname(), user: session.prompter.who, redact: redactor(session.secrets) });
+  const common = { runbook, exitCode, lifeboatVersion: version, host: hostname(), user: session.prompter.who, redact: redactor(session.secrets) };
+  let report: Report;
+  try {
+    // From the journal, not the engine's memory: a resumed run's report covers the whole run.
+    report = await journalReport({ ...common, opts, runId: session.runId });
+  } catch (err) {
+    session.ui.warn(`cannot read the journal back for the report (${err instanceof Error ? err.message : String(err)}): reporting from this process's own record`);
+    report = buildReport({ ...common, outcome, mode, finishedAt: new Date() });
+  }
   await deliverReport(report, flags, { warn: (l) => session.ui.warn(l), info: (l) => session.ui.info(l), notify: { userAgent: `lifeboat/${version}` } });
 }
 

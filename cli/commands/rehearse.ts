@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { operatorName } from '../../src/engine/run.js';
 import { LifeboatError } from '../../src/errors.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/util/format.js';
-import { buildRefusedReport, type Report } from '../../src/report/model.js';
+import { buildRefusedReport, buildReport, rehearsalExitCode, type Report } from '../../src/report/model.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { createConsoleUi, type Ui } from '../../src/ui/console.js';
 import { openSession, redactor, runWithSignals, secretValues, type Session } from '../execute.js';
@@ -70,9 +70,17 @@ export async function rehearsal(file: string, opts: CommonOptions, mode: Rehears
   }
 
   try {
-    await runWithSignals(session.execution);
+    const outcome = await runWithSignals(session.execution);
     // The report (and so the exit code) comes from the journal: the same as `show <id> --report`.
-    const report = await journalReport({ opts: effective, runId: session.runId, runbook, lifeboatVersion: version, host: hostname(), user: who, redact: redactor(session.secrets) });
+    const common = { runbook, lifeboatVersion: version, host: hostname(), user: who, redact: redactor(session.secrets) };
+    let report: Report;
+    try {
+      report = await journalReport({ ...common, opts: effective, runId: session.runId });
+    } catch (err) {
+      // The journal cannot be read back (the disk that refused it): report what this process saw.
+      session.ui.warn(`cannot read the journal back for the report (${err instanceof Error ? err.message : String(err)}): reporting from this process's own record`);
+      report = buildReport({ ...common, outcome, mode, exitCode: rehearsalExitCode(outcome), finishedAt: new Date() });
+    }
     describeReport(session.ui, report);
     await deliverReport(report, flags, {
       warn: (l) => session.ui.warn(l),
