@@ -20,6 +20,7 @@ import { InquirerPrompter } from '../src/prompt/inquirer.js';
 import { ScriptedPrompter } from '../src/prompt/scripted.js';
 import type { Prompter } from '../src/prompt/types.js';
 import type { Runbook } from '../src/runbook/model.js';
+import { withoutModeSkips } from '../src/runbook/modes.js';
 import { parseParamFlags, resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import { dropOutputErrors } from '../src/ui/streams.js';
@@ -130,7 +131,8 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   if (!nonInteractive && mode !== 'dry-run') requireConsent(opts, mode);
   const interactive = !nonInteractive && isInteractive(opts);
   const given = confirmations(opts);
-  if (!interactive) preflightConfirmations(runbook, values, given);
+  // Steps this mode leaves out (a live step in verify) ask for nothing.
+  if (!interactive) preflightConfirmations(withoutModeSkips(runbook, mode), values, given);
 
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
   const who = operatorName(env);

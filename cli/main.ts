@@ -135,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
     { run: true, aws: true, report: true },
   ).action(run(() => import('./commands/rollback.js')));
   common(program.command('runs').description('list past runs')).action(run(() => import('./commands/runs.js')));
-  common(program.command('show').argument('<run-id>', 'a run id').description("show one run's timeline")).action(
+  common(program.command('show').argument('<run-id>', 'a run id').description("show one run's timeline, or its report (--report)"), { report: true }).action(
     run(() => import('./commands/show.js')),
   );
 

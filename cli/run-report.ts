@@ -7,9 +7,12 @@ import { hostname } from 'node:os';
 import type { RunOutcome } from '../src/engine/run.js';
 import { UsageError } from '../src/errors.js';
 import type { RunMode } from '../src/journal/format.js';
-import { buildReport } from '../src/report/model.js';
+import { buildJournalReport } from '../src/report/from-journal.js';
+import { buildReport, type Report } from '../src/report/model.js';
+import { loadRun } from '../src/journal/store.js';
 import type { Runbook } from '../src/runbook/model.js';
 import type { Session } from './execute.js';
+import { lifeboatVersion, stateDir } from './execute.js';
 import { redactor } from '../src/util/redact.js';
 import type { CommonOptions } from './options.js';
 import { deliverReport, reportTargets, stdoutTaken, type ReportFlags } from './report-output.js';
@@ -30,7 +33,40 @@ export function checkReportFlags(opts: CommonOptions): CommonOptions {
 export async function deliverRunReport(session: Session, outcome: RunOutcome, runbook: Runbook, opts: CommonOptions, mode: RunMode, exitCode: number): Promise<void> {
   const flags = reportFlags(opts);
   if (reportTargets(flags).length === 0) return;
-  const version = process.env.npm_package_version ?? '0.1.0';
-  const report = buildReport({ outcome, runbook, mode, exitCode, finishedAt: new Date(), lifeboatVersion: version, host: hostname(), user: session.prompter.who, redact: redactor(session.secrets) });
+  const version = lifeboatVersion();
+  const common = { runbook, exitCode, lifeboatVersion: version, host: hostname(), user: session.prompter.who, redact: redactor(session.secrets) };
+  let report: Report;
+  try {
+    // From the journal, not the engine's memory: a resumed run's report covers the whole run.
+    report = await journalReport({ ...common, opts, runId: session.runId });
+  } catch (err) {
+    session.ui.warn(`cannot read the journal back for the report (${err instanceof Error ? err.message : String(err)}): reporting from this process's own record`);
+    report = buildReport({ ...common, outcome, mode, finishedAt: new Date() });
+  }
   await deliverReport(report, flags, { warn: (l) => session.ui.warn(l), info: (l) => session.ui.info(l), notify: { userAgent: `lifeboat/${version}` } });
+}
+
+export interface JournalReportOptions {
+  opts: CommonOptions;
+  runId: string;
+  runbook: Runbook;
+  exitCode?: number | undefined;
+  lifeboatVersion: string;
+  host?: string | undefined;
+  user?: string | undefined;
+  redact?: (text: string) => string;
+}
+
+/** A run's report, built from its journal (the one function every command uses). */
+export async function journalReport(o: JournalReportOptions): Promise<Report> {
+  const { run } = await loadRun(stateDir(o.opts), o.runId);
+  return buildJournalReport({
+    journal: run,
+    runbook: o.runbook,
+    exitCode: o.exitCode,
+    lifeboatVersion: o.lifeboatVersion,
+    host: o.host,
+    user: o.user,
+    ...(o.redact ? { redact: o.redact } : {}),
+  });
 }

@@ -314,6 +314,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: _earl
     skipUndo: opts.skipUndo,
     onFailure: opts.onFailure ?? 'rollback',
     rollbackAfter: command === 'resume' && (run.start.mode === 'rehearse' || run.start.mode === 'verify'),
+    stepMode: run.start.mode,
     start: {
       startAt,
       // Journaled outputs are the plain-JSON StepOutputs the steps returned.

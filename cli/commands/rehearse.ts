@@ -13,13 +13,14 @@ import { hostname } from 'node:os';
 import { operatorName } from '../../src/engine/run.js';
 import { LifeboatError } from '../../src/errors.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/util/format.js';
-import { buildRefusedReport, buildReport, type Report } from '../../src/report/model.js';
+import { buildRefusedReport, buildReport, rehearsalExitCode, type Report } from '../../src/report/model.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { createConsoleUi, type Ui } from '../../src/ui/console.js';
 import { openSession, runWithSignals, type Session } from '../execute.js';
 import { collectSecrets, redactor } from '../../src/util/redact.js';
 import type { CommonOptions } from '../options.js';
 import { deliverReport, reportTargets, sessionOptions, stdoutTaken, type ReportFlags } from '../report-output.js';
+import { journalReport } from '../run-report.js';
 
 export function lifeboatVersion(): string {
   try {
@@ -71,25 +72,24 @@ export async function rehearsal(file: string, opts: CommonOptions, mode: Rehears
 
   try {
     const outcome = await runWithSignals(session.execution);
-    const exitCode = outcome.exitCode;
-    const report = buildReport({
-      outcome,
-      runbook,
-      mode,
-      exitCode,
-      finishedAt: new Date(),
-      lifeboatVersion: version,
-      host: hostname(),
-      user: who,
-      redact: redactor(session.secrets),
-    });
+    // The report (and so the exit code) comes from the journal: the same as `show <id> --report`.
+    const common = { runbook, lifeboatVersion: version, host: hostname(), user: who, redact: redactor(session.secrets) };
+    let report: Report;
+    try {
+      report = await journalReport({ ...common, opts: effective, runId: session.runId });
+    } catch (err) {
+      // The journal cannot be read back (the disk that refused it): report what this process saw.
+      session.ui.warn(`cannot read the journal back for the report (${err instanceof Error ? err.message : String(err)}): reporting from this process's own record`);
+      report = buildReport({ ...common, outcome, mode, exitCode: outcome.exitCode, finishedAt: new Date() });
+    }
     describeReport(session.ui, report);
     await deliverReport(report, flags, {
       warn: (l) => session.ui.warn(l),
       info: (l) => session.ui.info(l),
       notify: { userAgent: `lifeboat/${version}` },
     });
-    return exitCode;
+    // The report's verdict includes the recovery targets: a missed rto/rpo is exit 1.
+    return report.exitCode;
   } finally {
     session.aws.destroy();
   }
@@ -129,21 +129,11 @@ export function describeReport(ui: Ui, r: Report): void {
   const width = Math.max(4, ...r.steps.map((s) => s.id.length));
   ui.info(`${'step'.padEnd(width)}  ${'result'.padEnd(19)}  ${'time'.padStart(8)}  ${'rollback'.padStart(8)}`);
   for (const s of r.steps) {
-    const undo =
-      s.undo === 'done'
-        ? formatMs(s.undoMs)
-        : s.undo === 'failed'
-          ? 'FAILED'
-          : s.undo === 'still-changed'
-            ? 'CHANGED'
-            : s.undo === 'not-undone'
-              ? 'not undone'
-              : s.undo === 'by-hand'
-                ? 'by hand'
-                : '—';
+    const undo = s.undo === 'done' ? formatMs(s.undoMs) : s.undo === 'failed' ? 'FAILED' : s.undo === 'still-changed' ? 'CHANGED' : '—';
     ui.info(`${s.id.padEnd(width)}  ${STATUS[s.status].padEnd(19)}  ${formatMs(s.durationMs).padStart(8)}  ${undo.padStart(8)}`);
   }
   if (r.error && r.verdict !== 'passed') ui.error(`${r.error.stepId}: ${r.error.message}`);
+  for (const b of r.breaches) ui.error(`${b.target.toUpperCase()} missed: ${b.message}`);
   if (t.rtoVerdict === 'incomplete') ui.info(`recovery time: not measured, the runbook did not complete (stopped after ${formatMs(t.recoveryMs)})`);
   else if (t.rtoMs === null) ui.info(`recovery time: ${formatMs(t.recoveryMs)} (no rto in the runbook)`);
   else if (t.rtoVerdict === 'within') ui.ok(`recovery time: ${formatMs(t.recoveryMs)}, within the RTO of ${formatDuration(t.rtoMs)}`);

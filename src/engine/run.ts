@@ -70,6 +70,8 @@ export interface EngineOptions {
   skipUndo?: readonly string[];
   /** What to do when nobody can be asked any more (the terminal went away): --on-failure. */
   onFailure?: 'rollback' | 'abort';
+  /** The mode steps are gated by (`modes:`, `mode` in `when:`) when it differs from `mode`: a resumed run's own. */
+  stepMode?: RunMode | undefined;
 }
 
 type Machine = ReturnType<typeof compileRunbook>;
@@ -117,7 +119,7 @@ export class Execution {
       skipUndo: new Set(options.skipUndo ?? []),
       timings: this.timings,
     });
-    this.machine = compileRunbook(options.runbook).provide({
+    this.machine = compileRunbook(options.runbook, { mode: options.stepMode ?? options.mode }).provide({
       actors: {
         runChecks: fromPromise(async () => this.runChecks()),
         planStep: fromPromise(async ({ input }: { input: StepActorInput }) => this.plan(input)),
@@ -279,7 +281,7 @@ export class Execution {
     if (checks.length === 0) return;
     this.o.ui.heading(`Preconditions (${checks.length})`);
     for (const check of checks) {
-      if (check.when && !evaluateCondition(check.when, { params: this.o.params, outputs: {} })) {
+      if (check.when && !evaluateCondition(check.when, { params: this.o.params, outputs: {}, mode: this.o.stepMode ?? this.o.mode })) {
         this.o.ui.info(`${check.id}: skipped (when: ${check.when} is false)`);
         continue;
       }

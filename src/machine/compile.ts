@@ -13,6 +13,7 @@
  */
 import { assign, fromPromise, setup, type ActorRefFrom } from 'xstate';
 import { evaluateCondition } from '../runbook/condition.js';
+import { modeSkips } from '../runbook/modes.js';
 import type { Runbook, Step } from '../runbook/model.js';
 
 // Values crossing actor boundaries are plain JSON so the journal can keep them.
@@ -159,7 +160,14 @@ function toStepInput(stepId: string) {
   });
 }
 
-export function compileRunbook(runbook: Runbook) {
+export interface CompileOptions {
+  /** The mode steps are gated by (`modes:`, `mode` in `when:`): plan, dry-run, run, rehearse, verify. */
+  mode?: string | undefined;
+}
+
+export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
+  const mode = options.mode;
+  const skippedByMode = modeSkips(runbook, mode ?? '');
   const base = setup({
     types: {
       context: {} as RunContext,
@@ -181,7 +189,7 @@ export function compileRunbook(runbook: Runbook) {
     guards: {
       isChoice: ({ event }, params: { choice: string }) => (event as unknown as { output?: unknown }).output === params.choice,
       conditionFalse: ({ context }, params: { stepId: string; when: string }) =>
-        !evaluateCondition(params.when, { params: context.params, outputs: context.outputs }),
+        !evaluateCondition(params.when, { params: context.params, outputs: context.outputs, mode }),
       alreadyDone: ({ context }, params: { stepId: string }) => {
         const s = context.status[params.stepId];
         return s === 'done' || s === 'skipped';
@@ -393,6 +401,7 @@ export function compileRunbook(runbook: Runbook) {
         gate: {
           always: [
             { guard: { type: 'alreadyDone', params: p }, target: nextTarget },
+            ...modeGate(id, skippedByMode.get(id), nextTarget),
             ...(step.when
               ? [{ guard: { type: 'conditionFalse', params: { stepId: id, when: step.when } }, target: nextTarget, actions: { type: 'markSkipped', params: { stepId: id, reason: `when: ${step.when} is false` } } }]
               : []),
@@ -467,6 +476,12 @@ export function compileRunbook(runbook: Runbook) {
       },
     };
   }
+}
+
+/** A step its mode leaves out (`modes:`, or a live step in verify): skipped, with the reason. */
+function modeGate(stepId: string, reason: string | undefined, nextTarget: string): unknown[] {
+  if (reason === undefined) return [];
+  return [{ target: nextTarget, actions: { type: 'markSkipped', params: { stepId, reason } } }];
 }
 
 /** Resume: jump straight to a step, or into the rollback walk; otherwise start with the checks. */

@@ -21,6 +21,7 @@ import { expectedConfirmation, needsTypedConfirmation } from '../engine/confirm.
 import { checkLimits } from '../engine/limits.js';
 import { resolveWith } from '../engine/resolve.js';
 import { evaluateCondition } from '../runbook/condition.js';
+import { modeSkips } from '../runbook/modes.js';
 import type { Runbook, Step } from '../runbook/model.js';
 import { stepTypes } from '../runbook/step-types.js';
 import { findReferences, substitute } from '../runbook/template.js';
@@ -185,8 +186,11 @@ export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
     notes: [],
   });
 
+  const skippedInPlan = modeSkips(runbook, 'plan');
   const planOne = async (step: Step, isCheck: boolean): Promise<PlannedStep> => {
     const p = base(step);
+    const modeSkip = isCheck ? undefined : skippedInPlan.get(step.id);
+    if (modeSkip !== undefined) return { ...p, status: 'skipped', skipReason: modeSkip, summary: `skipped: ${modeSkip}` };
     // when:
     if (step.when) {
       const on = [...outputRefsOfWhen(step.when)].filter((id) => unknown.has(id));
@@ -194,7 +198,7 @@ export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
       else {
         let value: boolean;
         try {
-          value = evaluateCondition(step.when, { params, outputs });
+          value = evaluateCondition(step.when, { params, outputs, mode: 'plan' });
         } catch (err) {
           return { ...p, status: 'failed', summary: `when: ${step.when} cannot be evaluated`, error: errorOf(err) };
         }

@@ -106,18 +106,46 @@ function properties(report: Report): string {
   return el('properties', {}, children, '    ');
 }
 
+/**
+ * A missed recovery target is a failure of the run as a whole: one testcase per breach
+ * (`rto`, `rpo`), present only when missed, so CI shows red with the measured value and
+ * the limit in the message.
+ */
+function breachCase(report: Report, b: Report['breaches'][number]): string {
+  const i = '    ';
+  const failure = el('failure', { message: b.message, type: `target.${b.target}` }, `${b.message}${b.stepId ? ` (measured by step ${b.stepId})` : ''}`, `${i}  `);
+  return el('testcase', { name: b.target, classname: `${report.runbook.name}.targets`, time: seconds(b.target === 'rto' ? b.measuredMs : 0) }, [failure], i);
+}
+
+/**
+ * A run refused before it started: one <error> for the run, so CI never shows a refused
+ * verify as green (all steps skipped, failures=0 errors=0).
+ */
+function refusedCase(report: Report): string {
+  const i = '    ';
+  const message = report.error?.message ?? 'refused before any change';
+  return el('testcase', { name: 'start', classname: `${report.runbook.name}.run`, time: '0.000' }, [el('error', { message: firstLine(message), type: 'refused' }, message, `${i}  `)], i);
+}
+
 export function renderJunit(report: Report): string {
-  const tests = report.steps.length;
-  const failures = report.steps.filter((s) => s.status === 'failed').length;
+  const refused = report.verdict === 'refused';
+  const tests = report.steps.length + report.breaches.length + (refused ? 1 : 0);
+  const failures = report.steps.filter((s) => s.status === 'failed').length + report.breaches.length;
   const errors = report.steps.filter(
     (s) => s.status === 'interrupted' || s.undo === 'failed' || (s.undo === 'still-changed' && report.verdict !== 'passed' && report.leftChanged.some((l) => l.stepId === s.id)),
-  ).length;
+  ).length + (refused ? 1 : 0);
   const skipped = report.steps.filter((s) => s.status === 'skipped' || s.status === 'not-run').length;
   const counts = { tests, failures, errors, skipped, time: seconds(report.durationMs), timestamp: report.startedAt };
   const suite = el(
     'testsuite',
     { name: report.runbook.name, ...counts, hostname: report.host ?? undefined },
-    [properties(report), ...report.steps.map((s) => testcase(report, s)), el('system-out', {}, report.summary, '    ')],
+    [
+      properties(report),
+      ...(refused ? [refusedCase(report)] : []),
+      ...report.steps.map((s) => testcase(report, s)),
+      ...report.breaches.map((b) => breachCase(report, b)),
+      el('system-out', {}, report.summary, '    '),
+    ],
     '  ',
   );
   return `<?xml version="1.0" encoding="UTF-8"?>\n${el('testsuites', { name: `lifeboat ${report.mode} ${report.runbook.name}`, ...counts }, [suite])}\n`;

@@ -84,6 +84,9 @@ export function renderMarkdown(report: Report): string {
   const t = report.totals;
   const out: string[] = [];
   out.push(`### lifeboat ${report.mode} ${code(report.runbook.name)}: ${VERDICT[report.verdict]}`, '');
+  if (report.breaches.length > 0) {
+    out.push(...report.breaches.map((b) => `- ❌ **${b.target.toUpperCase()} missed:** ${cell(b.message)}${b.stepId ? ` (${code(b.stepId)})` : ''}`), '');
+  }
   out.push(
     '| | Step | Type | Result | Time | Rollback |',
     '|:-:|---|---|---|--:|--:|',

@@ -15,6 +15,7 @@ import { parseDuration } from '../runbook/duration.js';
 import type { Runbook } from '../runbook/model.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../util/format.js';
 import { redactDeep } from '../util/redact.js';
+import { applyTargets } from './targets.js';
 
 export const REPORT_VERSION = 1;
 export const REPORT_SCHEMA_ID = 'https://lifeboat.dev/schema/report.schema.json';
@@ -92,6 +93,7 @@ export const ReportSchema = z
         .describe('done: every change was undone; failed: see leftChanged; not-needed: nothing to undo'),
       backupKey: z.string().nullable().describe('Newest backup seen by s3.verify-backups (the oldest such, if several steps)'),
       backupAgeSeconds: z.number().nullable().describe('Its age: the recovery point actually achieved'),
+      backupStepId: z.string().nullable().describe('The s3.verify-backups step that measured backupAgeSeconds'),
       rpoMs: ms.nullable().describe("The runbook's rpo (or the step's maxAge)"),
       rpoVerdict: z.enum(['within', 'over', 'no-target', 'unknown']),
       restoreObjects: z.number().nullable(),
@@ -99,6 +101,17 @@ export const ReportSchema = z
       restoreSeconds: z.number().nullable(),
       restoreBytesPerSecond: z.number().nullable(),
     }),
+    breaches: z
+      .array(
+        z.object({
+          target: z.enum(['rto', 'rpo']),
+          stepId: z.string().nullable().describe('The step that measured it (rpo: the s3.verify-backups step); null for the run as a whole'),
+          measuredMs: ms.describe('Recovery time (rto) or the newest backup\'s age (rpo)'),
+          limitMs: ms,
+          message: z.string(),
+        }),
+      )
+      .describe('Recovery targets missed: in rehearse and verify each one fails the run (verdict failed, exit 1)'),
     leftChanged: z
       .array(z.object({ stepId: z.string(), type: z.string(), undo: z.string().describe('What undoing it means, from its undo record') }))
       .describe('Changes still in place after a failed or skipped rollback, newest first (the order to undo them)'),
@@ -259,6 +272,7 @@ export function buildReport(input: BuildReportInput): Report {
       rollback,
       backupKey: backup.key,
       backupAgeSeconds: backup.ageSeconds,
+      backupStepId: backup.stepId,
       rpoMs,
       rpoVerdict,
       restoreObjects: restore?.objects ?? null,
@@ -266,11 +280,13 @@ export function buildReport(input: BuildReportInput): Report {
       restoreSeconds: restore?.seconds ?? null,
       restoreBytesPerSecond: restore?.bytesPerSecond ?? null,
     },
+    breaches: [],
     leftChanged,
     next: nextStep(verdict, outcome),
   };
-  report.summary = summarize(report);
-  return input.redact ? redactDeep(report, input.redact) : report;
+  const judged = applyTargets(report);
+  judged.summary = summarize(judged);
+  return input.redact ? redactDeep(judged, input.redact) : judged;
 }
 
 export interface RefusedReportInput {
@@ -328,6 +344,7 @@ export function buildRefusedReport(input: RefusedReportInput): Report {
       rollback: 'not-needed',
       backupKey: null,
       backupAgeSeconds: null,
+      backupStepId: null,
       rpoMs: input.runbook.rpoMs ?? null,
       rpoVerdict: 'unknown',
       restoreObjects: null,
@@ -335,6 +352,7 @@ export function buildRefusedReport(input: RefusedReportInput): Report {
       restoreSeconds: null,
       restoreBytesPerSecond: null,
     },
+    breaches: [],
     leftChanged: [],
     next: null,
   };
@@ -387,9 +405,10 @@ function num(v: unknown): number | undefined {
   return undefined;
 }
 
-function backupAge(runbook: Runbook, outcome: RunOutcome): { key: string | null; ageSeconds: number | null; rpoMs: number | null } {
+function backupAge(runbook: Runbook, outcome: RunOutcome): { key: string | null; ageSeconds: number | null; stepId: string | null; rpoMs: number | null } {
   let key: string | null = null;
   let ageSeconds: number | null = null;
+  let stepId: string | null = null;
   let stepLimit: number | undefined;
   for (const step of runbook.steps) {
     if (step.type !== 's3.verify-backups') continue;
@@ -401,10 +420,12 @@ function backupAge(runbook: Runbook, outcome: RunOutcome): { key: string | null;
     if (age === undefined || age < 0) continue;
     if (ageSeconds === null || age > ageSeconds) {
       ageSeconds = age;
+      stepId = step.id;
       key = typeof o?.newestKey === 'string' && o.newestKey !== '' ? o.newestKey : null;
     }
   }
-  return { key, ageSeconds, rpoMs: runbook.rpoMs ?? stepLimit ?? null };
+  // The runbook's rpo wins over a step's maxAge: a looser maxAge must not hide a breach.
+  return { key, ageSeconds, stepId, rpoMs: runbook.rpoMs ?? stepLimit ?? null };
 }
 
 function restoreTotals(runbook: Runbook, outcome: RunOutcome): { objects: number; bytes: number; seconds: number; bytesPerSecond: number | null } | undefined {
@@ -441,7 +462,9 @@ function summarize(r: Report): string {
       parts.push(`${head}: passed`);
       break;
     case 'failed':
-      parts.push(`${head}: FAILED${r.error ? ` at ${r.error.stepId}: ${firstLine(r.error.message)}` : ''}`);
+      parts.push(
+        `${head}: FAILED${r.error ? ` at ${r.error.stepId}: ${firstLine(r.error.message)}` : r.breaches.length > 0 ? `: ${r.breaches.map((b) => b.message).join('; ')}` : ''}`,
+      );
       break;
     case 'refused':
       parts.push(`${head}: refused before any change${r.error ? `: ${firstLine(r.error.message)}` : ''}`);

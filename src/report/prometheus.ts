@@ -61,6 +61,17 @@ export function metricsFor(report: Report): Metric[] {
   if (t.restoreBytes !== null) {
     metrics.push({ name: 'lifeboat_restore_bytes', help: 'Bytes restored by s3.restore steps in the last run.', value: t.restoreBytes });
   }
+  // The targets themselves, so alerts compare against the runbook instead of a hard-coded number.
+  if (t.rtoMs !== null) {
+    metrics.push({ name: 'lifeboat_rto_target_seconds', help: "The runbook's rto (target recovery time), in seconds.", value: t.rtoMs / 1000 });
+  }
+  if (t.rpoMs !== null) {
+    metrics.push({
+      name: 'lifeboat_rpo_target_seconds',
+      help: "The runbook's rpo (oldest acceptable backup; the step's maxAge when the runbook has none), in seconds.",
+      value: t.rpoMs / 1000,
+    });
+  }
   metrics.push({
     name: 'lifeboat_last_run_timestamp_seconds',
     help: 'When the last verify (or rehearse) of this runbook finished, as a Unix time in seconds.',

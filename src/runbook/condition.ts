@@ -4,7 +4,8 @@
  *   expr := or;  or := and ('||' and)*;  and := unary ('&&' unary)*
  *   unary := '!' unary | cmp;  cmp := atom (('=='|'!='|'<'|'<='|'>'|'>=') atom)?
  *   atom := '(' expr ')' | 'string' | "string" | number | true | false
- *         | params.<name> | steps.<id>.outputs.<name>
+ *         | params.<name> | steps.<id>.outputs.<name> | mode
+ * `mode` is the command's: plan, dry-run, run, rehearse or verify.
  */
 
 type Token =
@@ -92,8 +93,9 @@ function parse(src: string): Ast {
       const p = t.v;
       const okParam = p.length === 2 && p[0] === 'params';
       const okOutput = p.length === 4 && p[0] === 'steps' && p[2] === 'outputs';
-      if (!okParam && !okOutput)
-        throw new ConditionError(`"${p.join('.')}" at column ${t.at + 1} is not params.<name> or steps.<id>.outputs.<name>${wordHint(t)}`);
+      const okMode = p.length === 1 && p[0] === 'mode';
+      if (!okParam && !okOutput && !okMode)
+        throw new ConditionError(`"${p.join('.')}" at column ${t.at + 1} is not params.<name>, steps.<id>.outputs.<name> or mode${wordHint(t)}`);
       return { k: 'ref', path: p, at: t.at };
     }
     throw new ConditionError(`unexpected ${describeToken(t)} at column ${t.at + 1}`);
@@ -173,6 +175,8 @@ export function checkCondition(src: string, known: ConditionNames): string | und
 export interface ConditionScope {
   params: Readonly<Record<string, string>>;
   outputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** The command's mode: plan, dry-run, run, rehearse or verify. */
+  mode?: string | undefined;
 }
 
 type Value = string | number | boolean | undefined;
@@ -186,7 +190,7 @@ function evaluate(ast: Ast, scope: ConditionScope): Value {
     case 'lit': return ast.v;
     case 'ref': {
       const p = ast.path;
-      const v = p[0] === 'params' ? own(scope.params, p[1] as string) : own(own(scope.outputs, p[1] as string), p[3] as string);
+      const v = p[0] === 'mode' ? scope.mode : p[0] === 'params' ? own(scope.params, p[1] as string) : own(own(scope.outputs, p[1] as string), p[3] as string);
       return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
     }
     case 'not': return !truthy(evaluate(ast.e, scope));

@@ -25,10 +25,31 @@ export const s3Url = z
 /** ISO-8601 with a zone: 2026-11-23T04:00:00Z, fractions allowed. */
 export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 
+const ISO_PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):?(\d{2}))$/;
+
+/**
+ * A real ISO-8601 instant with a zone: the shape, and every field in range (month 1–12, a
+ * day that exists in that month, hour 0–23, minute and second 0–59, offset up to 23:59).
+ * Date.parse alone is not enough: some engines roll 2026-02-30 over to March.
+ */
+export function isIsoInstant(text: string): boolean {
+  const m = ISO_PARTS.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second, offH, offM] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v))) as number[];
+  if ((month as number) < 1 || (month as number) > 12) return false;
+  const days = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
+  if ((day as number) < 1 || (day as number) > days) return false;
+  if ((hour as number) > 23 || (minute as number) > 59 || (second as number) > 59) return false;
+  if ((offH as number) > 23 || (offM as number) > 59) return false;
+  return !Number.isNaN(Date.parse(text));
+}
+
+export const TIME_HINT = 'use ISO-8601 with a zone, e.g. 2026-11-23T04:00:00Z';
+
 export const instantOrLatest = z
   .string()
   .superRefine((v, ctx) => {
-    if (v !== 'latest' && !(ISO_INSTANT.test(v) && !Number.isNaN(Date.parse(v))))
+    if (v !== 'latest' && !isIsoInstant(v))
       ctx.addIssue({
         code: 'custom',
         message: `bad time "${v}": use latest or ISO-8601 with a zone, e.g. 2026-11-23T04:00:00Z`,
@@ -42,3 +63,11 @@ export const instantOrLatest = z
 
 /** Numbers may come from `${{ params.x }}` (a string after substitution): accept both. */
 export const count = z.coerce.number().int().nonnegative();
+
+/**
+ * true/false; also "true"/"false", so a flag may come from `${{ params.x }}` (a string after
+ * substitution).
+ */
+export const flag = z
+  .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+  .meta({ description: 'true or false' });

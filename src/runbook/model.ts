@@ -1,5 +1,6 @@
 /** A loaded, validated runbook: what the compiler and the engine work from. */
 import type { Limits, ParamSpec, RollbackSpec } from './schema.js';
+import type { StepMode } from './mode-names.js';
 import type { StepTypeName } from './step-types.js';
 
 export interface Location {
@@ -17,6 +18,8 @@ export interface Step {
   timeoutMs?: number | undefined;
   retries: number;
   when?: string | undefined;
+  /** The modes the step runs in, as written (see modes.ts for the default). */
+  modes?: StepMode[] | undefined;
   limits?: Limits | undefined;
   rollback?: RollbackSpec | undefined;
   loc: Location;

@@ -1,8 +1,10 @@
 /** Params: --param k=v over defaults, required ones checked, secret ones remembered. Pure. */
-import { UsageError } from '../errors.js';
+import { RunbookInvalidError, UsageError, formatProblem } from '../errors.js';
 import { paramEnvName } from '../util/redact.js';
 import { closest } from '../util/suggest.js';
 import type { Runbook } from './model.js';
+import { paramValueProblem } from './param-types.js';
+import { checkParamFields, runbookLocator } from './preflight.js';
 
 export interface ResolvedParams {
   values: Record<string, string>;
@@ -53,5 +55,31 @@ export function resolveParams(runbook: Runbook, given: Record<string, string>, e
       hint: `pass ${missing.map((m) => `--param ${m}=<value>`).join(' ')}`,
     });
   }
-  return { values, secretNames: Object.entries(runbook.params).filter(([, s]) => s.secret).map(([n]) => n) };
+  const secretNames = Object.entries(runbook.params).filter(([, s]) => s.secret).map(([n]) => n);
+  checkParamValues(runbook, values, given, env);
+  // Params first: every with field that depends only on params, checked before anything runs.
+  const problems = checkParamFields(runbook, values, { secretNames, suffix: '; nothing was changed' });
+  if (problems.length > 0) throw new RunbookInvalidError(problems);
+  return { values, secretNames };
+}
+
+/** Each value against its param's `type` and `enum`: exit 2, naming the param and where it is declared. */
+function checkParamValues(runbook: Runbook, values: Record<string, string>, given: Record<string, string>, env: NodeJS.ProcessEnv): void {
+  for (const [name, spec] of Object.entries(runbook.params)) {
+    const value = values[name];
+    if (value === undefined) continue;
+    const problem = paramValueProblem(spec, value);
+    if (problem === undefined) continue;
+    const source = name in given ? `--param ${name}` : env[envName(name)] !== undefined ? envName(name) : 'its default';
+    const loc = runbookLocator(runbook).value(['params', name]);
+    throw new UsageError({
+      what: `param "${name}": ${problem} (from ${source}); nothing was changed`,
+      where: formatProblem({ file: runbook.file, line: loc.line, col: loc.col, message: '' }).replace(/: $/, ''),
+      hint: `pass --param ${name}=<${spec.enum ? spec.enum.map(String).join('|') : (spec.type ?? 'value')}>`,
+    });
+  }
+}
+
+function envName(name: string): string {
+  return `LIFEBOAT_PARAM_${name.toUpperCase().replace(/-/g, '_')}`;
 }

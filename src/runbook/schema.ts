@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { duration } from './fields.js';
+import { STEP_MODES } from './mode-names.js';
+import { PARAM_TYPES } from './param-types.js';
 import { stepTypeNames, stepTypes, type StepTypeName } from './step-types.js';
 
 export const STEP_ID = /^[a-z0-9-]+$/;
@@ -37,6 +39,15 @@ export const paramSpec = z
     required: z.boolean().optional().describe('The run is refused unless --param <name>=… gives a value'),
     default: z.union([z.string(), z.number(), z.boolean()]).optional().describe('Value when no --param is given'),
     secret: z.boolean().optional().describe('Never journaled, reported or shown'),
+    type: z
+      .enum(PARAM_TYPES)
+      .optional()
+      .describe('What the value must be; checked (with every with field that depends only on params) before the first step runs: exit 2, nothing changed'),
+    enum: z
+      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .min(1)
+      .optional()
+      .describe('The only values accepted'),
   })
   .describe('A runbook parameter, used as ${{ params.<name> }} and given with --param <name>=<value>');
 
@@ -79,7 +90,14 @@ export const stepSpec = z.strictObject({
   when: z
     .string()
     .optional()
-    .describe('A condition over params and step outputs, e.g. params.env == "prod"; the step is skipped when false'),
+    .describe('A condition over params, step outputs and mode (plan, dry-run, run, rehearse, verify), e.g. params.env == "prod" && mode != "verify"; the step is skipped when false'),
+  modes: z
+    .array(z.enum(STEP_MODES))
+    .min(1)
+    .optional()
+    .describe(
+      'The modes the step runs in (plan, dry-run, run, rehearse, verify); skipped in the others. Default: all, except verify for steps that move live traffic (route53.*)',
+    ),
   limits: limitsSpec.optional(),
   rollback: rollbackSpec
     .optional()
@@ -125,7 +143,8 @@ const TYPE_DESCRIPTIONS: Record<StepTypeName, string> = {
 const TEMPLATE = {
   type: 'string',
   pattern: '\\$\\{\\{',
-  description: 'A ${{ params.<name> }} or ${{ steps.<id>.outputs.<name> }} reference, substituted before the step runs',
+  description:
+    "A ${{ params.<name> }} or ${{ steps.<id>.outputs.<name> }} reference, substituted before the step runs; with a fallback for a value that may not exist (a step its when: may skip): ${{ steps.<id>.outputs.<name> || 'none' }}",
 } as const;
 
 type Json = Record<string, unknown>;

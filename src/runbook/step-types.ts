@@ -4,7 +4,7 @@
  * in src/steps/, loaded only when a run needs them, so `validate` never loads an SDK.
  */
 import { z } from 'zod';
-import { count, duration, instantOrLatest, s3Url } from './fields.js';
+import { count, duration, flag, instantOrLatest, s3Url } from './fields.js';
 
 const shellWith = z.strictObject({
   run: z.array(z.string()).min(1).describe('argv: program and arguments; never run through a shell'),
@@ -79,6 +79,9 @@ const restoreWith = z.strictObject({
   verify: z.enum(['checksum', 'size', 'none']).optional(),
   multipartThreshold: count.optional().describe('Copy in parts above this many bytes (default 5 GiB)'),
   partSize: count.optional(),
+  allowEmpty: flag
+    .optional()
+    .describe('Succeed when nothing is selected (no object under source as of asOf); by default that fails the step: a mistyped prefix or an asOf before the first backup must not pass as a restore'),
 });
 
 export type UndoKind = 'none' | 'builtin' | 'command' | 'instructions';
@@ -92,16 +95,18 @@ export interface StepTypeInfo {
   readOnly: boolean;
   /** Allowed in a runbook's `require:` list. */
   check: boolean;
+  /** Moves live traffic, capacity or databases: left out of `verify` unless its `modes:` say otherwise. */
+  live: boolean;
 }
 
 export const stepTypes = {
-  's3.verify-backups': { with: verifyBackupsWith, outputs: ['newestKey', 'newestAgeSeconds', 'count', 'bytes'], undo: 'none', readOnly: true, check: true },
-  'route53.change-records': { with: route53With, outputs: ['changeId'], undo: 'builtin', readOnly: false, check: false },
-  's3.restore': { with: restoreWith, outputs: ['objects', 'bytes', 'seconds', 'requests'], undo: 'builtin', readOnly: false, check: false },
-  shell: { with: shellWith, outputs: ['stdout', 'exitCode'], undo: 'command', readOnly: false, check: false },
-  'http.check': { with: httpCheckWith, outputs: ['status'], undo: 'none', readOnly: true, check: true },
-  manual: { with: manualWith, outputs: [], undo: 'instructions', readOnly: false, check: false },
-  wait: { with: waitWith, outputs: [], undo: 'none', readOnly: true, check: false },
+  's3.verify-backups': { with: verifyBackupsWith, outputs: ['newestKey', 'newestAgeSeconds', 'count', 'bytes'], undo: 'none', readOnly: true, check: true, live: false },
+  'route53.change-records': { with: route53With, outputs: ['changeId'], undo: 'builtin', readOnly: false, check: false, live: true },
+  's3.restore': { with: restoreWith, outputs: ['objects', 'bytes', 'seconds', 'requests'], undo: 'builtin', readOnly: false, check: false, live: false },
+  shell: { with: shellWith, outputs: ['stdout', 'exitCode'], undo: 'command', readOnly: false, check: false, live: false },
+  'http.check': { with: httpCheckWith, outputs: ['status'], undo: 'none', readOnly: true, check: true, live: false },
+  manual: { with: manualWith, outputs: [], undo: 'instructions', readOnly: false, check: false, live: false },
+  wait: { with: waitWith, outputs: [], undo: 'none', readOnly: true, check: false, live: false },
 } as const satisfies Record<string, StepTypeInfo>;
 
 export type StepTypeName = keyof typeof stepTypes;

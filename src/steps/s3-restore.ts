@@ -29,10 +29,11 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { UNDO_DIR, forEachConcurrent, groupByKey, isS3Url, listObjects, listVersions, normalizeEtag, parseS3Url, s3Uri, type S3Location } from '../aws/s3.js';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { UNDO_DIR, forEachConcurrent, type VersionEntry, groupByKey, isS3Url, listObjects, listVersions, normalizeEtag, parseS3Url, s3Uri, type S3Location } from '../aws/s3.js';
 import type { RestoreWith } from '../runbook/step-types.js';
 import { abortReason } from '../util/sleep.js';
+import { closest } from '../util/suggest.js';
 import { formatBytes, listSome, plural } from '../util/format.js';
 import { describeLocalUndo, preserveLocal, rollbackLocal, surveyLocal, writeLocal, type LocalSurvey } from './restore/local-target.js';
 import { planRestore, type Action, type RestorePlan, type TargetObject } from './restore/plan.js';
@@ -45,6 +46,8 @@ import { StepError, type DriftItem, type PlanLine, type StepContext, type StepIm
 
 /** How many keys a plan lists. */
 const PLAN_LINES = 20;
+/** How far ahead of this machine's clock an asOf may be (clock skew) before it is refused. */
+const FUTURE_SLACK_MS = 60_000;
 
 type Target = { kind: 's3'; bucket: string; prefix: string; display: string } | { kind: 'local'; dir: string; display: string };
 
@@ -60,6 +63,7 @@ interface Config {
   verify: VerifyMode;
   guard: GuardMode;
   copy: CopySettings;
+  allowEmpty: boolean;
 }
 
 /**
@@ -97,6 +101,13 @@ function configOf(ctx: StepContext, w: RestoreWith): Config {
   if (asOfText !== 'latest') {
     asOfMs = Date.parse(asOfText);
     if (Number.isNaN(asOfMs)) throw new StepError(`bad asOf "${asOfText}"`, { hint: 'use latest or an ISO-8601 time with a zone, e.g. 2026-11-23T04:00:00Z' });
+    // A time ahead of now selects the same as latest today, but it is almost always a typo
+    // (a wrong year, a local time written as Z) and would quietly mean something else tomorrow.
+    const now = ctx.now().getTime();
+    if (asOfMs > now + FUTURE_SLACK_MS)
+      throw new StepError(`asOf ${asOfText} is in the future (it is now ${new Date(now).toISOString()}): nothing restored`, {
+        hint: 'check the date and the zone (Z is UTC), or use asOf: latest for the newest versions',
+      });
   }
   const concurrency = w.concurrency ?? 16;
   const verify = w.verify ?? 'checksum';
@@ -111,6 +122,7 @@ function configOf(ctx: StepContext, w: RestoreWith): Config {
     concurrency,
     verify,
     guard,
+    allowEmpty: w.allowEmpty === true,
     copy: {
       verify,
       guard,
@@ -130,26 +142,78 @@ interface Survey {
   local: LocalSurvey | undefined;
 }
 
+/** What the source listing saw, for the message when nothing is selected. */
+interface SourceSeen {
+  /** Versions (asOf) or objects (latest) listed under the prefix. */
+  listed: number;
+  /** The oldest version's time (asOf only). */
+  earliest: Date | undefined;
+}
+
 /** The selected source objects, in key order. */
-async function listSource(ctx: StepContext, s3: S3Client, cfg: Config): Promise<SourceObject[]> {
+async function listSource(ctx: StepContext, s3: S3Client, cfg: Config): Promise<{ objects: SourceObject[]; seen: SourceSeen }> {
   const { bucket, prefix } = cfg.source;
   const out: SourceObject[] = [];
+  const seen: SourceSeen = { listed: 0, earliest: undefined };
   if (cfg.asOfMs === undefined) {
     for await (const o of listObjects(s3, bucket, prefix, { signal: ctx.signal }))
       out.push({ key: o.Key as string, size: o.Size ?? 0, etag: normalizeEtag(o.ETag), lastModified: o.LastModified ?? new Date(0), checksumAlgorithms: (o.ChecksumAlgorithm ?? []).map(String) });
-    return out;
+    seen.listed = out.length;
+    return { objects: out, seen };
   }
   const status = await bucketVersioning(s3, bucket, ctx.signal);
   if (status === undefined)
     throw new StepError(`asOf ${cfg.asOfText} needs object versions, but versioning is not enabled on bucket ${bucket}`, {
       hint: `use asOf: latest, or enable versioning on ${bucket} (it keeps versions only from then on)`,
     });
-  for await (const o of selectAsOf(groupByKey(listVersions(s3, bucket, prefix, { signal: ctx.signal })), cfg.asOfMs)) out.push(o);
-  return out;
+  async function* counted(): AsyncGenerator<VersionEntry> {
+    for await (const v of listVersions(s3, bucket, prefix, { signal: ctx.signal })) {
+      seen.listed += 1;
+      if (!v.deleteMarker && (seen.earliest === undefined || v.lastModified < seen.earliest)) seen.earliest = v.lastModified;
+      yield v;
+    }
+  }
+  for await (const o of selectAsOf(groupByKey(counted()), cfg.asOfMs)) out.push(o);
+  return { objects: out, seen };
+}
+
+/**
+ * Nothing selected: a mistyped prefix or an asOf before the first backup must not pass as
+ * a successful restore of nothing. Says what was looked at and what is there instead.
+ */
+async function nothingToRestore(ctx: StepContext, s3: S3Client, cfg: Config, seen: SourceSeen, filtered: number): Promise<StepError> {
+  const where = `s3://${cfg.source.bucket}/${cfg.source.prefix}`;
+  const asOf = cfg.asOfMs === undefined ? 'asOf latest' : `asOf ${cfg.asOfText}`;
+  const what = `nothing to restore: no object under ${where} (bucket ${cfg.source.bucket}, prefix "${cfg.source.prefix}", ${asOf})`;
+  const allow = 'set allowEmpty: true on this step if an empty source is expected';
+  if (filtered > 0) return new StepError(`${what}: include/exclude left out all ${plural(filtered, 'object')}`, { hint: `check include/exclude; or ${allow}` });
+  if (seen.listed > 0 && seen.earliest !== undefined)
+    return new StepError(`${what}: the oldest version under that prefix is from ${seen.earliest.toISOString()}, after asOf`, {
+      hint: `choose an asOf after ${seen.earliest.toISOString()}, or asOf: latest; or ${allow}`,
+    });
+  if (seen.listed > 0) return new StepError(`${what}: every key there was deleted as of then`, { hint: `choose another asOf; or ${allow}` });
+  return new StepError(`${what}: the prefix is empty`, { hint: `${await prefixHint(ctx, s3, cfg)}; or ${allow}` });
+}
+
+/** "did you mean": the folders next to a prefix that matched nothing (one listing, only on failure). */
+async function prefixHint(ctx: StepContext, s3: S3Client, cfg: Config): Promise<string> {
+  const { bucket, prefix } = cfg.source;
+  const trimmed = prefix.replace(/\/$/, '');
+  const parent = trimmed.includes('/') ? trimmed.slice(0, trimmed.lastIndexOf('/') + 1) : '';
+  try {
+    const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: parent, Delimiter: '/', MaxKeys: 1000 }), { abortSignal: ctx.signal });
+    const near = (r.CommonPrefixes ?? []).map((p) => p.Prefix).filter((p): p is string => typeof p === 'string');
+    const guess = closest(prefix, near);
+    if (guess !== undefined) return `did you mean s3://${bucket}/${guess}?`;
+    if (near.length > 0) return `prefixes under s3://${bucket}/${parent}: ${listSome(near, 5)}`;
+  } catch {
+    // only a hint: the failure above stands
+  }
+  return `check the source prefix (aws s3 ls s3://${bucket}/${parent})`;
 }
 
 async function survey(ctx: StepContext, s3: S3Client, cfg: Config): Promise<Survey> {
-  const sources = await listSource(ctx, s3, cfg);
+  const { objects: sources, seen } = await listSource(ctx, s3, cfg);
   const options = { sourcePrefix: cfg.source.prefix, include: cfg.include, exclude: cfg.exclude };
   let plan: RestorePlan;
   let versioned = false;
@@ -173,6 +237,7 @@ async function survey(ctx: StepContext, s3: S3Client, cfg: Config): Promise<Surv
       { hint: 'nothing was written; rename or remove those keys in the source, or leave them out with exclude' },
     );
   }
+  if (plan.actions.length === 0 && !cfg.allowEmpty) throw await nothingToRestore(ctx, s3, cfg, seen, plan.filtered);
   return { cfg, plan, versioned, local };
 }
 

@@ -77,6 +77,7 @@ describe('a passing verify', () => {
       // the oldest "newest backup" of the two verify-backups steps: the source, not the fresh copy
       backupKey: 'db/2026-11-23.dump',
       backupAgeSeconds: 1234,
+      backupStepId: 'verify-backups',
       rpoMs: 3_600_000,
       rpoVerdict: 'within',
       restoreObjects: 3,
@@ -96,6 +97,31 @@ describe('a passing verify', () => {
     expect(over.totals.rpoVerdict).toBe('over');
     expect(over.summary).toContain('OVER RTO 15m');
     expect(over.summary).toContain('OVER RPO 1h');
+  });
+
+  test('a missed target is a failed verify: exit 1, verdict failed, each breach named with its measure and limit', () => {
+    const o = passedVerify();
+    o.forwardMs = 16 * 60_000;
+    o.context.outputs['verify-backups'] = { newestKey: 'db/old.dump', newestAgeSeconds: 7300, count: 1, bytes: 1 };
+    const over = report(o);
+    expect(over).toMatchObject({ verdict: 'failed', exitCode: 1 });
+    expect(over.breaches).toEqual([
+      { target: 'rto', stepId: null, measuredMs: 16 * 60_000, limitMs: 15 * 60_000, message: 'recovery took 16m, over the RTO of 15m' },
+      { target: 'rpo', stepId: 'verify-backups', measuredMs: 7_300_000, limitMs: 3_600_000, message: expect.stringMatching(/^newest backup db\/old\.dump is 2h 1m old, older than the RPO of 1h$/) as unknown as string },
+    ]);
+    expect(over.summary).toMatch(/^verify restore-drill: FAILED: recovery took 16m, over the RTO of 15m; newest backup db\/old\.dump/);
+    // within both: no breach, passed
+    expect(report(passedVerify())).toMatchObject({ verdict: 'passed', exitCode: 0, breaches: [] });
+  });
+
+  test('a step maxAge looser than the runbook rpo does not hide the breach; a plain run is not judged', () => {
+    const o = passedVerify();
+    o.context.outputs['verify-backups'] = { newestKey: 'db/old.dump', newestAgeSeconds: 5000, count: 1, bytes: 1 };
+    const loose = { ...drill, steps: drill.steps.map((s) => (s.id === 'verify-backups' ? { ...s, with: { ...s.with, maxAge: '1d' } } : s)) };
+    expect(report(o, { runbook: loose })).toMatchObject({ verdict: 'failed', exitCode: 1, totals: { rpoMs: 3_600_000, rpoVerdict: 'over' } });
+    const run = report(o, { runbook: loose, mode: 'run', exitCode: 0 });
+    expect(run).toMatchObject({ verdict: 'passed', exitCode: 0 });
+    expect(run.breaches.map((b) => b.target)).toEqual(['rpo']);
   });
 
   test('no rto in the runbook: no target', () => {

@@ -40,8 +40,12 @@ describe('the metrics file', () => {
       'lifeboat_verify_duration_seconds',
       'lifeboat_backup_age_seconds',
       'lifeboat_restore_bytes',
+      'lifeboat_rto_target_seconds',
+      'lifeboat_rpo_target_seconds',
       'lifeboat_last_run_timestamp_seconds',
     ]);
+    expect(value(families, 'lifeboat_rto_target_seconds')).toBe(900);
+    expect(value(families, 'lifeboat_rpo_target_seconds')).toBe(3600);
     for (const f of families.values()) {
       expect(f.type).toBe('gauge');
       expect(f.help).toBeTruthy();

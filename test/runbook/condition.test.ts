@@ -130,7 +130,7 @@ describe('checkCondition', () => {
       'unexpected "and" at column 22 (use &&) (a condition looks like: params.env == "prod" && steps.probe.outputs.status == 200)',
     );
     expect(checkCondition('(params.env == "prod"', known)).toMatch(/^missing "\)"/);
-    expect(checkCondition('env == "prod"', known)).toMatch(/^"env" at column 1 is not params\.<name> or steps\.<id>\.outputs\.<name>/);
+    expect(checkCondition('env == "prod"', known)).toMatch(/^"env" at column 1 is not params\.<name>, steps\.<id>\.outputs\.<name> or mode/);
     expect(checkCondition('params.env == "prod', known)).toMatch(/^unterminated string at column 15/);
   });
 });

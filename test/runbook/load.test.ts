@@ -275,7 +275,7 @@ const bad: BadCase[] = [
       '    with: { run: [ls] }',
     ),
     problems: [
-      'rb.yaml:4:14: unknown field "descripton" (did you mean description?); a param takes: description, required, default, secret',
+      'rb.yaml:4:14: unknown field "descripton" (did you mean description?); a param takes: description, required, default, secret, type, enum',
     ],
   },
   {
@@ -357,7 +357,7 @@ const bad: BadCase[] = [
       '    with: { run: [ls] }',
     ),
     problems: [
-      'rb.yaml:6:5: unknown field "timout" (did you mean timeout?); a step takes: id, type, description, with, confirm, timeout, retries, when, limits, rollback',
+      'rb.yaml:6:5: unknown field "timout" (did you mean timeout?); a step takes: id, type, description, with, confirm, timeout, retries, when, modes, limits, rollback',
     ],
   },
   {
@@ -1047,7 +1047,7 @@ const bad: BadCase[] = [
       'rb.yaml:19:18: ${{ steps.restore.outputs.objects }} refers to unknown step "restore"; steps before this one: verify-backups, failover-dns',
       'rb.yaml:19:76: bad duration 30 for with.timeout: a duration is a number and a unit: 500ms, 30s, 5m, 1h, 1d (or combined, 1h30m)',
       'rb.yaml:20:5: step "failover-dns": an http.check step changes nothing, so it takes no rollback; remove the rollback',
-      'rb.yaml:21:5: unknown field "notes"; a step takes: id, type, description, with, confirm, timeout, retries, when, limits, rollback',
+      'rb.yaml:21:5: unknown field "notes" (did you mean modes?); a step takes: id, type, description, with, confirm, timeout, retries, when, modes, limits, rollback',
     ],
   },
 ];
@@ -1164,7 +1164,7 @@ describe('parseRunbook: valid runbooks', () => {
         '  - id: after',
         '    type: manual',
         '    when: steps.dns.outputs.changeId != ""',
-        '    with: { instructions: "check ${{ steps.dns.outputs.changeId }}" }',
+        `    with: { instructions: "check \${{ steps.dns.outputs.changeId || 'no change' }}" }`,
         '    rollback: { instructions: undo by hand }',
       ),
       'rb.yaml',

@@ -6,7 +6,7 @@ import { groupByKey, listObjects, listVersions } from '../../src/aws/s3.js';
 import { selectAsOf } from '../../src/steps/restore/select.js';
 import { afterAll, describe, expect, test } from 'vitest';
 import { AwsClients, isReadOnlyCommand } from '../../src/aws/clients.js';
-import type { RestoreWith } from '../../src/runbook/step-types.js';
+import { stepTypes, type RestoreWith } from '../../src/runbook/step-types.js';
 import { s3RestoreStep } from '../../src/steps/s3-restore.js';
 import { StepError } from '../../src/steps/types.js';
 import type { LocalRestoreUndo, S3RestoreUndo } from '../../src/steps/restore/undo.js';
@@ -357,6 +357,62 @@ describe('s3.restore to S3', () => {
     await expectStepError(s3RestoreStep.execute(ctx, w), /p\/\.\.\/escape/);
     expect(await listKeys(dst)).toEqual([]);
     expect(ctx.undoRecords).toHaveLength(0);
+  });
+});
+
+describe('s3.restore: nothing to restore is a failure', () => {
+  test('a mistyped prefix fails in plan and in execute, naming the source, the prefix and the asOf, with a guess', async () => {
+    const src = await createBucket('restore-empty-src');
+    const dst = await createBucket('restore-empty-dst');
+    await putAll(src, { 'db/a.sql': 'a', 'db/b.sql': 'b' });
+    const w: RestoreWith = { source: `s3://${src}/dbb/`, target: `s3://${dst}/restored/` };
+    const planErr = await expectStepError(s3RestoreStep.plan(ctxFor(w), w), /nothing to restore: no object under s3:\/\/\S+\/dbb\/ \(bucket \S+, prefix "dbb\/", asOf latest\): the prefix is empty/);
+    expect(planErr.hint).toContain(`did you mean s3://${src}/db/?`);
+    expect(planErr.hint).toContain('allowEmpty: true');
+    await expectStepError(s3RestoreStep.execute(ctxFor(w), w), /nothing to restore/);
+    expect(await listKeys(dst)).toEqual([]);
+  });
+
+  test('an asOf before the first backup fails, saying when the oldest version is from', async () => {
+    const src = await createBucket('restore-early-src', { versioned: true });
+    const dst = await createBucket('restore-early-dst');
+    await put(src, 'db/a.sql', 'a');
+    const w: RestoreWith = { source: `s3://${src}/db/`, target: `s3://${dst}/restored/`, asOf: '2020-01-01T00:00:00Z' };
+    const err = await expectStepError(s3RestoreStep.execute(ctxFor(w), w), /nothing to restore: .*asOf 2020-01-01T00:00:00Z\): the oldest version under that prefix is from \d{4}-.*, after asOf/);
+    expect(err.hint).toMatch(/choose an asOf after/);
+    expect(await listKeys(dst)).toEqual([]);
+  });
+
+  test('include/exclude that leave nothing fail too', async () => {
+    const src = await createBucket('restore-filtered-src');
+    const dst = await createBucket('restore-filtered-dst');
+    await putAll(src, { 'db/a.sql': 'a' });
+    const w: RestoreWith = { source: `s3://${src}/db/`, target: `s3://${dst}/restored/`, include: '*.dump' };
+    await expectStepError(s3RestoreStep.plan(ctxFor(w), w), /include\/exclude left out all 1 object/);
+  });
+
+  test('allowEmpty: true (also "true" from a param) restores nothing and succeeds', async () => {
+    const src = await createBucket('restore-allow-src');
+    const dst = await createBucket('restore-allow-dst');
+    for (const allowEmpty of [true, 'true']) {
+      const w = { source: `s3://${src}/db/`, target: `s3://${dst}/restored/`, allowEmpty } as unknown as RestoreWith;
+      const parsed = stepTypes['s3.restore'].with.parse(w) as RestoreWith;
+      expect(parsed.allowEmpty).toBe(true);
+      const ctx = ctxFor(parsed);
+      const plan = await s3RestoreStep.plan(ctx, parsed);
+      expect(plan.mutating).toBe(false);
+      const result = await s3RestoreStep.execute(ctx, parsed);
+      expect(result.outputs).toMatchObject({ objects: 0, bytes: 0 });
+      expect(ctx.undoRecords).toEqual([]);
+    }
+  });
+
+  test('an asOf in the future is refused before anything is listed', async () => {
+    const dst = await createBucket('restore-future-dst');
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const w: RestoreWith = { source: 's3://no-such-bucket-lifeboat-test/db/', target: `s3://${dst}/restored/`, asOf: future };
+    const err = await expectStepError(s3RestoreStep.plan(ctxFor(w), w), /asOf .* is in the future \(it is now /);
+    expect(err.hint).toMatch(/asOf: latest/);
   });
 });
 
