@@ -114,6 +114,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
     ? new InquirerPrompter({ who, ...(opts.json ? { output: process.stderr } : {}) })
     : new ScriptedPrompter({ who, onFailure: opts.onFailure ?? 'rollback', confirmations: given });
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env });
+  await (await import('../src/aws/preflight.js')).preflightAws({ runbook, aws, lock: opts.lock, say: (line) => ui.info(line) });
   const runId = newRunId(runbook.name);
   // The lock first: a refused run (exit 3) leaves no journal behind.
   const lock = await takeLock({ opts, aws, runbookName: runbook.name, runId, who, ui, intent: { forceUnlock: opts.forceUnlock } });

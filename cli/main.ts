@@ -62,6 +62,12 @@ export async function main(argv: string[]): Promise<number> {
       writeErr: (str) => process.stderr.write(oneLineError(str)),
     });
 
+  // --profile is the aws cli's AWS_PROFILE: the SDK resolves a profile's endpoint_url only from AWS_PROFILE.
+  program.hook('preAction', (_program, action) => {
+    const profile = (action.opts() as { profile?: string }).profile;
+    if (profile) process.env.AWS_PROFILE = profile;
+  });
+
   const run = (loader: () => Promise<{ default: (args: string[], opts: CommonOptions) => Promise<number> }>) =>
     async function (this: Command, ...args: unknown[]): Promise<void> {
       const cmd = args[args.length - 1] as Command;

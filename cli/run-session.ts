@@ -280,6 +280,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
     ? new InquirerPrompter({ who, ...(opts.json ? { output: process.stderr } : {}) })
     : new ScriptedPrompter({ who, onFailure: opts.onFailure ?? 'rollback', confirmations: given });
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env });
+  await (await import('../src/aws/preflight.js')).preflightAws({ runbook, aws, lock: opts.lock ?? run.start.lock, say: (line) => ui.info(line) });
   const lock = await takeLock({ opts, aws, runbookName: run.start.runbook.name, runId: run.runId, who, ui, intent: { takeOver: run.runId, forceUnlock: opts.forceUnlock }, recorded: run.start.lock });
   let journal: JournalWriter;
   try {
