@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
       .command('graph')
       .argument('<file>', 'runbook file')
       .description('draw the compiled state machine')
-      .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot']).default('mermaid')),
+      .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'json']).default('mermaid')),
   ).action(run(() => import('./commands/graph.js')));
 
   common(

@@ -11,7 +11,7 @@ export interface CommonOptions {
   region?: string;
   profile?: string;
   dryRun?: boolean;
-  format?: 'mermaid' | 'dot';
+  format?: 'mermaid' | 'dot' | 'json';
   out?: string;
   plan?: string;
   lock?: string;

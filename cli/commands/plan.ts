@@ -25,7 +25,7 @@ export default async function plan([file]: string[], opts: CommonOptions): Promi
   const aws = new ReadOnlyAwsClients({ region: opts.region, profile: opts.profile, env });
   try {
     // Credentials, region and profile checked once, before any step is evaluated (exit 3).
-    await preflightAws({ runbook, aws, say: (line) => process.stderr.write(`${line}\n`) });
+    await preflightAws({ runbook, aws, say: (line) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`) });
     const doc = await buildPlan({ runbook, params: values, secretNames, aws, env, secrets, who: operatorName(env) });
     if (opts.out) {
       await writeSavedPlan(opts.out, doc);

@@ -165,7 +165,7 @@ describe('profiles and the preflight', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('verify-backups');
-    expect(r.stderr).toMatch(/AWS: account \d{12} as arn:aws:\S+, profile dr, region us-east-1/);
+    expect(r.stdout).toMatch(/AWS: account \d{12} as arn:aws:\S+, profile dr, region us-east-1/);
   });
 
   test('no region anywhere: exit 3 naming --region, one line, no request sent', async () => {
