@@ -21,6 +21,8 @@ import type { Prompter } from '../src/prompt/types.js';
 import type { Runbook } from '../src/runbook/model.js';
 import { parseParamFlags, resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
+import { notifierFor } from '../src/notify/notifier.js';
+import { userAgent } from '../src/version.js';
 import type { CommonOptions } from './options.js';
 
 export function stateDir(opts: CommonOptions): string {
@@ -138,7 +140,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
     pid: process.pid,
     lock: lock.where,
   });
-  const execution = new Execution({ runbook, runId, params: values, mode, prompter, ui, aws, journal, env, confirmations: given, rollbackAfter, expectedFingerprints, secrets });
+  const execution = new Execution({ runbook, runId, params: values, mode, prompter, ui, aws, journal, env, confirmations: given, rollbackAfter, expectedFingerprints, secrets, observer: notifierFor(opts.notify, { runId, runbook, mode, who, redact: redactor(secrets), userAgent: userAgent() }) });
   ui.heading(`lifeboat ${mode} ${runbook.name} — run ${runId}${interactive ? '' : ' (non-interactive)'}`);
   locks.set(execution, lock);
   return { execution, ui, runId, prompter, aws, secrets, lock };

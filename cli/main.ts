@@ -280,7 +280,15 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.usage;
     }
     return reportError(err);
+  } finally {
+    if (args.some((a) => a === '--notify' || a.startsWith('--notify='))) await settleNotifications();
   }
+}
+
+/** --notify: wait (bounded) for the run's last events before exiting; a failure is a warning, never the exit code. */
+async function settleNotifications(): Promise<void> {
+  const { settleNotifiers } = await import('../src/notify/notifier.js');
+  for (const w of await settleNotifiers()) process.stderr.write(`lifeboat: warning: ${w}\n`);
 }
 
 /** Commander's messages, made into one line with what to type instead. */

@@ -23,6 +23,8 @@ import { resolveParams } from '../src/runbook/params.js';
 import { substitute } from '../src/runbook/template.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import { confirmations, holdLock, isInteractive, preflightConfirmations, redactor, secretValues, stateDir, takeLock, type Session } from './execute.js';
+import { notifierFor } from '../src/notify/notifier.js';
+import { userAgent } from '../src/version.js';
 import type { CommonOptions } from './options.js';
 import { checkReportFlags } from './run-report.js';
 
@@ -305,6 +307,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
     env,
     confirmations: given,
     secrets,
+    observer: notifierFor(opts.notify, { runId: run.runId, runbook, mode, who, redact: redactor(secrets), userAgent: userAgent() }),
     rollbackAfter: command === 'resume' && (run.start.mode === 'rehearse' || run.start.mode === 'verify'),
     start: {
       startAt,

@@ -57,6 +57,8 @@ export interface EngineOptions {
   rollbackAfter?: boolean;
   /** Secret values (secret params, secret-named environment values) to keep out of output. */
   secrets?: readonly string[];
+  /** Told of every journal entry once it is written (--notify); must not throw or wait. */
+  observer?: ((entry: EntryBody) => void) | undefined;
 }
 
 export interface StepTiming {
@@ -130,7 +132,9 @@ export class Execution {
   }
 
   private journal(body: EntryBody): Promise<unknown> {
-    return this.o.journal.append(body);
+    const written = this.o.journal.append(body);
+    if (this.o.observer) void written.then(() => this.o.observer?.(body), () => undefined);
+    return written;
   }
 
   /** Run to a final state. Resolves (never rejects for step failures) with the outcome. */
