@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline/promises';
 import { awsEnvFor, startMoto, type Moto } from '../src/demo/moto.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { seedDemoBackups } from '../src/demo/seed-s3.js';
+import { loadRun } from '../src/journal/store.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
@@ -55,15 +56,8 @@ async function main(): Promise<number> {
     });
     const dirFlag = argv.indexOf('--state-dir');
     const stateDir = (dirFlag >= 0 ? argv[dirFlag + 1] : undefined) || process.env.LIFEBOAT_STATE_DIR || join(root, '.lifeboat');
-    const runId = newestRun(stateDir) ?? '<run-id printed above>';
-    process.stdout.write(
-      `\nlifeboat exited with ${code}.\n` +
-        'Look at the zone (in another terminal, while this demo waits):\n' +
-        `  AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws route53 list-resource-record-sets --hosted-zone-id ${zoneId}\n` +
-        'Roll the failover back:\n' +
-        `  AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x npx lifeboat rollback ${runId}\n` +
-        'Past runs: npx lifeboat runs\n',
-    );
+    const runId = newestRun(stateDir);
+    process.stdout.write(`\n${await closingLines({ code, runId, stateDir, endpoint, zoneId })}`);
     if (moto && process.stdin.isTTY) {
       const rl = createInterface({ input: process.stdin, output: process.stdout });
       await rl.question('Press Enter to stop the demo server. ');
@@ -73,6 +67,55 @@ async function main(): Promise<number> {
   } finally {
     await moto?.stop();
   }
+}
+
+/**
+ * The demo's last words, from the run's journal: what actually happened, and only the
+ * hints that apply, each runnable as printed (region and endpoint included: the aws cli
+ * needs a region even for Route 53 against a local endpoint).
+ */
+async function closingLines(o: { code: number; runId: string | undefined; stateDir: string; endpoint: string; zoneId: string }): Promise<string> {
+  const aws = `AWS_ENDPOINT_URL=${o.endpoint} AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x`;
+  const lines: string[] = [];
+  const look = [
+    'Look at the zone (in another terminal, while this demo waits):',
+    `  AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url ${o.endpoint} route53 list-resource-record-sets --hosted-zone-id ${o.zoneId}`,
+  ];
+  let end: string | undefined;
+  let changed: string[] = [];
+  if (o.runId) {
+    try {
+      const { run } = await loadRun(o.stateDir, o.runId);
+      end = run.end?.outcome;
+      changed = [...run.applied];
+    } catch {
+      end = undefined;
+    }
+  }
+  const state = o.stateDir === join(root, '.lifeboat') ? '' : ` --state-dir ${o.stateDir}`;
+  switch (end) {
+    case 'completed':
+      lines.push(`The run completed (run ${o.runId}): the failover is in place.`, ...look);
+      if (changed.length > 0) lines.push('Roll the failover back:', `  ${aws} npx lifeboat rollback ${o.runId}${state}`);
+      break;
+    case 'rolledBack':
+      lines.push(`Everything the run changed was rolled back (run ${o.runId}): the zone is as it was before.`, ...look);
+      break;
+    case 'refused':
+      lines.push(`The run was refused before it changed anything (exit ${o.code}); the message above says why.`);
+      break;
+    case undefined:
+      lines.push(o.runId ? `The run stopped without recording an end (exit ${o.code}).` : `lifeboat exited with ${o.code} before a run began; the message above says why.`);
+      break;
+    default:
+      lines.push(`The run ended ${end} (exit ${o.code}, run ${o.runId}).`, ...look);
+      if (changed.length > 0) {
+        lines.push(`Still changed: ${changed.join(', ')}. Continue or undo it:`);
+        lines.push(`  ${aws} npx lifeboat resume ${o.runId}${state}`, `  ${aws} npx lifeboat rollback ${o.runId}${state}`);
+      }
+  }
+  lines.push(`Past runs: npx lifeboat runs${state}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** Run ids sort by time: the newest is the walk that just ended. */

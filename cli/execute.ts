@@ -25,6 +25,8 @@ import { parseParamFlags, resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import { dropOutputErrors } from '../src/ui/streams.js';
 import { collectSecrets, redactor, type Secrets } from '../src/util/redact.js';
+import { notifierFor } from '../src/notify/notifier.js';
+import { userAgent } from '../src/version.js';
 import type { CommonOptions } from './options.js';
 
 export function stateDir(opts: CommonOptions): string {
@@ -138,6 +140,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   const who = operatorName(env);
   const prompter = makePrompter(opts, interactive, who, given);
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env });
+  await (await import('../src/aws/preflight.js')).preflightAws({ runbook, aws, lock: opts.lock, say: (line) => ui.info(line) });
   const runId = newRunId(runbook.name);
   // The lock first: a refused run (exit 3) leaves no journal behind.
   const lock = await takeLock({ opts, aws, runbookName: runbook.name, runId, who, ui, intent: { forceUnlock: opts.forceUnlock } }).catch((err: unknown) => {
@@ -181,6 +184,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
     ignoreDrift: opts.ignoreDrift,
     skipUndo: opts.skipUndo,
     onFailure: opts.onFailure ?? 'rollback',
+    observer: notifierFor(opts.notify, { runId, runbook, mode, who, redact: redactor(secrets), userAgent: userAgent() }),
   });
   ui.heading(`lifeboat ${mode} ${runbook.name} — run ${runId}${interactive ? '' : ' (non-interactive)'}`);
   locks.set(execution, lock);

@@ -1,8 +1,12 @@
-/** Flags shared by the commands (contract §1). */
+/**
+ * Flags shared by the commands (contract §1): what the command modules take. cli/main.ts
+ * parses each command's own flags (typed by @commander-js/extra-typings) and the compiler
+ * checks they fit this shape: no cast.
+ */
 export interface CommonOptions {
-  param: string[];
+  param?: string[];
   yes?: boolean;
-  confirm: string[];
+  confirm?: string[];
   onFailure?: 'rollback' | 'abort';
   stateDir?: string;
   report?: Array<'json' | 'junit' | 'markdown'>;
@@ -11,7 +15,7 @@ export interface CommonOptions {
   region?: string;
   profile?: string;
   dryRun?: boolean;
-  format?: 'mermaid' | 'dot';
+  format?: 'mermaid' | 'dot' | 'json';
   out?: string;
   plan?: string;
   lock?: string;

@@ -20,6 +20,8 @@ import { resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import { collectSecrets, paramEnvName, REDACTED, redactor, undosMissingSecrets, unsealSecrets, type MissingSecretUndo, type Secrets } from '../src/util/redact.js';
 import { confirmations, holdLock, isInteractive, makePrompter, preflightConfirmations, requireConsent, stateDir, stateDirError, takeLock, type Session } from './execute.js';
+import { notifierFor } from '../src/notify/notifier.js';
+import { userAgent } from '../src/version.js';
 import type { CommonOptions } from './options.js';
 import { checkReportFlags } from './run-report.js';
 
@@ -285,6 +287,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: _earl
   const who = operatorName(env);
   const prompter = makePrompter(opts, interactive, who, given);
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env });
+  await (await import('../src/aws/preflight.js')).preflightAws({ runbook, aws, lock: opts.lock ?? run.start.lock, say: (line) => ui.info(line) });
   const lock = await takeLock({ opts, aws, runbookName: run.start.runbook.name, runId: run.runId, who, ui, intent: { takeOver: run.runId, forceUnlock: opts.forceUnlock }, recorded: run.start.lock });
   let journal: JournalWriter;
   try {
@@ -313,6 +316,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: _earl
     ignoreDrift: opts.ignoreDrift,
     skipUndo: opts.skipUndo,
     onFailure: opts.onFailure ?? 'rollback',
+    observer: notifierFor(opts.notify, { runId: run.runId, runbook, mode, who, redact: redactor(secrets), userAgent: userAgent() }),
     rollbackAfter: command === 'resume' && (run.start.mode === 'rehearse' || run.start.mode === 'verify'),
     stepMode: run.start.mode,
     start: {

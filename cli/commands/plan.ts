@@ -6,6 +6,7 @@
  * 2 for an invalid runbook or params.
  */
 import { resolve } from 'node:path';
+import { preflightAws } from '../../src/aws/preflight.js';
 import { ExitCode } from '../../src/errors.js';
 import { operatorName } from '../../src/engine/run.js';
 import { buildPlan, ReadOnlyAwsClients } from '../../src/plan/build.js';
@@ -23,6 +24,8 @@ export default async function plan([file]: string[], opts: CommonOptions): Promi
   const secrets = collectSecrets({ env, params: values, secretNames });
   const aws = new ReadOnlyAwsClients({ region: opts.region, profile: opts.profile, env });
   try {
+    // Credentials, region and profile checked once, before any step is evaluated (exit 3).
+    await preflightAws({ runbook, aws, say: (line) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`) });
     const doc = await buildPlan({ runbook, params: values, secretNames, aws, env, secrets: [...secrets.values], who: operatorName(env) });
     if (opts.out) {
       await writeSavedPlan(opts.out, doc);

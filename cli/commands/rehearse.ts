@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { operatorName } from '../../src/engine/run.js';
 import { LifeboatError } from '../../src/errors.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/util/format.js';
-import { buildRefusedReport, buildReport, rehearsalExitCode, type Report } from '../../src/report/model.js';
+import { buildRefusedReport, buildReport, type Report } from '../../src/report/model.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { createConsoleUi, type Ui } from '../../src/ui/console.js';
 import { openSession, runWithSignals, type Session } from '../execute.js';

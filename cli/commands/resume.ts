@@ -5,32 +5,38 @@
  * re-check the world first (is the record already as wanted? is the object already there?),
  * so nothing is blindly repeated and "what was there before" is never re-captured.
  */
+import { operatorName } from '../../src/engine/run.js';
 import { ExitCode } from '../../src/errors.js';
-import { redactDeep } from '../../src/util/redact.js';
+import type { FinalState } from '../../src/machine/compile.js';
+import { journaledReport, printReport, sessionReport } from '../json-report.js';
 import type { CommonOptions } from '../options.js';
 import { deliverRunReport } from '../run-report.js';
 import { describeOutcome, runWithSignals } from '../execute.js';
 import { openRunCommand, openRunSession, releaseOwnLock, resumePoint, runbookForResume } from '../run-session.js';
 
 export default async function resume([runId]: string[], given: CommonOptions): Promise<number> {
-  const { opts, ui, loaded, run, id, json } = await openRunCommand(runId as string, given);
+  const { opts, ui, loaded, run, id } = await openRunCommand(runId as string, given);
+  // --json: the versioned report and nothing else on stdout, also when there is nothing to do.
+  const json = async (final: FinalState): Promise<void> => {
+    if (given.json) await printReport(journaledReport(run, 'resume', final, ExitCode.ok, operatorName(process.env)));
+  };
 
   if (run.end?.outcome === 'completed' || run.end?.outcome === 'rolledBack' || run.end?.outcome === 'refused') await releaseOwnLock(run, opts, ui);
   switch (run.end?.outcome) {
     case 'completed':
       ui.heading(`run ${id} already completed (${run.end.at}): nothing to resume`);
       if (run.applied.length > 0) ui.info(`to undo it: lifeboat rollback ${id}`);
-      json('completed', ExitCode.ok, { already: true });
+      await json('completed');
       return ExitCode.ok;
     case 'rolledBack':
       ui.heading(`run ${id} was rolled back (${run.end.at}): nothing to resume`);
       ui.info(`to do it again, start a new run: lifeboat run ${run.start.runbook.file}`);
-      json('rolledBack', ExitCode.ok, { already: true });
+      await json('rolledBack');
       return ExitCode.ok;
     case 'refused':
       ui.heading(`run ${id} was refused before it changed anything: nothing to resume`);
       ui.info(`start a new run: lifeboat run ${run.start.runbook.file}`);
-      json('refused', ExitCode.ok, { already: true });
+      await json('refused');
       return ExitCode.ok;
     default:
       break;
@@ -42,7 +48,7 @@ export default async function resume([runId]: string[], given: CommonOptions): P
     if (run.applied.length === 0) {
       await releaseOwnLock(run, opts, ui);
       ui.heading(`run ${id} was being rolled back and nothing is left to undo`);
-      json('rolledBack', ExitCode.ok, { already: true });
+      await json('rolledBack');
       return ExitCode.ok;
     }
     startAt = { rollback: 'resume' };
@@ -53,7 +59,7 @@ export default async function resume([runId]: string[], given: CommonOptions): P
     if (at === undefined) {
       await releaseOwnLock(run, opts, ui);
       ui.heading(`run ${id} has no steps: nothing to resume`);
-      json('completed', ExitCode.ok, { already: true });
+      await json('completed');
       return ExitCode.ok;
     }
     startAt = at;
@@ -82,7 +88,7 @@ export default async function resume([runId]: string[], given: CommonOptions): P
     // Finishing the rollback the run was in is the resume completing.
     const exitCode = typeof startAt === 'object' && outcome.final === 'rolledBack' ? ExitCode.ok : outcome.exitCode;
     await deliverRunReport(session, outcome, runbook, opts, 'resume', exitCode);
-    json(outcome.final, exitCode, { outputs: redactDeep(outcome.context.outputs, session.secrets), status: outcome.context.status });
+    if (given.json) await printReport(sessionReport(session, outcome, runbook, 'resume', exitCode));
     return exitCode;
   } finally {
     session.aws.destroy();

@@ -5,21 +5,24 @@
  * unless --ignore-drift), confirmed at a terminal or by --yes, re-checked before each undo. Each undo-done entry takes its step off the list, so a rollback that is
  * interrupted or fails can be run again and undoes only what is left.
  */
+import { operatorName } from '../../src/engine/run.js';
 import { ExitCode, RefusedError } from '../../src/errors.js';
+import { journaledReport, printReport, sessionReport } from '../json-report.js';
 import type { CommonOptions } from '../options.js';
 import { deliverRunReport } from '../run-report.js';
 import { describeOutcome, runWithSignals } from '../execute.js';
 import { openRunCommand, openRunSession, releaseOwnLock, runbookForRollback, undosNeedingSecrets } from '../run-session.js';
 
 export default async function rollback([runId]: string[], given: CommonOptions): Promise<number> {
-  const { opts, ui, loaded, run, id, json } = await openRunCommand(runId as string, given);
+  const { opts, ui, loaded, run, id } = await openRunCommand(runId as string, given);
 
   if (run.applied.length === 0) {
     await releaseOwnLock(run, opts, ui);
     ui.heading(`run ${id}: nothing left to undo`);
     const undone = Object.entries(run.steps).filter(([, s]) => s === 'rolled-back').map(([stepId]) => stepId);
     ui.info(undone.length ? `already rolled back: ${undone.join(', ')}` : 'the run changed nothing that needs undoing');
-    json('nothing-to-undo', ExitCode.ok, { left: [] });
+    // --json: the versioned report and nothing else on stdout, also when there is nothing to do.
+    if (given.json) await printReport(journaledReport(run, 'rollback', 'rolledBack', ExitCode.ok, operatorName(process.env)));
     return ExitCode.ok;
   }
 
@@ -43,7 +46,7 @@ export default async function rollback([runId]: string[], given: CommonOptions):
     // The rollback completing is this command succeeding.
     const exitCode = outcome.final === 'rolledBack' ? ExitCode.ok : outcome.exitCode;
     await deliverRunReport(session, outcome, runbook, opts, 'rollback', exitCode);
-    json(outcome.final, exitCode, { left: [...outcome.leftChanged].reverse() });
+    if (given.json) await printReport(sessionReport(session, outcome, runbook, 'rollback', exitCode));
     return exitCode;
   } finally {
     session.aws.destroy();

@@ -1,9 +1,10 @@
 import { loadRunbook } from '../../src/runbook/load.js';
 import { parseParamFlags } from '../../src/runbook/params.js';
-import { redactDeep, secretEnvValues } from '../../src/util/redact.js';
+import { secretEnvValues } from '../../src/util/redact.js';
 import type { CommonOptions } from '../options.js';
 import { describeOutcome, openSession, runWithSignals } from '../execute.js';
 import { checkReportFlags, deliverRunReport } from '../run-report.js';
+import { printReport, sessionReport } from '../json-report.js';
 
 export default async function run([file]: string[], given: CommonOptions): Promise<number> {
   // Bad report flags are a bad invocation: refuse before anything runs.
@@ -34,9 +35,8 @@ export default async function run([file]: string[], given: CommonOptions): Promi
     const outcome = await runWithSignals(session.execution);
     describeOutcome(session.ui, outcome, opts.dryRun ? 'dry-run' : 'run');
     await deliverRunReport(session, outcome, runbook, opts, opts.dryRun ? 'dry-run' : 'run', outcome.exitCode);
-    if (given.json) {
-      process.stdout.write(`${JSON.stringify({ runId: outcome.runId, outcome: outcome.final, exitCode: outcome.exitCode, outputs: redactDeep(outcome.context.outputs, session.secrets), status: outcome.context.status })}\n`);
-    }
+    // --json: the versioned report and nothing else on stdout (schema/report.schema.json).
+    if (given.json) await printReport(sessionReport(session, outcome, runbook, opts.dryRun ? 'dry-run' : 'run', outcome.exitCode));
     return outcome.exitCode;
   } finally {
     session.aws.destroy();

@@ -1,5 +1,6 @@
-/** `lifeboat runs`: the runs kept under the state dir, newest first; `--json` for scripts. */
+/** `lifeboat runs`: the runs kept under the state dir, newest first; `--json` for scripts (schema/runs.schema.json). */
 import { ExitCode } from '../../src/errors.js';
+import { JSON_VERSION, type RunsOutput } from '../../src/json/schemas.js';
 import { formatDuration } from '../../src/runbook/duration.js';
 import { listRunIds, loadRun } from '../../src/journal/store.js';
 import { summarize, type RunSummary } from '../../src/journal/timeline.js';
@@ -23,7 +24,8 @@ export default async function runs(_args: string[], opts: CommonOptions): Promis
     }
   }
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ stateDir: dir, runs: rows, problems }, null, 2)}\n`);
+    const out: RunsOutput = { version: JSON_VERSION, stateDir: dir, runs: rows, problems };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return ExitCode.ok;
   }
   if (rows.length === 0) {

@@ -2,8 +2,10 @@
  * `lifeboat show <run-id>`: one run's timeline — who decided what and when, how long each
  * step took, how it ended, and what is still changed (undo state). `--json` for scripts.
  * A journal whose last line was torn by a crash is shown with a warning.
+ * The JSON is versioned: schema/show.schema.json.
  */
 import { ExitCode } from '../../src/errors.js';
+import { JSON_VERSION, type ShowOutput } from '../../src/json/schemas.js';
 import { formatDuration } from '../../src/runbook/duration.js';
 import { loadRun } from '../../src/journal/store.js';
 import { stepRows, summarize, timeline } from '../../src/journal/timeline.js';
@@ -25,7 +27,8 @@ export default async function show([runId]: string[], opts: CommonOptions): Prom
   const events = timeline(run);
   if (opts.json) {
     const params = run.start.params;
-    process.stdout.write(`${JSON.stringify({ ...summary, journal: path, params, warnings, steps, timeline: events }, null, 2)}\n`);
+    const out: ShowOutput = { version: JSON_VERSION, ...summary, journal: path, params, warnings, steps, timeline: events };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return ExitCode.ok;
   }
   const out: string[] = [];

@@ -3,7 +3,7 @@
  * record sets of one name/type/set identifier, comparing sets, batching changes, polling a
  * change until INSYNC, and describing SDK errors so that an operator can act on them.
  *
- * Retries: clients.ts creates the client with retryMode 'adaptive' and maxAttempts 8. The
+ * Retries: clients.ts creates the client with retryMode 'adaptive' and maxAttempts 8 (unless configured). The
  * SDK's retry middleware (@smithy/core retry, service-error-classification) classifies as
  * throttling every error whose name is in THROTTLING_ERROR_CODES, which includes both
  * `Throttling` (the code Route 53 sends for "Rate exceeded") and `PriorRequestNotComplete`

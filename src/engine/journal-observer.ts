@@ -43,6 +43,8 @@ export class RunJournal {
   constructor(
     private readonly writer: JournalWriter,
     private readonly onFailure: (err: JournalWriteError) => void = () => undefined,
+    /** Told of each entry once it is durable (--notify); it must not throw or wait. */
+    private readonly observer?: (entry: EntryBody) => void,
   ) {}
 
   get path(): string {
@@ -56,6 +58,11 @@ export class RunJournal {
       await this.writer.append(body);
     } catch (err) {
       throw this.fail(err);
+    }
+    try {
+      this.observer?.(body);
+    } catch {
+      // a notification never fails the run
     }
   }
 

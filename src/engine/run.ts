@@ -7,7 +7,7 @@
 import { hostname, userInfo } from 'node:os';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import { InterruptedError } from '../errors.js';
-import type { RunMode } from '../journal/format.js';
+import type { EntryBody, RunMode } from '../journal/format.js';
 import type { JournalWriter } from '../journal/store.js';
 import {
   compileRunbook,
@@ -72,6 +72,8 @@ export interface EngineOptions {
   onFailure?: 'rollback' | 'abort';
   /** The mode steps are gated by (`modes:`, `mode` in `when:`) when it differs from `mode`: a resumed run's own. */
   stepMode?: RunMode | undefined;
+  /** Told of every journal entry once it is written (--notify); must not throw or wait. */
+  observer?: ((entry: EntryBody) => void) | undefined;
 }
 
 type Machine = ReturnType<typeof compileRunbook>;
@@ -100,7 +102,7 @@ export class Execution {
     this.o = options;
     const env = options.env ?? process.env;
     this.invoker = new StepInvoker({ runbook: options.runbook, mode: options.mode, aws: options.aws, ui: options.ui, env, secrets: options.secrets ?? [] });
-    this.journal = new RunJournal(options.journal, (err) => this.journalFailed(err));
+    this.journal = new RunJournal(options.journal, (err) => this.journalFailed(err), options.observer);
     this.decisions = new Decisions(options.prompter, this.journal, options.ui);
     this.signals = new SignalControl({
       runId: options.runId,

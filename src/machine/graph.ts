@@ -1,10 +1,17 @@
-/** Draws a compiled machine (mermaid stateDiagram-v2 or Graphviz dot) from its state nodes. */
+/**
+ * Draws a compiled machine (mermaid stateDiagram-v2 or Graphviz dot) from its state nodes,
+ * or lists it as JSON (states and transitions, schema/graph.schema.json). The drawing is
+ * hand-written on purpose: both formats are a few lines of text per node and edge, and a
+ * library would add weight to a command that must start fast, for no better output.
+ */
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 
 interface Edge {
   from: string;
   to: string;
   label: string;
+  event: string;
+  guard: string;
 }
 
 function safeId(id: string): string {
@@ -36,8 +43,10 @@ function collect(node: AnyStateNode, edges: Edge[]): void {
   }>;
   for (const t of transitions) {
     for (const target of t.target ?? []) {
-      const label = [eventLabel(t.eventType), guardLabel(t.guard)].filter(Boolean).join(': ');
-      edges.push({ from: node.id, to: target.id, label });
+      const event = eventLabel(t.eventType);
+      const guard = guardLabel(t.guard);
+      const label = [event, guard].filter(Boolean).join(': ');
+      edges.push({ from: node.id, to: target.id, label, event, guard });
     }
   }
   for (const child of Object.values(node.states)) collect(child, edges);
@@ -100,4 +109,35 @@ export function toDot(machine: AnyStateMachine): string {
   for (const e of edges) lines.push(`  ${q(resolve(e.from))} -> ${q(resolve(e.to))}${e.label ? ` [label=${q(e.label)}]` : ''};`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
+}
+
+/** States and transitions as data (`graph --format json`, schema/graph.schema.json). */
+export interface GraphJson {
+  version: 1;
+  runbook: { name: string; file: string };
+  initial: string;
+  states: Array<{ id: string; key: string; parent: string | null; type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history'; initial: string | null }>;
+  transitions: Array<{ from: string; to: string; event: string; guard: string | null }>;
+}
+
+export function toGraphJson(machine: AnyStateMachine, runbook: { name: string; file: string }): GraphJson {
+  const edges: Edge[] = [];
+  collect(machine.root, edges);
+  const id = (s: string): string => s.replace(/^run\./, '');
+  const states: GraphJson['states'] = [];
+  const walk = (node: AnyStateNode, parent: string | null): void => {
+    for (const child of Object.values(node.states)) {
+      const initial = child.config.initial;
+      states.push({ id: id(child.id), key: child.key, parent, type: child.type, initial: typeof initial === 'string' ? id(`${child.id}.${initial}`) : null });
+      walk(child, id(child.id));
+    }
+  };
+  walk(machine.root, null);
+  return {
+    version: 1,
+    runbook,
+    initial: id(`${machine.root.id}.${String(machine.root.config.initial)}`),
+    states,
+    transitions: edges.map((e) => ({ from: id(e.from), to: id(e.to), event: e.event, guard: e.guard === '' ? null : e.guard })),
+  };
 }

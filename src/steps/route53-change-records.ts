@@ -568,6 +568,7 @@ export function createRoute53Step(opts: Route53StepOptions = {}): StepImpl<Route
   const options: Required<Route53StepOptions> = { pollIntervalMs: opts.pollIntervalMs ?? 2000, batchSpacingMs: opts.batchSpacingMs ?? 200 };
   return {
     type: 'route53.change-records',
+  awsServices: ['Route 53'],
     plan,
     execute: (ctx, w) => execute(ctx, w, options),
     verify,

@@ -423,10 +423,13 @@ function concurrencyOf(w: unknown): number {
 
 export const s3RestoreStep: StepImpl<RestoreWith> = {
   type: 's3.restore',
+  awsServices: ['S3'],
 
   async plan(ctx: StepContext, w: RestoreWith): Promise<StepPlan> {
+    // The client first: whether a custom endpoint is in use (guardMode) is known once it exists.
+    const s3 = await ctx.aws.s3();
     const cfg = configOf(ctx, w);
-    const sv = await survey(ctx, await ctx.aws.s3(), cfg);
+    const sv = await survey(ctx, s3, cfg);
     const { plan } = sv;
     const bytesOf = (kind: Action['kind']): string => formatBytes(plan.actions.filter((a) => a.kind === kind).reduce((n, a) => n + a.source.size, 0));
     const lines: PlanLine[] = [
@@ -457,8 +460,8 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
   async execute(ctx: StepContext, w: RestoreWith): Promise<StepResult> {
     const started = performance.now();
     const requestsBefore = ctx.aws.requests.total();
-    const cfg = configOf(ctx, w);
     const s3 = await ctx.aws.s3();
+    const cfg = configOf(ctx, w);
     const sv = await survey(ctx, s3, cfg);
     const { plan } = sv;
     const writes = plan.actions.filter((a) => a.kind !== 'unchanged');

@@ -109,6 +109,7 @@ async function readManifest(s3: S3Client, url: string, prefix: string, signal: A
 
 export const s3VerifyBackupsStep: StepImpl<VerifyBackupsWith> = {
   type: 's3.verify-backups',
+  awsServices: ['S3'],
 
   async plan(ctx: StepContext, w: VerifyBackupsWith): Promise<StepPlan> {
     const l = limitsOf(ctx, w);

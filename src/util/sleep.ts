@@ -1,4 +1,5 @@
 /** Sleeping that an AbortSignal can cut short, for waits and polling loops. */
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** setTimeout fires at once for delays above this (about 24.8 days); longer sleeps are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -22,29 +23,23 @@ export function isAbortError(err: unknown, signal?: AbortSignal): boolean {
   return err instanceof Error && (err.name === 'AbortError' || (err as { code?: unknown }).code === 'ABORT_ERR');
 }
 
-/** Resolve after `ms` milliseconds; reject with `abortReason(signal)` as soon as the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortReason(signal));
-      return;
+/**
+ * Resolve after `ms` milliseconds; reject with `abortReason(signal)` as soon as the signal
+ * aborts. node:timers/promises does the waiting; what is kept here is what it lacks: the
+ * rejection is the signal's own reason (the engine's interrupt error), and sleeps longer
+ * than a timer can hold (about 24.8 days: a `wait` step may say 30d) are chained.
+ */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  const end = Date.now() + Math.max(0, ms);
+  for (;;) {
+    if (signal?.aborted) throw abortReason(signal);
+    const left = end - Date.now();
+    if (left <= 0) return;
+    try {
+      await delay(Math.min(left, MAX_TIMER_MS), undefined, signal ? { signal } : undefined);
+    } catch (err) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw err;
     }
-    const end = Date.now() + Math.max(0, ms);
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
-      if (timer) clearTimeout(timer);
-      reject(abortReason(signal as AbortSignal));
-    };
-    const arm = (): void => {
-      const left = end - Date.now();
-      if (left <= 0) {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-        return;
-      }
-      timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    arm();
-  });
+  }
 }

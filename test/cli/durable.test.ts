@@ -329,7 +329,7 @@ describe('kill -9 and signals', () => {
     expect(second.stderr).toMatch(/stale/);
 
     const resumed = await expectCode(runCli(['resume', id, '--yes', '--json', '--state-dir', sd]), 0, 'resume');
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ runId: id, outcome: 'completed', exitCode: 0 });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ reportVersion: 1, runId: id, mode: 'resume', final: 'completed', exitCode: 0 });
     expect(readFileSync(w.marker, 'utf8')).toBe('failed over');
     // Resuming a completed run says so and exits 0.
     const again = await expectCode(runCli(['resume', id, '--yes', '--state-dir', sd]), 0, 'resume of a completed run');

@@ -319,8 +319,11 @@ describe('--notify', () => {
     const hook = await httpServer();
     const r = await runCli(['verify', `${FIX}/restore-drill.yaml`, ...d.params, '--state-dir', tempDir(), '--notify', `${hook.url}/hooks/lifeboat`]);
     expect(r.code, explain(r)).toBe(0);
-    expect(hook.hits).toHaveLength(1);
-    const [hit] = hook.hits;
+    // Contract §1: step events while it runs (docs/notify.md), and the final report, once.
+    const reports = hook.hits.filter((h) => 'reportVersion' in (JSON.parse(h.body) as object));
+    expect(reports).toHaveLength(1);
+    expect(hook.hits.some((h) => (JSON.parse(h.body) as { event?: string }).event === 'step-start')).toBe(true);
+    const [hit] = reports;
     expect(hit).toMatchObject({ method: 'POST', url: '/hooks/lifeboat' });
     expect(hit?.headers['content-type']).toBe('application/json');
     const body = JSON.parse(hit?.body ?? '') as Report;

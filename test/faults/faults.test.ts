@@ -245,9 +245,10 @@ const restoreDrill: Scenario = {
 
 // ------------------------------------------------------------------ running
 
+/** The run report `run --json` prints (schema/report.schema.json): the fields read here. */
 interface RunJson {
   runId: string;
-  outcome: string;
+  final: string;
   exitCode: number;
 }
 
@@ -327,11 +328,11 @@ describe.concurrent.each(RATES.map((rate) => ({ rate, pct: `${Math.round(rate * 
       const failing = s.name.includes('fails');
       if (res.code === 0) {
         expect(failing, `${context}\na run whose last step fails cannot complete`).toBe(false);
-        expect(json?.outcome).toBe('completed');
+        expect(json?.final).toBe('completed');
         expect(after, `completed, but the world is not what a fault-free run makes: ${context}`).toEqual(await completedWorld(s, index));
         completed += 1;
       } else {
-        expect(json?.outcome, context).toBe('rolledBack');
+        expect(json?.final, context).toBe('rolledBack');
         expect(after, `failed, but the world is not its snapshot from before: ${context}`).toEqual(before);
         rolledBack += 1;
       }

@@ -20,11 +20,11 @@ export function tempDir(prefix = 'lifeboat-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number; unset?: string[] } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
-      env: cliEnv(options.env),
+      env: withoutKeys(cliEnv(options.env), options.unset ?? []),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -39,4 +39,11 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** The environment less some variables (a machine where they are not set at all). */
+function withoutKeys(env: NodeJS.ProcessEnv, keys: string[]): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of keys) delete out[k];
+  return out;
 }

@@ -9,7 +9,12 @@ import type { AddressInfo } from 'node:net';
 export interface Recorded {
   method: string;
   path: string;
+  /** A query-protocol call's `Action` (STS), read from the form body. */
+  action?: string;
 }
+
+/** Calls that change nothing though sent as POST: the AWS preflight's sts:GetCallerIdentity. */
+const READ_ONLY_ACTIONS = new Set(['GetCallerIdentity']);
 
 export interface RecordingProxy {
   endpoint: string;
@@ -23,7 +28,15 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   const upstream = new URL(target);
   const requests: Recorded[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    requests.push({ method: req.method ?? 'GET', path: req.url ?? '/' });
+    const recorded: Recorded = { method: req.method ?? 'GET', path: req.url ?? '/' };
+    requests.push(recorded);
+    if (recorded.method === 'POST' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      let body = '';
+      req.on('data', (d: Buffer) => {
+        if (body.length < 256) body += d.toString();
+        recorded.action ??= /(?:^|&)Action=([A-Za-z]+)/.exec(body)?.[1];
+      });
+    }
     const fwd = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
@@ -42,7 +55,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
-    mutating: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD'),
+    mutating: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && !(r.action !== undefined && READ_ONLY_ACTIONS.has(r.action))),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

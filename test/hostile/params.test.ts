@@ -67,7 +67,9 @@ describe('hostile params reach a shell step as argv, verbatim', () => {
     const res = await runCli(args, { cwd: dir });
     expect(res.code, res.stderr).toBe(0);
 
-    const out = JSON.parse(res.stdout.trim().split('\n').pop() as string) as { outputs: Record<string, { stdout: string }> };
+    // --json prints the run report: each step's outputs are in it.
+    const report = JSON.parse(res.stdout) as { steps: Array<{ id: string; outputs: { stdout?: string } }> };
+    const out = { outputs: Object.fromEntries(report.steps.map((s) => [s.id, s.outputs])) };
     const argv = JSON.parse(out.outputs.echo?.stdout ?? 'null') as string[];
     expect(argv).toEqual([
       ...names.map((n) => values[n]),

@@ -1,0 +1,84 @@
+/**
+ * `--json` on run, rehearse, verify, resume and rollback prints exactly one thing on stdout:
+ * the versioned run report (schema/report.schema.json), one line. rehearse and verify write
+ * it through ./report-output.ts; run, resume and rollback through here, including when
+ * resume or rollback find nothing to do (the report is then rebuilt from the journal).
+ */
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import type { RunOutcome } from '../src/engine/run.js';
+import type { ReplayedRun, RunMode, StepState } from '../src/journal/format.js';
+import type { FinalState, RunContext, StepStatus } from '../src/machine/compile.js';
+import { buildReport, type Report } from '../src/report/model.js';
+import { parseRunbook } from '../src/runbook/load.js';
+import type { Runbook, Step } from '../src/runbook/model.js';
+import { lifeboatVersion } from '../src/version.js';
+import type { Session } from './execute.js';
+import { collectSecrets, redactor } from '../src/util/redact.js';
+import { changesInPlace } from '../src/engine/outcome.js';
+
+/** The report of a run this process just drove. */
+export function sessionReport(session: Session, outcome: RunOutcome, runbook: Runbook, mode: RunMode, exitCode: number): Report {
+  return buildReport({
+    outcome,
+    runbook,
+    mode,
+    exitCode,
+    finishedAt: new Date(),
+    lifeboatVersion: lifeboatVersion(),
+    host: hostname(),
+    user: session.prompter.who,
+    redact: redactor(session.secrets),
+  });
+}
+
+const STATUS: Partial<Record<StepState, StepStatus>> = { done: 'done', skipped: 'skipped', failed: 'failed', 'rolled-back': 'rolled-back', 'undone-by-hand': 'undone-by-hand', 'not-undone': 'not-undone' };
+
+/** The report of a journaled run this process had nothing to do for (already completed, nothing left to undo). */
+export function journaledReport(run: ReplayedRun, mode: RunMode, final: FinalState, exitCode: number, who: string): Report {
+  const runbook = journaledRunbook(run);
+  const durationMs = Math.max(0, Date.parse(run.end?.at ?? run.lastAt) - Date.parse(run.start.at));
+  const context: RunContext = {
+    params: run.start.params,
+    outputs: run.outputs as RunContext['outputs'],
+    applied: [...run.applied],
+    undos: run.undos,
+    left: run.left,
+    driftAccepted: [],
+    status: Object.fromEntries(runbook.steps.map((s) => [s.id, STATUS[run.steps[s.id] ?? 'pending'] ?? 'pending'])),
+    skipReasons: {},
+    plans: {},
+    interrupted: false,
+  };
+  const outcome: RunOutcome = { runId: run.runId, final, exitCode: exitCode as RunOutcome['exitCode'], context, durationMs, rollbackMs: 0, timings: {}, leftChanged: changesInPlace(run), forwardMs: durationMs, stoppedByOperator: false };
+  return buildReport({
+    outcome,
+    runbook,
+    mode,
+    exitCode,
+    finishedAt: new Date(run.end?.at ?? run.lastAt),
+    lifeboatVersion: lifeboatVersion(),
+    host: hostname(),
+    user: who,
+    redact: redactor(collectSecrets({ env: process.env })),
+  });
+}
+
+/** The runbook as the journal kept it; without a copy, its step ids as the journal names them. */
+function journaledRunbook(run: ReplayedRun): Runbook {
+  const { file, name, hash, source } = run.start.runbook;
+  if (source !== undefined) {
+    const { runbook } = parseRunbook(source, file);
+    if (runbook) return runbook;
+  }
+  // Only ids are known: the report needs no more than id and type, and the type is not journaled.
+  const steps = Object.keys(run.steps).map((id) => ({ id, type: 'unknown', with: {}, confirm: 'none', retries: 0, loc: { line: 1, col: 1 } }) as unknown as Step);
+  return { file, dir: dirname(file), source: '', hash, name, params: {}, require: [], steps };
+}
+
+/** The report, one line, on stdout. */
+export function printReport(report: Report): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdout.write(`${JSON.stringify(report)}\n`, () => resolve());
+  });
+}
