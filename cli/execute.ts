@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { AwsClients } from '../src/aws/clients.js';
+import { sessionNameFor } from '../src/aws/scope.js';
 import { Execution, operatorName, type RunOutcome } from '../src/engine/run.js';
-import { expectedConfirmation, needsTypedConfirmation } from '../src/engine/confirm.js';
+import { confirmationMatches, expectedConfirmation, needsTypedConfirmation } from '../src/engine/confirm.js';
 import { resolveWith } from '../src/engine/resolve.js';
 import { RefusedError } from '../src/errors.js';
 import type { RunMode } from '../src/journal/format.js';
@@ -68,7 +69,7 @@ export function preflightConfirmations(runbook: Runbook, params: Record<string, 
       continue; // depends on an earlier step's output: checked when the step is reached
     }
     const typed = given.get(step.id);
-    const ok = typed !== undefined && (step.type === 'route53.change-records' ? typed.replace(/\.$/, '').toLowerCase() === expected.replace(/\.$/, '').toLowerCase() : typed === expected);
+    const ok = typed !== undefined && confirmationMatches(step, expected, typed);
     if (!ok) {
       throw new RefusedError({
         what: `step ${step.id} needs a typed confirmation${step.rollback === false ? ' (it cannot be undone)' : ''}${typed === undefined ? '' : `, and "${typed}" does not match`}`,
@@ -113,10 +114,12 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   const prompter: Prompter = interactive
     ? new InquirerPrompter({ who, ...(opts.json ? { output: process.stderr } : {}) })
     : new ScriptedPrompter({ who, onFailure: opts.onFailure ?? 'rollback', confirmations: given });
-  const aws = new AwsClients({ region: opts.region, profile: opts.profile, env });
   const runId = newRunId(runbook.name);
+  // --dry-run: clients that refuse every mutating operation (the lock is lifeboat's own, not the world's).
+  const aws = new AwsClients({ region: opts.region, profile: opts.profile, env, readOnly: mode === 'dry-run', sessionName: sessionNameFor(runId) });
+  const lockAws = mode === 'dry-run' ? new AwsClients({ region: opts.region, profile: opts.profile, env }) : aws;
   // The lock first: a refused run (exit 3) leaves no journal behind.
-  const lock = await takeLock({ opts, aws, runbookName: runbook.name, runId, who, ui, intent: { forceUnlock: opts.forceUnlock } });
+  const lock = await takeLock({ opts, aws: lockAws, runbookName: runbook.name, runId, who, ui, intent: { forceUnlock: opts.forceUnlock } });
   let journal: JournalWriter;
   try {
     journal = await JournalWriter.open(stateDir(opts), runId, { secrets, env });

@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { AwsClients } from '../src/aws/clients.js';
+import { sessionNameFor } from '../src/aws/scope.js';
 import { Execution, operatorName } from '../src/engine/run.js';
 import { RefusedError, UsageError } from '../src/errors.js';
 import type { RunContext, StepStatus } from '../src/machine/compile.js';
@@ -279,7 +280,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
   const prompter: Prompter = interactive
     ? new InquirerPrompter({ who, ...(opts.json ? { output: process.stderr } : {}) })
     : new ScriptedPrompter({ who, onFailure: opts.onFailure ?? 'rollback', confirmations: given });
-  const aws = new AwsClients({ region: opts.region, profile: opts.profile, env });
+  const aws = new AwsClients({ region: opts.region, profile: opts.profile, env, sessionName: sessionNameFor(run.runId) });
   const lock = await takeLock({ opts, aws, runbookName: run.start.runbook.name, runId: run.runId, who, ui, intent: { takeOver: run.runId, forceUnlock: opts.forceUnlock }, recorded: run.start.lock });
   let journal: JournalWriter;
   try {

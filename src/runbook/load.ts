@@ -25,7 +25,7 @@ import { checkCondition } from './condition.js';
 import { duration as durationField } from './fields.js';
 import type { Location, Runbook, Step } from './model.js';
 import { runbookSpec, type RunbookSpecRaw, type StepSpecRaw } from './schema.js';
-import { isStepType, stepTypeNames, stepTypes } from './step-types.js';
+import { isStepType, stepTypeNames, stepTypes, type StepTypeInfo } from './step-types.js';
 import { findReferences, hasTemplate } from './template.js';
 
 type Path = ReadonlyArray<string | number>;
@@ -237,7 +237,8 @@ function build(spec: RunbookSpecRaw, source: string, file: string, locator: Loca
     retries: s.retries ?? 0,
     when: s.when,
     limits: s.limits,
-    rollback: s.rollback,
+    rollback: s.rollback ?? ((stepTypes[s.type] as StepTypeInfo).irreversible === true ? false : undefined),
+    ...awsOf(spec.aws, s.aws),
     loc: locator.value(path),
   });
   return {
@@ -253,6 +254,12 @@ function build(spec: RunbookSpecRaw, source: string, file: string, locator: Loca
     require: (spec.require ?? []).map((s, i) => toStep(s, ['require', i])),
     steps: spec.steps.map((s, i) => toStep(s, ['steps', i])),
   };
+}
+
+/** A step's `aws:` merged over the runbook's, field by field; absent when neither says anything. */
+function awsOf(runbook: RunbookSpecRaw['aws'], step: StepSpecRaw['aws']): Pick<Step, 'aws'> {
+  const merged = { ...runbook, ...step };
+  return Object.keys(merged).length === 0 ? {} : { aws: merged };
 }
 
 interface RefContext {

@@ -64,6 +64,19 @@ export const rollbackSpec = z.union([
   rollbackInstructions,
 ]);
 
+export const awsSpec = z
+  .strictObject({
+    region: z.string().min(1).optional().describe('The AWS region the step acts in (default: --region, then the SDK chain)'),
+    profile: z.string().min(1).optional().describe('A profile of the shared config: its credentials are the base ones'),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'expected an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>')
+      .optional()
+      .describe('Assume this role (STS AssumeRole) from the base credentials'),
+    externalId: z.string().min(2).optional().describe("The external id the role's trust policy requires"),
+  })
+  .describe('Which account, region and role the step acts with; on the runbook, the default for every step');
+
 /** The step envelope; `with` is checked per type (see step-types.ts). */
 export const stepSpec = z.strictObject({
   id: stepId,
@@ -81,6 +94,7 @@ export const stepSpec = z.strictObject({
     .optional()
     .describe('A condition over params and step outputs, e.g. params.env == "prod"; the step is skipped when false'),
   limits: limitsSpec.optional(),
+  aws: awsSpec.optional(),
   rollback: rollbackSpec
     .optional()
     .describe('A replacement undo ({ run: [argv…] }, or { instructions } for manual steps), or false for a step that cannot be undone'),
@@ -99,12 +113,14 @@ export const runbookSpec = z.strictObject({
   rto: duration.optional().describe('Target recovery time; rehearse and verify report against it'),
   rpo: duration.optional().describe('Oldest acceptable backup; default maxAge for s3.verify-backups'),
   params: z.record(z.string(), paramSpec).optional().describe('Parameters, given with --param <name>=<value>'),
+  aws: awsSpec.optional(),
   require: z.array(stepSpec).optional().describe('Checks (http.check, s3.verify-backups) that must pass before anything changes'),
   steps: z.array(stepSpec).min(1).describe('The steps, run in order'),
 });
 
 export type ParamSpec = z.output<typeof paramSpec>;
 export type Limits = z.output<typeof limitsSpec>;
+export type AwsSpec = z.output<typeof awsSpec>;
 export type RollbackSpec = z.output<typeof rollbackSpec>;
 export type StepSpecRaw = z.output<typeof stepSpec>;
 export type RunbookSpecRaw = z.output<typeof runbookSpec>;
@@ -120,6 +136,13 @@ const TYPE_DESCRIPTIONS: Record<StepTypeName, string> = {
   'http.check': 'Polls a URL until the status (and body) match, or the timeout passes. Read-only.',
   manual: 'Shows with.instructions; the operator confirms when done. rollback.instructions says how to undo.',
   wait: 'Waits with.duration.',
+  'route53.shift-weights':
+    'Moves traffic between two weighted sets of one name in stages (percent to `to`), pausing and checking health between stages; rollback restores every weight it changed.',
+  'rds.failover-cluster':
+    'Fails an Aurora / Multi-AZ DB cluster over to targetInstanceId (or any healthy reader) and waits until it is available; rollback fails back to the writer found before.',
+  'rds.promote-replica':
+    'Promotes a read replica to a standalone DB instance. Cannot be undone: needs a typed confirmation of the instance id.',
+  'autoscaling.set-capacity': 'Sets min, desired and max of an Auto Scaling group; rollback restores the previous sizes.',
 };
 
 const TEMPLATE = {
