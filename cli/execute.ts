@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { AwsClients } from '../src/aws/clients.js';
+import { preflightRoles } from '../src/aws/preflight-roles.js';
 import { sessionNameFor } from '../src/aws/scope.js';
 import { Execution, operatorName, type RunOutcome } from '../src/engine/run.js';
 import { confirmationMatches, expectedConfirmation, needsTypedConfirmation } from '../src/engine/confirm.js';
@@ -118,6 +119,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   // --dry-run: clients that refuse every mutating operation (the lock is lifeboat's own, not the world's).
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env, readOnly: mode === 'dry-run', sessionName: sessionNameFor(runId) });
   const lockAws = mode === 'dry-run' ? new AwsClients({ region: opts.region, profile: opts.profile, env }) : aws;
+  await preflightRoles(aws, [...runbook.require, ...runbook.steps]);
   // The lock first: a refused run (exit 3) leaves no journal behind.
   const lock = await takeLock({ opts, aws: lockAws, runbookName: runbook.name, runId, who, ui, intent: { forceUnlock: opts.forceUnlock } });
   let journal: JournalWriter;

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 export interface Recorded {
   method: string;
   path: string;
+  /** For query-protocol services (RDS, Auto Scaling, STS: every call is a POST), the Action named in the form body. */
+  action?: string;
 }
 
 export interface RecordingProxy {
@@ -16,6 +18,8 @@ export interface RecordingProxy {
   requests: Recorded[];
   /** Requests that could change something: anything but GET and HEAD, except S3 list/read POSTs (none exist). */
   mutating(): Recorded[];
+  /** Query-protocol calls whose Action is not read-only (Describe*, List*, Get*, AssumeRole…), plus non-query writes. */
+  mutatingActions(): string[];
   close(): Promise<void>;
 }
 
@@ -23,7 +27,14 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   const upstream = new URL(target);
   const requests: Recorded[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    requests.push({ method: req.method ?? 'GET', path: req.url ?? '/' });
+    const entry: Recorded = { method: req.method ?? 'GET', path: req.url ?? '/' };
+    requests.push(entry);
+    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      // Peek at the Action of a query-protocol call without consuming the body meant for moto.
+      req.on('data', (chunk: Buffer) => {
+        entry.action ??= /(?:^|&)Action=(\w+)/.exec(chunk.toString('utf8'))?.[1];
+      });
+    }
     const fwd = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
@@ -43,6 +54,11 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     endpoint: `http://127.0.0.1:${port}`,
     requests,
     mutating: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD'),
+    mutatingActions: () =>
+      requests
+        .filter((r) => r.method !== 'GET' && r.method !== 'HEAD')
+        .map((r) => r.action ?? `${r.method} ${r.path}`)
+        .filter((a) => !/^(Describe|List|Get|AssumeRole$)/.test(a)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
