@@ -42,6 +42,7 @@ import { bucketVersioning, currentObjects, describeS3Undo, preserveS3, readS3Tar
 import { selectAsOf, type SourceObject } from './restore/select.js';
 import { isRestoreUndo, newUndoId, type LocalRestoreUndo, type RestoreUndo, type S3RestoreUndo } from './restore/undo.js';
 import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
+import { stepClients } from './aws-scope.js';
 
 /** How many keys a plan lists. */
 const PLAN_LINES = 20;
@@ -308,7 +309,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
 
   async plan(ctx: StepContext, w: RestoreWith): Promise<StepPlan> {
     const cfg = configOf(ctx, w);
-    const sv = await survey(ctx, await ctx.aws.s3(), cfg);
+    const sv = await survey(ctx, await stepClients(ctx).s3(), cfg);
     const { plan } = sv;
     const bytesOf = (kind: Action['kind']): string => formatBytes(plan.actions.filter((a) => a.kind === kind).reduce((n, a) => n + a.source.size, 0));
     const lines: PlanLine[] = [
@@ -340,7 +341,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
     const started = performance.now();
     const requestsBefore = ctx.aws.requests.total();
     const cfg = configOf(ctx, w);
-    const s3 = await ctx.aws.s3();
+    const s3 = await stepClients(ctx).s3();
     const sv = await survey(ctx, s3, cfg);
     const { plan } = sv;
     const writes = plan.actions.filter((a) => a.kind !== 'unchanged');
@@ -421,7 +422,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
       ctx.out.info(`put back ${plural(r.restored, 'file')}, removed ${plural(r.deleted, 'file')} in ${undo.dir}`);
       return;
     }
-    const s3 = await ctx.aws.s3();
+    const s3 = await stepClients(ctx).s3();
     const concurrency = concurrencyOf(w);
     const r = await rollbackS3(
       s3,
