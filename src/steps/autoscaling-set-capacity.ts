@@ -32,6 +32,8 @@ export interface SetCapacityUndo extends Sizes {
   kind: typeof UNDO_KIND;
   group: string;
   acted?: ActedWith;
+  /** How the undo reads to a person (show, reports, the "still changed" list). */
+  text?: string;
 }
 
 export interface SetCapacityLeft extends Sizes {
@@ -191,6 +193,7 @@ async function execute(ctx: StepContext, w: SetCapacityWith, o: Required<SetCapa
   let undo: SetCapacityUndo;
   if (ctx.priorUndo === undefined || ctx.priorUndo === null) {
     undo = { kind: UNDO_KIND, group: w.group, ...now, acted: await actedWith(clients, ctx.step.aws) };
+    undo.text = describeUndo(w, undo);
     await ctx.recordUndo(undo);
   } else {
     undo = parseUndo(ctx.priorUndo);

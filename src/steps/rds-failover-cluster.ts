@@ -31,6 +31,8 @@ export interface FailoverUndo {
   /** The writer before the step: the rollback fails back to it. */
   writer: string;
   acted?: ActedWith;
+  /** How the undo reads to a person (show, reports, the "still changed" list). */
+  text?: string;
 }
 
 export interface FailoverLeft {
@@ -165,6 +167,7 @@ async function execute(ctx: StepContext, w: FailoverClusterWith, o: Required<Fai
       ctx.out.info(`DB cluster ${w.clusterId}: ${target} is already the writer: nothing sent`);
       return { outputs: { writer: target, previousWriter: target }, summary: `${target} already the writer of ${w.clusterId}`, left: { clusterId: w.clusterId, writer: target } };
     }
+    undo.text = describeUndo(w, undo);
     await ctx.recordUndo(undo);
   } else {
     undo = parseUndo(ctx.priorUndo);

@@ -38,6 +38,8 @@ export interface PromoteUndo {
   env?: Record<string, string>;
   timeout?: string;
   acted?: ActedWith;
+  /** How the undo reads to a person (show, reports, the "still changed" list). */
+  text?: string;
 }
 
 export interface PromoteOptions {
@@ -116,6 +118,7 @@ async function execute(ctx: StepContext, w: PromoteReplicaWith, o: Required<Prom
       ...(await declaredUndo(ctx)),
       acted: await actedWith(clients, ctx.step.aws),
     };
+    undo.text = describeUndo(w, undo);
     await ctx.recordUndo(undo);
   } else {
     undo = ctx.priorUndo as PromoteUndo;

@@ -52,6 +52,8 @@ export interface ShiftUndo {
   /** The two sets exactly as Route 53 listed them before the first stage: [from, to]. */
   before: [ResourceRecordSet, ResourceRecordSet];
   acted?: ActedWith;
+  /** How the undo reads to a person (show, reports, the "still changed" list). */
+  text?: string;
 }
 
 export interface Weights {
@@ -286,6 +288,7 @@ async function execute(ctx: StepContext, w: ShiftWeightsWith, o: Required<ShiftW
   let undo: ShiftUndo;
   if (ctx.priorUndo === undefined || ctx.priorUndo === null) {
     undo = { kind: UNDO_KIND, zoneId, name: normaliseName(w.name), type: w.type, from: w.from, to: w.to, before: found, acted: await actedWith(clients, ctx.step.aws) };
+    undo.text = describeUndo(w, undo);
     await ctx.recordUndo(undo);
   } else {
     undo = parseUndo(ctx.priorUndo);

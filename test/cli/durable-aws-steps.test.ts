@@ -114,6 +114,11 @@ describe('autoscaling.set-capacity, rds.failover-cluster, route53.shift-weights 
       expect.objectContaining({ account: '123456789012', region: 'us-west-2' }),
       expect.objectContaining({ account: '123456789012' }),
     ]);
+    // show reads each undo as a person would (the text journaled with the intent).
+    const show = await expectCode(runCli(['show', id, '--state-dir', sd]), 0, 'show');
+    expect(show.stdout).toContain(`undo recorded: set Auto Scaling group ${w.group} back to min 1, desired 1, max 3 (account 123456789012, us-west-2)`);
+    expect(show.stdout).toContain(`undo recorded: fail DB cluster ${w.clusterId} back to writer ${w.clusterId}-a`);
+    expect(show.stdout).toContain('undo recorded: put the weights of app.');
     await expectCode(runCli(['rollback', id, '--yes', '--state-dir', sd]), 0, 'rollback');
     expect(await snapshot(w)).toBe(before);
   });
