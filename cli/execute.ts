@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { AwsClients } from '../src/aws/clients.js';
 import { preflightRoles } from '../src/aws/preflight-roles.js';
 import { sessionNameFor } from '../src/aws/scope.js';
+import { confirmedAsDone } from '../src/steps/traits.js';
 import { Execution, operatorName, type RunOutcome } from '../src/engine/run.js';
 import { confirmationMatches, expectedConfirmation, needsTypedConfirmation } from '../src/engine/confirm.js';
 import { resolveWith } from '../src/engine/resolve.js';
@@ -56,7 +57,7 @@ export function redactor(secrets: string[]): (text: string) => string {
  */
 export function preflightConfirmations(runbook: Runbook, params: Record<string, string>, given: Map<string, string>): void {
   for (const step of runbook.steps) {
-    if (step.type === 'manual' && given.get(step.id)?.toLowerCase() !== 'done') {
+    if (confirmedAsDone(step.type) && given.get(step.id)?.toLowerCase() !== 'done') {
       throw new RefusedError({
         what: `step ${step.id} is a manual step and there is no one at a terminal to confirm it`,
         hint: `after doing it by hand, pass --confirm ${step.id}=done; nothing was changed`,

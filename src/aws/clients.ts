@@ -292,7 +292,7 @@ function guardReadOnly(client: ClientWithStack, refused: string[]): void {
     const name = String(context.commandName ?? 'unknown');
     if (!isReadOnlyCommand(name)) {
       refused.push(name);
-      throw new AwsError(`lifeboat is read-only here (plan, --dry-run): refused to send ${name.replace(/Command$/, '')}`, {
+      throw new AwsError(`lifeboat plan and --dry-run are read-only: refused to send ${name}`, {
         hint: 'this is a bug in the step that sent it: please report it; nothing was changed',
       });
     }

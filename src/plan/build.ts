@@ -23,6 +23,7 @@ import { stepTypes } from '../runbook/step-types.js';
 import { findReferences, substitute } from '../runbook/template.js';
 import { redact } from '../util/redact.js';
 import { loadStep } from '../steps/index.js';
+import { runsInPlan } from '../steps/traits.js';
 import type { OutputValue, StepContext, StepImpl, StepPlan } from '../steps/types.js';
 import { totalsOf } from './format.js';
 import { PLAN_KIND, PLAN_VERSION, paramsHash, type PlanDocument, type PlannedStep } from './saved.js';
@@ -201,7 +202,7 @@ export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
   const produce = async (step: Step, p: PlannedStep): Promise<PlannedStep> => {
     if (p.status === 'skipped') return p; // no outputs, as at run time
     const info = stepTypes[step.type];
-    if (p.status === 'planned' && needed.has(step.id) && info.readOnly && step.type !== 'wait' && p.dependsOn.length === 0) {
+    if (p.status === 'planned' && needed.has(step.id) && info.readOnly && runsInPlan(step.type) && p.dependsOn.length === 0) {
       try {
         const w = resolveWith(step, { params, outputs });
         const result = await (await impl(step)).execute(contextFor(step, p.notes), w);

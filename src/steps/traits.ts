@@ -1,7 +1,8 @@
 /**
- * Typed confirmations per step type (contract §4): the text the operator types, and how it
- * is compared. Pure data about the step types, kept with them so that code outside
- * src/steps/ need not name a type. No SDK is loaded here.
+ * What the rest of lifeboat needs to know about particular step types, kept with the step
+ * types so that code outside src/steps/ need not name one: typed confirmation texts
+ * (contract §4) and how they compare, which types the operator confirms as done by hand,
+ * which read-only types a plan runs for real. Pure: no SDK is loaded here.
  */
 import type { StepTypeName } from '../runbook/step-types.js';
 
@@ -34,6 +35,16 @@ const CONFIRMATIONS: Partial<Record<StepTypeName, Confirmation>> = {
 /** The text to type for a step of this type: its record name, target, cluster, instance or group; else the step id. */
 export function confirmationText(type: StepTypeName, stepId: string, resolvedWith: Record<string, unknown>): string {
   return CONFIRMATIONS[type]?.text(resolvedWith) ?? stepId;
+}
+
+/** The operator confirms a step of this type as done by hand (`--confirm <id>=done` without a TTY). */
+export function confirmedAsDone(type: string): boolean {
+  return type === 'manual';
+}
+
+/** A read-only step of this type is run for real by `plan` when a later step needs its outputs (not `wait`: it only waits). */
+export function runsInPlan(type: string): boolean {
+  return type !== 'wait';
 }
 
 /** Whether what was typed matches: record names ignore case and the final dot; the rest must be exact. */
