@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { duration } from './fields.js';
-import { stepTypeNames, stepTypes, type StepTypeName } from './step-types.js';
+import { stepTypeNames, stepTypes, type StepTypeInfo, type StepTypeName } from './step-types.js';
 
 export const STEP_ID = /^[a-z0-9-]+$/;
 export const RUNBOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -144,6 +144,41 @@ const TYPE_DESCRIPTIONS: Record<StepTypeName, string> = {
     'Promotes a read replica to a standalone DB instance. Cannot be undone: needs a typed confirmation of the instance id.',
   'autoscaling.set-capacity': 'Sets min, desired and max of an Auto Scaling group; rollback restores the previous sizes.',
 };
+
+const UNDO_TEXT: Record<string, string> = {
+  none: 'none needed (read-only)',
+  builtin: 'built in, exact; or `rollback: { run }` / `rollback: false`',
+  command: '`rollback: { run: [argv…] }`, or `rollback: false`',
+  instructions: '`rollback: { instructions }`, `{ run }` or `false`',
+};
+
+/**
+ * The step types as a Markdown page (docs/step-types.md), generated from the same catalogue
+ * the loader and the JSON Schema use: what each does, its `with` fields, outputs and undo.
+ */
+export function stepTypesMarkdown(): string {
+  const out: string[] = [
+    '# Step types',
+    '',
+    '<!-- Generated from src/runbook/step-types.ts by `npm run schema`; do not edit by hand. -->',
+    '',
+    '| type | does | outputs | undo |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const name of stepTypeNames) {
+    const info: StepTypeInfo = stepTypes[name];
+    const undo = info.irreversible ? 'cannot be undone: `rollback: false` by default (typed confirmation), or `rollback: { run }`' : UNDO_TEXT[info.undo];
+    out.push(`| \`${name}\` | ${TYPE_DESCRIPTIONS[name]} | ${info.outputs.map((o) => `\`${o}\``).join(', ') || '—'} | ${undo} |`);
+  }
+  for (const name of stepTypeNames) {
+    const json = z.toJSONSchema(stepTypes[name].with, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, { description?: string }>; required?: string[] };
+    const required = new Set(json.required ?? []);
+    out.push('', `## \`${name}\``, '', TYPE_DESCRIPTIONS[name], '', '| `with` field | required | meaning |', '| --- | --- | --- |');
+    for (const [field, prop] of Object.entries(json.properties ?? {}))
+      out.push(`| \`${field}\` | ${required.has(field) ? 'yes' : ''} | ${(prop.description ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+  }
+  return `${out.join('\n')}\n`;
+}
 
 const TEMPLATE = {
   type: 'string',
