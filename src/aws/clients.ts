@@ -105,7 +105,8 @@ export class AwsClients {
     const key = scopeKey({ region, profile, roleArn: scope.roleArn, externalId: scope.externalId });
     let clients = this.shared.scoped.get(key);
     if (!clients) {
-      const base = scope.roleArn === undefined ? undefined : new AwsClients({ ...this.options, region, profile, credentials: undefined, roleArn: undefined }, this.shared);
+      // The base credentials a role is assumed with: the scope's profile (else the SDK chain), in the scope's region.
+      const base = scope.roleArn === undefined ? undefined : this.baseFor(region, profile);
       const options: AwsOptions = { ...this.options, region, profile };
       if (base && scope.roleArn !== undefined) {
         options.roleArn = scope.roleArn;
@@ -119,6 +120,17 @@ export class AwsClients {
       this.shared.scoped.set(key, clients);
     }
     return clients;
+  }
+
+  /** Clients with the base credentials of (region, profile), shared like any scope's. */
+  private baseFor(region: string | undefined, profile: string | undefined): AwsClients {
+    const key = scopeKey({ region, profile });
+    let base = this.shared.scoped.get(key);
+    if (!base || base.roleArn !== undefined) {
+      base = new AwsClients({ ...this.options, region, profile, credentials: undefined, roleArn: undefined }, this.shared);
+      this.shared.scoped.set(key, base);
+    }
+    return base;
   }
 
   /**
