@@ -3,7 +3,7 @@
  * journal, signals, and the end of a run told plainly (what happened, the exit code, what
  * to type next). Resume and rollback open a session on an existing run (./run-session.ts).
  */
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { AwsClients } from '../src/aws/clients.js';
@@ -11,6 +11,7 @@ import { preflightRoles } from '../src/aws/preflight-roles.js';
 import { sessionNameFor } from '../src/aws/scope.js';
 import { confirmedAsDone } from '../src/steps/traits.js';
 import { Execution, operatorName, type RunOutcome } from '../src/engine/run.js';
+import { keepsLock } from '../src/engine/outcome.js';
 import { confirmationMatches, expectedConfirmation, needsTypedConfirmation } from '../src/engine/confirm.js';
 import { resolveWith } from '../src/engine/resolve.js';
 import { RefusedError } from '../src/errors.js';
@@ -24,6 +25,7 @@ import type { Prompter } from '../src/prompt/types.js';
 import type { Runbook } from '../src/runbook/model.js';
 import { parseParamFlags, resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
+import { dropOutputErrors } from '../src/ui/streams.js';
 import type { CommonOptions } from './options.js';
 
 export function stateDir(opts: CommonOptions): string {
@@ -32,6 +34,38 @@ export function stateDir(opts: CommonOptions): string {
 
 export function isInteractive(opts: CommonOptions): boolean {
   return !opts.yes && Boolean(process.stdin.isTTY);
+}
+
+/**
+ * Nothing changes without consent: a person at a terminal, or --yes. Without either, refuse
+ * before anything is touched (exit 3) and say how to give it.
+ */
+export function requireConsent(opts: CommonOptions, command: string): void {
+  if (opts.yes || process.stdin.isTTY) return;
+  throw new RefusedError({
+    what: `no terminal to ask for consent (stdin is not a TTY) and no --yes; nothing was changed`,
+    hint: `to ${command} without a person answering at each transition, add --yes (and --confirm <step-id>=<text> for typed and manual confirmations)`,
+  });
+}
+
+/**
+ * The state directory could not be used (permissions, a file where a directory should be,
+ * a path too long): found before any change, said with the path and the fix, never a raw errno.
+ */
+export function stateDirError(err: unknown, path: string): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  const fixes: Record<string, string> = {
+    EACCES: `make it writable for this user, or choose another with --state-dir (or LIFEBOAT_STATE_DIR)`,
+    EPERM: `make it writable for this user, or choose another with --state-dir (or LIFEBOAT_STATE_DIR)`,
+    EROFS: `it is on a read-only file system: choose another with --state-dir (or LIFEBOAT_STATE_DIR)`,
+    ENOTDIR: `a part of that path is a file, not a directory: move it away or choose another --state-dir`,
+    EISDIR: `a directory stands where a file should be: move it away or choose another --state-dir`,
+    ENAMETOOLONG: `the path is too long: choose a shorter --state-dir`,
+    ENOSPC: `the disk is full: free space there or choose another --state-dir`,
+    ENOENT: `a part of that path is missing: create it or choose another --state-dir`,
+  };
+  if (typeof code !== 'string' || !(code in fixes)) return err;
+  return new RefusedError({ what: `the state directory cannot be used (${code}); nothing was changed`, where: path, hint: fixes[code], cause: err });
 }
 
 export function confirmations(opts: CommonOptions): Map<string, string> {
@@ -107,28 +141,29 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   const env = process.env;
   const { values, secretNames } = resolveParams(runbook, parseParamFlags(opts.param ?? []), env);
   const secrets = secretValues(values, secretNames, env);
+  if (!nonInteractive && mode !== 'dry-run') requireConsent(opts, mode);
   const interactive = !nonInteractive && isInteractive(opts);
   const given = confirmations(opts);
   if (!interactive) preflightConfirmations(runbook, values, given);
 
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
   const who = operatorName(env);
-  const prompter: Prompter = interactive
-    ? new InquirerPrompter({ who, ...(opts.json ? { output: process.stderr } : {}) })
-    : new ScriptedPrompter({ who, onFailure: opts.onFailure ?? 'rollback', confirmations: given });
+  const prompter = makePrompter(opts, interactive, who, given);
   const runId = newRunId(runbook.name);
   // --dry-run: clients that refuse every mutating operation (the lock is lifeboat's own, not the world's).
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env, readOnly: mode === 'dry-run', sessionName: sessionNameFor(runId) });
   const lockAws = mode === 'dry-run' ? new AwsClients({ region: opts.region, profile: opts.profile, env }) : aws;
   await preflightRoles(aws, [...runbook.require, ...runbook.steps]);
   // The lock first: a refused run (exit 3) leaves no journal behind.
-  const lock = await takeLock({ opts, aws: lockAws, runbookName: runbook.name, runId, who, ui, intent: { forceUnlock: opts.forceUnlock } });
+  const lock = await takeLock({ opts, aws: lockAws, runbookName: runbook.name, runId, who, ui, intent: { forceUnlock: opts.forceUnlock } }).catch((err: unknown) => {
+    throw stateDirError(err, stateDir(opts));
+  });
   let journal: JournalWriter;
   try {
     journal = await JournalWriter.open(stateDir(opts), runId, { secrets, env });
   } catch (err) {
-    await lock.release();
-    throw err;
+    await lock.release().catch(() => undefined);
+    throw stateDirError(err, stateDir(opts));
   }
   await journal.append({
     type: 'run-start',
@@ -143,10 +178,48 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
     pid: process.pid,
     lock: lock.where,
   });
-  const execution = new Execution({ runbook, runId, params: values, mode, prompter, ui, aws, journal, env, confirmations: given, rollbackAfter, expectedFingerprints, secrets });
+  const execution = new Execution({
+    runbook,
+    runId,
+    params: values,
+    mode,
+    prompter,
+    ui,
+    aws,
+    journal,
+    env,
+    confirmations: given,
+    rollbackAfter,
+    expectedFingerprints,
+    secrets,
+    ignoreDrift: opts.ignoreDrift,
+    skipUndo: opts.skipUndo,
+    onFailure: opts.onFailure ?? 'rollback',
+  });
   ui.heading(`lifeboat ${mode} ${runbook.name} — run ${runId}${interactive ? '' : ' (non-interactive)'}`);
   locks.set(execution, lock);
   return { execution, ui, runId, prompter, aws, secrets, lock };
+}
+
+/**
+ * The operator: inquirer at a terminal, else the flags. Prompts belong on the terminal, never
+ * on stdout (which a pipe or a file may hold): stderr when it is the terminal, else
+ * /dev/tty when there is one, else stderr.
+ */
+export function makePrompter(opts: CommonOptions, interactive: boolean, who: string, given: Map<string, string>): Prompter {
+  if (!interactive) return new ScriptedPrompter({ who, onFailure: opts.onFailure ?? 'rollback', confirmations: given });
+  return new InquirerPrompter({ who, output: promptOutput() });
+}
+
+function promptOutput(): NodeJS.WritableStream {
+  if (process.stderr.isTTY) return process.stderr;
+  try {
+    const tty = createWriteStream('/dev/tty');
+    dropOutputErrors(tty);
+    return tty;
+  } catch {
+    return process.stderr;
+  }
 }
 
 /** The installed lifeboat's version (package.json), journaled with every run. */
@@ -189,21 +262,22 @@ export async function takeLock({ opts, aws, runbookName, runId, who, ui, intent,
   return acquireLocalLock(stateDir(opts), holder, intent, warn);
 }
 
-/** Route SIGINT/SIGTERM to the execution while it runs. */
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** Route SIGINT, SIGTERM and SIGHUP (a closed terminal) to the execution while it runs. */
 export async function runWithSignals(execution: Execution): Promise<RunOutcome> {
   const onSignal = (signal: NodeJS.Signals): void => execution.interrupt(signal);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of SIGNALS) process.on(s, onSignal);
   let keepLock = false;
   try {
     const outcome = await execution.start();
-    // Suspended with changes applied: keep the lock, so no other run starts on top of a
-    // half-done one; resume/rollback of this run take it over (its holder is gone).
-    keepLock = outcome.final === 'suspended' && outcome.context.applied.length > 0;
+    // Anything changed still in place (aborted, suspended, a failed rollback, a broken
+    // journal): keep the lock, so no other run starts on top of it; resume/rollback of this
+    // run take it over.
+    keepLock = keepsLock(outcome.final, outcome.leftChanged.length);
     return outcome;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of SIGNALS) process.off(s, onSignal);
     if (keepLock) {
       locks.get(execution)?.keep();
       locks.delete(execution);
@@ -224,36 +298,56 @@ async function releaseLock(execution: Execution): Promise<void> {
   }
 }
 
-export function describeOutcome(ui: Ui, outcome: RunOutcome): void {
+export function describeOutcome(ui: Ui, outcome: RunOutcome, mode?: RunMode): void {
   const id = outcome.runId;
+  const dry = mode === 'dry-run';
+  const notUndone = Object.entries(outcome.context.status).filter(([, s]) => s === 'not-undone').map(([stepId]) => stepId);
+  const byHand = Object.entries(outcome.context.status).filter(([, s]) => s === 'undone-by-hand').map(([stepId]) => stepId);
+  const undoneNotes = (): void => {
+    if (byHand.length > 0) ui.info(`done by hand (journaled): ${byHand.join(', ')}`);
+    if (notUndone.length > 0) ui.warn(`not undone (they cannot be undone, rollback: false): ${notUndone.join(', ')}`);
+  };
+  const resumeOrRollback = (): void => ui.info(`continue with: lifeboat resume ${id}   or undo with: lifeboat rollback ${id}`);
   switch (outcome.final) {
     case 'completed':
-      ui.heading(`✔ completed in ${(outcome.durationMs / 1000).toFixed(1)}s — run ${id}`);
-      if (outcome.context.applied.length > 0) ui.info(`to undo it: lifeboat rollback ${id}`);
+      ui.heading(`✔ completed${dry ? ' (dry run: nothing was changed)' : ''} in ${(outcome.durationMs / 1000).toFixed(1)}s — run ${id}`);
+      if (!dry && outcome.leftChanged.length > 0) ui.info(`to undo it: lifeboat rollback ${id}`);
       break;
     case 'rolledBack':
-      ui.heading(`↶ rolled back: every completed step was undone — run ${id}`);
+      if (notUndone.length > 0 || byHand.length > 0) ui.heading(`↶ rolled back — run ${id}`);
+      else ui.heading(`↶ rolled back: every completed step was undone — run ${id}`);
+      undoneNotes();
       if (outcome.context.error) ui.info(`cause: ${outcome.context.error.stepId}: ${outcome.context.error.message}`);
       break;
     case 'aborted':
-      ui.heading(`■ aborted — run ${id}`);
-      if (outcome.context.applied.length > 0) {
-        ui.info(`still changed: ${outcome.context.applied.join(', ')}`);
-        ui.info(`continue with: lifeboat resume ${id}   or undo with: lifeboat rollback ${id}`);
-      }
-      break;
     case 'suspended':
-      ui.heading(`‖ interrupted — state saved — run ${id}`);
-      if (outcome.context.applied.length > 0) ui.info(`the lock stays with this run: other runs of this runbook are refused until you resume or roll it back`);
-      ui.info(`continue with: lifeboat resume ${id}   or undo with: lifeboat rollback ${id}`);
+      if (outcome.leftChanged.length === 0) {
+        ui.heading(`${outcome.final === 'aborted' ? '■ aborted' : '‖ interrupted'}: nothing is changed — run ${id}`);
+        if (!dry && outcome.context.status && Object.values(outcome.context.status).some((s) => s === 'pending')) ui.info(`continue with: lifeboat resume ${id}`);
+        break;
+      }
+      ui.heading(outcome.final === 'aborted' ? `■ stopped with changes in place — state saved — run ${id}` : `‖ interrupted — state saved — run ${id}`);
+      ui.info(`still changed: ${outcome.leftChanged.join(', ')}`);
+      ui.info('the lock stays with this run: other runs of this runbook are refused until you resume or roll it back');
+      resumeOrRollback();
       break;
     case 'refused':
       ui.heading(`✘ refused before any change: ${outcome.context.error?.message ?? ''}`);
+      if (outcome.leftChanged.length > 0) ui.info(`still changed (by the run, as before): ${outcome.leftChanged.join(', ')}; the lock stays with run ${id}`);
       break;
     case 'rollbackFailed':
-      ui.heading(`✘ ROLLBACK FAILED — a person must look now — run ${id}`);
+      ui.heading(`✘ ${outcome.context.rollbackError?.message.startsWith('drift') ? 'ROLLBACK STOPPED AT DRIFT' : 'ROLLBACK FAILED'} — a person must look now — run ${id}`);
       ui.error(`${outcome.context.rollbackError?.stepId}: ${outcome.context.rollbackError?.message}`);
+      undoneNotes();
       describeStillChanged(ui, id, outcome.leftChanged, outcome.context.undos);
+      break;
+    case 'journalFailed':
+      ui.heading(`✘ THE JOURNAL COULD NOT BE WRITTEN — no further change was made — a person must look now — run ${id}`);
+      if (outcome.journalError) ui.error(`${outcome.journalError.path}: ${outcome.journalError.message}`);
+      if (outcome.leftChanged.length > 0) {
+        ui.info(`still changed: ${outcome.leftChanged.join(', ')}; the lock stays with this run`);
+        ui.info(`what to do: ${outcome.journalError?.hint ?? 'make the journal writable again'}, then run \`lifeboat rollback ${id}\` (or \`lifeboat resume ${id}\`)`);
+      } else ui.info(`nothing was changed; ${outcome.journalError?.hint ?? 'make the journal writable again'}, then run again`);
       break;
   }
 }

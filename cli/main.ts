@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { ExitCode } from '../src/errors.js';
 import type { CommonOptions } from './options.js';
 import { reportError } from './report-error.js';
+import { dropOutputErrors } from '../src/ui/streams.js';
 
 
 function version(): string {
@@ -30,7 +31,7 @@ function common(cmd: Command, kinds: { params?: boolean; run?: boolean; aws?: bo
   if (kinds.params) cmd.option('--param <key=value>', 'set a runbook param (repeatable)', collect, []);
   if (kinds.run) {
     cmd
-      .option('--yes', 'non-interactive: proceed at every transition (implied when stdin is not a TTY)')
+      .option('--yes', 'consent without a terminal: proceed at every transition (without a TTY and without --yes, nothing is changed: exit 3)')
       .option('--confirm <step-id=text>', 'answer a typed or manual confirmation without a TTY (repeatable)', collect, [])
       .addOption(new Option('--on-failure <choice>', 'without a TTY, what to do after a failure or interrupt').choices(['rollback', 'abort']).default('rollback'));
   }
@@ -43,7 +44,9 @@ function common(cmd: Command, kinds: { params?: boolean; run?: boolean; aws?: bo
   if (kinds.run) {
     cmd
       .option('--lock <s3://bucket/key>', 'share one lock across machines (conditional PutObject)')
-      .option('--force-unlock <run-id>', 'remove a stale lock held by that run, then go on');
+      .option('--force-unlock <run-id>', 'remove a stale lock held by that run, then go on')
+      .option('--ignore-drift', 'on the way back, undo a step even if what it left was changed since (journaled)')
+      .option('--skip-undo <step-id>', 'a person already undid this step by hand: mark it so and do not touch it (repeatable)', collect, []);
   }
   return cmd
     .option('--state-dir <dir>', 'where runs, journals and locks are kept (default .lifeboat/ or $LIFEBOAT_STATE_DIR)')
@@ -52,6 +55,9 @@ function common(cmd: Command, kinds: { params?: boolean; run?: boolean; aws?: bo
 
 export async function main(argv: string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // A closed pipe or terminal drops output; it never stops a run half-way.
+  dropOutputErrors(process.stdout);
+  dropOutputErrors(process.stderr);
   let exitCode: number = ExitCode.ok;
   const program = new Command('lifeboat')
     .description('Disaster-recovery runbooks, executed step by step, safely.')

@@ -19,4 +19,8 @@ export interface CommonOptions {
   force?: boolean;
   metricsFile?: string;
   notify?: string;
+  /** rollback/resume/run: undo over later changes (journaled). */
+  ignoreDrift?: boolean;
+  /** Steps a person already undid by hand: marked so, not touched. */
+  skipUndo?: string[];
 }

@@ -4,7 +4,9 @@
  * `--metrics-file <path>` (Prometheus textfile) and `--notify <url>` (JSON POST). Used by
  * rehearse and verify, and meant for run, resume and rollback too.
  *
- * Files are written atomically (temporary file, fsync, rename) whatever the outcome. A
+ * Files are written through to what the path names, whatever the outcome: a regular file
+ * is replaced atomically (temporary file, fsync, rename), a symlink's target is written,
+ * a FIFO, `/dev/stdout` or another device is written directly (src/util/atomic-write.ts). A
  * report that cannot be written or a notification that fails is a warning: it never
  * changes the run's exit code, which says what happened to the world.
  *
@@ -19,7 +21,7 @@ import { renderMarkdown } from '../src/report/markdown.js';
 import type { Report } from '../src/report/model.js';
 import { checkNotifyUrl, notify, safeUrl, type NotifyOptions } from '../src/report/notify.js';
 import { renderPrometheus } from '../src/report/prometheus.js';
-import { atomicWrite } from '../src/util/atomic-write.js';
+import { FileWriteError, writeThrough } from '../src/util/atomic-write.js';
 import type { CommonOptions } from './options.js';
 
 export type ReportFormat = 'json' | 'junit' | 'markdown';
@@ -144,11 +146,11 @@ export async function deliverReport(report: Report, flags: ReportFlags, options:
       continue;
     }
     try {
-      await atomicWrite(t.file, text);
+      await writeThrough(t.file, text, { stdout: out });
       delivery.written.push(t.file);
       options.info?.(`${t.format} report written to ${t.file}`);
     } catch (err) {
-      warn(`cannot write the ${t.format} report to ${t.file}: ${errorText(err)}`);
+      warn(`cannot write the ${t.format} report to ${t.file}: ${writeReason(err)}`);
     }
   }
   // --json alone: the JSON report, one line, on stdout (the same object as --report json).
@@ -156,11 +158,11 @@ export async function deliverReport(report: Report, flags: ReportFlags, options:
 
   if (flags.metricsFile !== undefined) {
     try {
-      await atomicWrite(flags.metricsFile, renderPrometheus(report));
+      await writeThrough(flags.metricsFile, renderPrometheus(report), { stdout: out });
       delivery.written.push(flags.metricsFile);
       options.info?.(`metrics written to ${flags.metricsFile}`);
     } catch (err) {
-      warn(`cannot write the metrics file ${flags.metricsFile}: ${errorText(err)}`);
+      warn(`cannot write the metrics file ${flags.metricsFile}: ${writeReason(err)}`);
     }
   }
 
@@ -179,6 +181,8 @@ function writeOut(out: NodeJS.WritableStream, text: string): Promise<void> {
   });
 }
 
-function errorText(err: unknown): string {
+/** Why a file was not written, in words (the caller names the path). */
+function writeReason(err: unknown): string {
+  if (err instanceof FileWriteError) return err.reason;
   return err instanceof Error ? err.message : String(err);
 }

@@ -15,15 +15,12 @@ import type { RunContext, StepStatus } from '../src/machine/compile.js';
 import { redactEntry, type ReplayedRun, type RunMode, type RunProcess, type StepState } from '../src/journal/format.js';
 import { pidAlive } from '../src/journal/lock.js';
 import { JournalWriter, loadRun, type LoadedRun } from '../src/journal/store.js';
-import { InquirerPrompter } from '../src/prompt/inquirer.js';
-import { ScriptedPrompter } from '../src/prompt/scripted.js';
-import type { Prompter } from '../src/prompt/types.js';
 import { parseRunbook } from '../src/runbook/load.js';
 import type { Runbook, Step } from '../src/runbook/model.js';
 import { resolveParams } from '../src/runbook/params.js';
 import { substitute } from '../src/runbook/template.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
-import { confirmations, holdLock, isInteractive, preflightConfirmations, redactor, secretValues, stateDir, takeLock, type Session } from './execute.js';
+import { confirmations, holdLock, isInteractive, makePrompter, preflightConfirmations, redactor, requireConsent, secretValues, stateDir, stateDirError, takeLock, type Session } from './execute.js';
 import type { CommonOptions } from './options.js';
 import { checkReportFlags } from './run-report.js';
 
@@ -270,6 +267,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
   const { values, secretNames } = restoreParams(run, runbook, command, env, early);
   const secrets = secretValues(values, secretNames, env);
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
+  if (run.start.mode !== 'dry-run') requireConsent(opts, command);
   const interactive = isInteractive(opts);
   const given = confirmations(opts);
   if (!interactive && typeof startAt === 'string') {
@@ -277,9 +275,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
     preflightConfirmations({ ...runbook, steps: runbook.steps.slice(Math.max(0, from)) }, values, given);
   }
   const who = operatorName(env);
-  const prompter: Prompter = interactive
-    ? new InquirerPrompter({ who, ...(opts.json ? { output: process.stderr } : {}) })
-    : new ScriptedPrompter({ who, onFailure: opts.onFailure ?? 'rollback', confirmations: given });
+  const prompter = makePrompter(opts, interactive, who, given);
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env, sessionName: sessionNameFor(run.runId) });
   const lock = await takeLock({ opts, aws, runbookName: run.start.runbook.name, runId: run.runId, who, ui, intent: { takeOver: run.runId, forceUnlock: opts.forceUnlock }, recorded: run.start.lock });
   let journal: JournalWriter;
@@ -288,8 +284,9 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
     await journal.append({ type: 'resumed', by: who, pid: process.pid, host: hostname(), force: changedHash !== undefined, command, ...(changedHash ? { hash: changedHash } : {}) });
     for (const w of loaded.warnings) await journal.append({ type: 'warning', message: w });
   } catch (err) {
-    await lock.release();
-    throw err;
+    // The lock stays with the run (it has changes in place): only this process lets go of it.
+    lock.keep();
+    throw stateDirError(err, stateDir(opts));
   }
   const wasDryRun = run.start.mode === 'dry-run';
   const mode: RunMode = wasDryRun ? 'dry-run' : command;
@@ -305,11 +302,20 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
     env,
     confirmations: given,
     secrets,
+    ignoreDrift: opts.ignoreDrift,
+    skipUndo: opts.skipUndo,
+    onFailure: opts.onFailure ?? 'rollback',
     rollbackAfter: command === 'resume' && (run.start.mode === 'rehearse' || run.start.mode === 'verify'),
     start: {
       startAt,
       // Journaled outputs are the plain-JSON StepOutputs the steps returned.
-      restore: { outputs: run.outputs as RunContext['outputs'], applied: [...run.applied], undos: await fillSecretsInUndos(run, runbook, values, secrets, ui), status: restoredStatus(run, runbook) },
+      restore: {
+        outputs: run.outputs as RunContext['outputs'],
+        applied: [...run.applied],
+        undos: await fillSecretsInUndos(run, runbook, values, secrets, ui),
+        status: restoredStatus(run, runbook),
+        left: run.left,
+      },
     },
   });
   holdLock(execution, lock);

@@ -9,7 +9,10 @@ export const ExitCode = {
   failed: 1,
   usage: 2,
   refused: 3,
+  /** A person must look now: a rollback failed or stopped at drift, or the journal could not be written. */
   rollbackFailed: 4,
+  /** Stopped by the operator with changes in place: the lock is kept; resume or roll back. */
+  stopped: 5,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { operatorName } from '../../src/engine/run.js';
 import { LifeboatError } from '../../src/errors.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/util/format.js';
-import { buildRefusedReport, buildReport, rehearsalExitCode, type Report } from '../../src/report/model.js';
+import { buildRefusedReport, buildReport, type Report } from '../../src/report/model.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { createConsoleUi, type Ui } from '../../src/ui/console.js';
 import { openSession, redactor, runWithSignals, secretValues, type Session } from '../execute.js';
@@ -70,7 +70,7 @@ export async function rehearsal(file: string, opts: CommonOptions, mode: Rehears
 
   try {
     const outcome = await runWithSignals(session.execution);
-    const exitCode = rehearsalExitCode(outcome);
+    const exitCode = outcome.exitCode;
     const report = buildReport({
       outcome,
       runbook,
@@ -128,7 +128,18 @@ export function describeReport(ui: Ui, r: Report): void {
   const width = Math.max(4, ...r.steps.map((s) => s.id.length));
   ui.info(`${'step'.padEnd(width)}  ${'result'.padEnd(19)}  ${'time'.padStart(8)}  ${'rollback'.padStart(8)}`);
   for (const s of r.steps) {
-    const undo = s.undo === 'done' ? formatMs(s.undoMs) : s.undo === 'failed' ? 'FAILED' : s.undo === 'still-changed' ? 'CHANGED' : '—';
+    const undo =
+      s.undo === 'done'
+        ? formatMs(s.undoMs)
+        : s.undo === 'failed'
+          ? 'FAILED'
+          : s.undo === 'still-changed'
+            ? 'CHANGED'
+            : s.undo === 'not-undone'
+              ? 'not undone'
+              : s.undo === 'by-hand'
+                ? 'by hand'
+                : '—';
     ui.info(`${s.id.padEnd(width)}  ${STATUS[s.status].padEnd(19)}  ${formatMs(s.durationMs).padStart(8)}  ${undo.padStart(8)}`);
   }
   if (r.error && r.verdict !== 'passed') ui.error(`${r.error.stepId}: ${r.error.message}`);

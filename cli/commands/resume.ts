@@ -77,7 +77,7 @@ export default async function resume([runId]: string[], given: CommonOptions): P
       s.info(`continuing at step ${startAt}`);
     }
     const outcome = await runWithSignals(session.execution);
-    describeOutcome(s, outcome);
+    describeOutcome(s, outcome, run.start.mode);
     // Finishing the rollback the run was in is the resume completing.
     const exitCode = typeof startAt === 'object' && outcome.final === 'rolledBack' ? ExitCode.ok : outcome.exitCode;
     await deliverRunReport(session, outcome, runbook, opts, 'resume', exitCode);

@@ -1,11 +1,11 @@
 /**
  * `lifeboat rollback <run-id>`: undo what an earlier run changed, newest first, from the
  * undo records in its journal, journaled like any run (same journal, after a `resumed`
- * entry). Each undo-done entry takes its step off the list, so a rollback that is
+ * entry). Planned and shown first (`now → after undo` per step), refused on drift (exit 3,
+ * unless --ignore-drift), confirmed at a terminal or by --yes, re-checked before each undo. Each undo-done entry takes its step off the list, so a rollback that is
  * interrupted or fails can be run again and undoes only what is left.
  */
 import { ExitCode } from '../../src/errors.js';
-import { describeUndoRecord } from '../../src/journal/timeline.js';
 import type { CommonOptions } from '../options.js';
 import { deliverRunReport } from '../run-report.js';
 import { describeOutcome, runWithSignals } from '../execute.js';
@@ -29,12 +29,9 @@ export default async function rollback([runId]: string[], given: CommonOptions):
     const s = session.ui;
     s.heading(`lifeboat rollback ${runbook.name} — run ${id}`);
     s.info(`started ${run.start.at} by ${run.start.user} (${run.start.mode}); ${run.end ? `ended ${run.end.outcome}` : 'stopped without an end (killed or crashed)'}`);
-    const left = [...run.applied].reverse();
-    s.info(`to undo, newest first: ${left.join(', ')}`);
-    for (const stepId of left) s.info(`  ${stepId}: ${describeUndoRecord(run.undos[stepId])}`);
     if (run.inFlight) s.warn(`step ${run.inFlight} was in flight when the run stopped: undoing whatever part of it was done`);
     const outcome = await runWithSignals(session.execution);
-    describeOutcome(s, outcome);
+    describeOutcome(s, outcome, run.start.mode);
     // The rollback completing is this command succeeding.
     const exitCode = outcome.final === 'rolledBack' ? ExitCode.ok : outcome.exitCode;
     await deliverRunReport(session, outcome, runbook, opts, 'rollback', exitCode);

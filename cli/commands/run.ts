@@ -32,7 +32,7 @@ export default async function run([file]: string[], given: CommonOptions): Promi
   if (planNote) session.ui.ok(planNote);
   try {
     const outcome = await runWithSignals(session.execution);
-    describeOutcome(session.ui, outcome);
+    describeOutcome(session.ui, outcome, opts.dryRun ? 'dry-run' : 'run');
     await deliverRunReport(session, outcome, runbook, opts, opts.dryRun ? 'dry-run' : 'run', outcome.exitCode);
     if (given.json) {
       process.stdout.write(`${JSON.stringify({ runId: outcome.runId, outcome: outcome.final, exitCode: outcome.exitCode, outputs: outcome.context.outputs, status: outcome.context.status })}\n`);

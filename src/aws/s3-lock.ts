@@ -8,10 +8,13 @@
  * `If-Match` on the ETag just read so a lock re-taken in between is not removed. Stores that
  * do not support conditional deletes get a plain DeleteObject after the same check.
  * A key ending in `/` (or a bare bucket) gets `<runbook>.lock` appended: one lock per runbook.
+ *
+ * This is the S3 LockStore; the acquire loop and its rules (stale holders, takeOver,
+ * --force-unlock, the refusals) are shared with the lock file, in ../journal/lock.ts.
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { RefusedError, UsageError } from '../errors.js';
-import { decide, parseHolder, type HeldLock, type LockHolder, type LockIntent } from '../journal/lock.js';
+import { acquireLock, parseHolder, type HeldLock, type LockHolder, type LockIntent, type LockStore } from '../journal/lock.js';
 import { S3_URL } from '../runbook/fields.js';
 import type { AwsClients } from './clients.js';
 import { describeS3Error, s3ErrorCode } from './s3.js';
@@ -78,37 +81,38 @@ async function deleteIf(s3: S3Client, l: S3LockLocation, etag: string | undefine
   }
 }
 
+/**
+ * The lock object at `l`: created with `If-None-Match: *`, removed with `If-Match` on the
+ * ETag read. Nothing is released on process exit: an S3 lock goes only by an explicit release.
+ */
+export function s3LockStore(s3: S3Client, l: S3LockLocation): LockStore {
+  const url = urlOf(l);
+  return {
+    where: url,
+    tryCreate: async (content) => {
+      try {
+        await s3.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: content, IfNoneMatch: '*', ContentType: 'application/json' }));
+        return true;
+      } catch (err) {
+        if (isPrecondition(err)) return false;
+        throw lockFailure(err, 'PutObject', l);
+      }
+    },
+    read: async () => {
+      const got = await readLock(s3, l);
+      return got && { text: got.text, holder: parseHolder(got.text), version: got.etag };
+    },
+    removeIf: (seen) => deleteIf(s3, l, seen.version),
+    unreadable: (runbook) =>
+      new RefusedError({
+        what: `the lock object ${url} exists but cannot be read as a lock holder`,
+        hint: `look at it (aws s3 cp ${url} -); if no run of "${runbook}" is in progress anywhere, delete it and start again`,
+      }),
+  };
+}
+
 /** Take the S3 lock, or throw RefusedError (exit 3) naming the holder. */
 export async function acquireS3Lock(aws: AwsClients, url: string, holder: LockHolder, intent: LockIntent = {}, warn: (line: string) => void = () => undefined): Promise<HeldLock> {
   const l = parseLockUrl(url, holder.runbook);
-  const s3 = await aws.s3();
-  const body = `${JSON.stringify({ v: 1, ...holder })}\n`;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      await s3.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body, IfNoneMatch: '*', ContentType: 'application/json' }));
-      // An S3 lock is released only by an explicit release; nothing to detach on exit.
-      return { where: urlOf(l), holder, release: () => releaseS3Lock(s3, l, holder.runId), keep: () => undefined };
-    } catch (err) {
-      if (!isPrecondition(err)) throw lockFailure(err, 'PutObject', l);
-    }
-    const existing = await readLock(s3, l);
-    if (existing === undefined) continue; // released in between
-    const h = parseHolder(existing.text);
-    if (!h) {
-      throw new RefusedError({
-        what: `the lock object ${urlOf(l)} exists but cannot be read as a lock holder`,
-        hint: `look at it (aws s3 cp ${urlOf(l)} -); if no run of "${holder.runbook}" is in progress anywhere, delete it and start again`,
-      });
-    }
-    decide(h, urlOf(l), intent, warn);
-    await deleteIf(s3, l, existing.etag);
-  }
-  throw new RefusedError({ what: `could not take the lock ${urlOf(l)}: it keeps changing hands`, hint: 'another lifeboat is starting at the same time; try again' });
-}
-
-async function releaseS3Lock(s3: S3Client, l: S3LockLocation, runId: string): Promise<void> {
-  const existing = await readLock(s3, l);
-  if (existing === undefined) return;
-  if (parseHolder(existing.text)?.runId !== runId) return; // someone else's now: leave it
-  await deleteIf(s3, l, existing.etag);
+  return acquireLock(s3LockStore(await aws.s3(), l), holder, intent, warn);
 }

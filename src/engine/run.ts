@@ -1,13 +1,14 @@
 /**
- * The engine: runs a compiled runbook machine with real actors. It owns the effects the
- * machine names — planning and executing steps, asking the operator, journaling every
- * transition, decision, intent and result — and turns the final state into an exit code.
+ * The engine: runs a compiled runbook machine with real actors. The parts live beside it:
+ * the step invoker (./invoke.ts), decisions and who made them (./decisions.ts), the
+ * journal (./journal-observer.ts), signals (./signals.ts), the way back (./way-back.ts) and
+ * how a run ended (./outcome.ts). This file wires them to the machine's actors.
  */
 import { hostname, userInfo } from 'node:os';
 import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
-import { ExitCode, InterruptedError, type ExitCodeValue } from '../errors.js';
-import type { JournalWriter } from '../journal/store.js';
+import { InterruptedError } from '../errors.js';
 import type { EntryBody, RunMode } from '../journal/format.js';
+import type { JournalWriter } from '../journal/store.js';
 import {
   compileRunbook,
   StepFailure,
@@ -17,25 +18,31 @@ import {
   type FailureInput,
   type FinalState,
   type PlanSummary,
-  type RunContext,
+  type RollbackPreviewInput,
   type RunInput,
   type StepActorInput,
+  type UndoFailureInput,
   type UndoInput,
 } from '../machine/compile.js';
 import type { Runbook, Step } from '../runbook/model.js';
 import { stepTypes } from '../runbook/step-types.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Prompter } from '../prompt/types.js';
-import { loadStep } from '../steps/index.js';
-import { StepError, type StepContext, type StepImpl, type StepPlan, type StepResult } from '../steps/types.js';
+import { StepError, type StepPlan, type StepResult } from '../steps/types.js';
 import type { Ui } from '../ui/console.js';
-import { confirmationMatches, expectedConfirmation, needsTypedConfirmation } from './confirm.js';
-import { checkLimits, describeBreaches } from './limits.js';
-import { resolveWith } from './resolve.js';
-import { substitute } from '../runbook/template.js';
 import { evaluateCondition } from '../runbook/condition.js';
 import { describeDrift, sameFingerprint } from '../plan/drift.js';
 import { sleep } from '../util/sleep.js';
+import { expectedConfirmation, needsTypedConfirmation } from './confirm.js';
+import { Decisions } from './decisions.js';
+import { errorText, refuseUndo, StepInvoker, type Impl } from './invoke.js';
+import { JournalWriteError, RunJournal } from './journal-observer.js';
+import { checkLimits, describeBreaches } from './limits.js';
+import { changesInPlace, exitCodeOf, type RunKind, type RunOutcome, type StepTiming } from './outcome.js';
+import { SignalControl } from './signals.js';
+import { WayBack } from './way-back.js';
+
+export type { RunOutcome, StepTiming } from './outcome.js';
 
 export interface EngineOptions {
   runbook: Runbook;
@@ -57,48 +64,31 @@ export interface EngineOptions {
   rollbackAfter?: boolean;
   /** Secret values (secret params, secret-named environment values) to keep out of output. */
   secrets?: readonly string[];
+  /** --ignore-drift: undo over later changes (journaled). */
+  ignoreDrift?: boolean;
+  /** --skip-undo <step-id>: a person already undid these by hand. */
+  skipUndo?: readonly string[];
+  /** What to do when nobody can be asked any more (the terminal went away): --on-failure. */
+  onFailure?: 'rollback' | 'abort';
 }
 
-export interface StepTiming {
-  startedAt?: string;
-  durationMs?: number;
-  undoMs?: number;
-}
-
-export interface RunOutcome {
-  runId: string;
-  final: FinalState;
-  exitCode: ExitCodeValue;
-  context: RunContext;
-  durationMs: number;
-  rollbackMs: number;
-  timings: Record<string, StepTiming>;
-  /** What is still changed after a failed rollback: the steps left on the undo list. */
-  leftChanged: string[];
-  /** With rollbackAfter: how the forward run ended, before the clean-up rollback. */
-  forward?: FinalState;
-  /** Milliseconds until the forward run ended (the measured recovery time). */
-  forwardMs: number;
-}
-
-type Impl = StepImpl<Record<string, unknown>>;
+type Machine = ReturnType<typeof compileRunbook>;
 
 export class Execution {
   private readonly o: EngineOptions;
   private readonly machine;
-  private readonly stepsById: Map<string, Step>;
+  private readonly invoker: StepInvoker;
+  private readonly journal: RunJournal;
+  private readonly decisions: Decisions;
+  private readonly signals: SignalControl;
+  private readonly wayBack: WayBack;
   private readonly timings: Record<string, StepTiming> = {};
-  private readonly impls = new Map<string, Impl>();
   private readonly startedAt = Date.now();
   private rollbackStartedAt: number | undefined;
   private rollbackMs = 0;
-  private interrupts = 0;
-  private lastSignal: string | undefined;
-  private haltBeforeNextUndo = false;
   /** The machine's current state, e.g. `s:failover-dns.executing`, `rollingBack.undoing`. */
   private state = '';
-  private stepAbort: AbortController | undefined;
-  private actor: ReturnType<typeof createActor<ReturnType<typeof compileRunbook>>> | undefined;
+  private actor: ReturnType<typeof createActor<Machine>> | undefined;
   private forceExit: ((outcome: RunOutcome) => void) | undefined;
   /** The plan shown at each step's prompt: what the operator approved (re-checked before writing). */
   private readonly shown = new Map<string, StepPlan>();
@@ -106,7 +96,27 @@ export class Execution {
 
   constructor(options: EngineOptions) {
     this.o = options;
-    this.stepsById = new Map([...options.runbook.steps, ...options.runbook.require].map((s) => [s.id, s]));
+    const env = options.env ?? process.env;
+    this.invoker = new StepInvoker({ runbook: options.runbook, mode: options.mode, aws: options.aws, ui: options.ui, env, secrets: options.secrets ?? [] });
+    this.journal = new RunJournal(options.journal, (err) => this.journalFailed(err));
+    this.decisions = new Decisions(options.prompter, this.journal, options.ui);
+    this.signals = new SignalControl({
+      runId: options.runId,
+      state: () => this.state,
+      interruptMachine: () => this.actor?.send({ type: 'INTERRUPT' }),
+      halt: (signal) => this.halt(signal),
+      warn: (line) => options.ui.warn(line),
+    });
+    this.wayBack = new WayBack({
+      invoker: this.invoker,
+      journal: this.journal,
+      decisions: this.decisions,
+      ui: options.ui,
+      runId: options.runId,
+      ignoreDrift: options.ignoreDrift ?? false,
+      skipUndo: new Set(options.skipUndo ?? []),
+      timings: this.timings,
+    });
     this.machine = compileRunbook(options.runbook).provide({
       actors: {
         runChecks: fromPromise(async () => this.runChecks()),
@@ -114,9 +124,32 @@ export class Execution {
         decideBefore: fromPromise(async ({ input, signal }: { input: DecideInput; signal: AbortSignal }) => this.decideBefore(input, signal)),
         executeStep: fromPromise(async ({ input }: { input: StepActorInput }) => this.execute(input)),
         verifyStep: fromPromise(async ({ input }: { input: StepActorInput }) => this.verify(input)),
-        decideAfterFailure: fromPromise(async ({ input, signal }: { input: FailureInput; signal: AbortSignal }) => this.decideAfterFailure(input, signal)),
-        decideInterrupted: fromPromise(async ({ input }: { input: { stepId: string | undefined; canRollback: boolean } }) => this.decideInterrupted(input)),
-        undoStep: fromPromise(async ({ input }: { input: UndoInput }) => this.undo(input)),
+        decideAfterFailure: fromPromise(async ({ input, signal }: { input: FailureInput; signal: AbortSignal }) => {
+          this.journal.check();
+          return this.decisions.afterFailure(input, signal);
+        }),
+        decideInterrupted: fromPromise(async ({ input }: { input: { stepId: string | undefined; canRollback: boolean } }) => {
+          this.journal.check();
+          // No signal but the terminal is gone: that is a hangup too.
+          const signal = this.signals.last ?? (this.o.prompter.terminalLost ? 'SIGHUP' : 'SIGINT');
+          return this.decisions.interrupted(input, signal, () => (this.o.onFailure === 'abort' ? 'leave' : 'rollback'));
+        }),
+        previewRollback: fromPromise(async ({ input, signal }: { input: RollbackPreviewInput; signal: AbortSignal }) => {
+          this.journal.check();
+          return this.wayBack.preview(input, signal);
+        }),
+        undoStep: fromPromise(async ({ input }: { input: UndoInput }) => {
+          this.journal.check();
+          if (this.signals.haltBeforeNextUndo) {
+            this.halt(this.signals.last ?? 'SIGINT');
+            return new Promise<never>(() => undefined); // the run ends here; this undo never starts
+          }
+          return this.wayBack.undo(input);
+        }),
+        decideUndoFailure: fromPromise(async ({ input, signal }: { input: UndoFailureInput; signal: AbortSignal }) => {
+          this.journal.check();
+          return this.wayBack.decideFailure(input, signal);
+        }),
       },
     });
   }
@@ -125,43 +158,51 @@ export class Execution {
     return this.o.runId;
   }
 
-  private get dryRun(): boolean {
-    return this.o.mode === 'dry-run';
-  }
-
-  private journal(body: EntryBody): Promise<unknown> {
-    return this.o.journal.append(body);
+  /** Ctrl-C, SIGTERM or SIGHUP: see ./signals.ts. */
+  interrupt(signal: string): void {
+    this.signals.interrupt(signal);
   }
 
   /** Run to a final state. Resolves (never rejects for step failures) with the outcome. */
   async start(): Promise<RunOutcome> {
-    let outcome = await this.runActor({ params: this.o.params, ...this.o.start });
+    const kind: RunKind = typeof this.o.start?.startAt === 'object' && this.o.start.startAt.rollback === 'command' ? 'rollback' : 'forward';
+    let outcome = await this.runActor({ params: this.o.params, ...this.o.start }, kind);
     const forwardMs = outcome.durationMs;
+    outcome = { ...outcome, forwardMs };
     if (this.o.rollbackAfter && (outcome.final === 'completed' || outcome.final === 'aborted') && outcome.context.applied.length > 0) {
       const forward = outcome.final;
       const c = outcome.context;
       this.o.ui.heading('Rolling back everything this run changed');
-      const back = await this.runActor({
-        params: this.o.params,
-        startAt: { rollback: forward === 'completed' ? 'rehearsal' : 'clean-up' },
-        restore: { outputs: c.outputs, applied: c.applied, undos: c.undos, status: c.status },
-      });
+      const back = await this.runActor(
+        {
+          params: this.o.params,
+          startAt: { rollback: forward === 'completed' ? 'rehearsal' : 'clean-up' },
+          restore: { outputs: c.outputs, applied: c.applied, undos: c.undos, status: c.status, left: c.left },
+        },
+        kind,
+        forward,
+      );
       outcome = { ...back, forward, forwardMs, context: { ...back.context, error: c.error, interrupted: c.interrupted || back.context.interrupted } };
-      // A rehearsal that completed and was cleaned up is a success.
-      const rehearsed = forward === 'completed' && outcome.final === 'rolledBack' && !outcome.context.interrupted;
-      outcome.exitCode = rehearsed ? ExitCode.ok : exitCodeFor(outcome.final, outcome.context.interrupted);
-    } else {
-      outcome = { ...outcome, forwardMs };
+      outcome.exitCode = this.exitCode(outcome, kind);
     }
-    if (outcome.final === 'refused' && outcome.context.error) await this.journal({ type: 'warning', message: `refused: ${outcome.context.error.message}` });
-    // `lifeboat rollback` (or a resume finishing a rollback) has succeeded when everything is undone.
-    if (outcome.final === 'rolledBack' && typeof this.o.start?.startAt === 'object' && !outcome.context.interrupted) outcome = { ...outcome, exitCode: ExitCode.ok };
-    await this.journal({ type: 'run-end', outcome: outcome.final, exitCode: outcome.exitCode, durationMs: outcome.durationMs });
-    await this.o.journal.close();
+    if (outcome.final === 'refused' && outcome.context.error) await this.journal.write({ type: 'warning', message: `refused: ${outcome.context.error.message}` }).catch(() => undefined);
+    await this.journal.write({ type: 'run-end', outcome: outcome.final, exitCode: outcome.exitCode, durationMs: outcome.durationMs }).catch(() => undefined);
+    await this.journal.close();
     return outcome;
   }
 
-  private async runActor(input: RunInput): Promise<RunOutcome> {
+  private exitCode(outcome: RunOutcome, kind: RunKind) {
+    return exitCodeOf({
+      final: outcome.final,
+      kind,
+      changesInPlace: outcome.leftChanged.length,
+      interrupted: outcome.context.interrupted,
+      stoppedByOperator: outcome.stoppedByOperator,
+      forward: outcome.forward,
+    });
+  }
+
+  private async runActor(input: RunInput, kind: RunKind, forward?: FinalState): Promise<RunOutcome> {
     const actor = createActor(this.machine, { input });
     this.actor = actor;
     let lastState = '';
@@ -173,16 +214,16 @@ export class Execution {
           if (state !== lastState) {
             lastState = state;
             this.state = state;
-            void this.journal({ type: 'transition', state });
+            this.journal.note({ type: 'transition', state });
             if (state.startsWith('rollingBack') && this.rollbackStartedAt === undefined) this.rollbackStartedAt = Date.now();
           }
           for (const [id, reason] of Object.entries(snap.context.skipReasons)) {
             if (this.skipsShown.has(id)) continue;
             this.skipsShown.add(id);
             this.o.ui.info(`⤼ ${id} skipped: ${reason}`);
-            void this.journal({ type: 'skipped', stepId: id, reason });
+            this.journal.note({ type: 'skipped', stepId: id, reason });
           }
-          if (snap.status === 'done') resolve(this.finish(snap));
+          if (snap.status === 'done') resolve(this.finish(snap, kind, forward));
         },
         error: reject,
       });
@@ -191,110 +232,47 @@ export class Execution {
     return done;
   }
 
-  /**
-   * Ctrl-C or SIGTERM. The first stops the current step at a safe point and asks (or follows
-   * --on-failure); a second one journals and ends the run at once, state kept for resume.
-   */
-  interrupt(signal: string): void {
-    this.interrupts += 1;
-    this.lastSignal = signal;
-    if (this.interrupts === 1) {
-      if (this.stepAbort) {
-        // A step is executing: it stops at a safe point and its failure leads to `interrupted`.
-        this.stepAbort.abort(new InterruptedError(`${signal} received`));
-        return;
-      }
-      if (this.state.startsWith('rollingBack')) {
-        // Undoing: finish the undo in flight, then stop; `lifeboat rollback <id>` undoes the rest.
-        this.haltBeforeNextUndo = true;
-        this.o.ui.warn(`${signal}: stopping once the undo in progress is done (a second ${signal} stops at once); lifeboat rollback ${this.o.runId} undoes the rest`);
-        return;
-      }
-      this.actor?.send({ type: 'INTERRUPT' });
-      return;
-    }
-    this.halt(signal);
+  /** The journal broke: stop the machine where it is (no further change); the outcome says exit 4. */
+  private journalFailed(err: JournalWriteError): void {
+    this.o.ui.error(err.message);
+    this.actor?.send({ type: 'JOURNAL_FAILED' });
   }
 
   /** End the run now, state kept for resume: journaled as an interrupt with action `exit`. */
   private halt(signal: string): void {
-    void this.journal({ type: 'interrupt', signal, action: 'exit' }).finally(() => {
+    const stop = (): void => {
       const snap = this.actor?.getSnapshot();
       this.actor?.stop();
-      if (snap && this.forceExit) this.forceExit({ ...this.finish(snap), final: 'suspended', exitCode: ExitCode.interrupted });
-    });
+      if (snap && this.forceExit) this.forceExit({ ...this.finish(snap, 'forward'), final: 'suspended', exitCode: 130 });
+    };
+    this.journal.write({ type: 'interrupt', signal, action: 'exit' }).then(stop, stop);
   }
 
-  private finish(snap: SnapshotFrom<ReturnType<typeof compileRunbook>>): RunOutcome {
-    const final = (typeof snap.value === 'string' ? snap.value : 'suspended') as FinalState;
+  private finish(snap: SnapshotFrom<Machine>, kind: RunKind, forward?: FinalState): RunOutcome {
+    const failure = this.journal.failure;
+    // A broken journal ends the run wherever the machine got to: nothing after it was recorded.
+    const final = failure ? 'journalFailed' : ((typeof snap.value === 'string' ? snap.value : 'suspended') as FinalState);
     const ctx = snap.context;
     if (this.rollbackStartedAt !== undefined && this.rollbackMs === 0) this.rollbackMs = Date.now() - this.rollbackStartedAt;
-    return {
+    const outcome: RunOutcome = {
       runId: this.o.runId,
       final,
-      exitCode: exitCodeFor(final, ctx.interrupted),
+      exitCode: 0,
       context: ctx,
       durationMs: Date.now() - this.startedAt,
       rollbackMs: this.rollbackMs,
       timings: this.timings,
-      leftChanged: [...ctx.applied],
+      leftChanged: changesInPlace(ctx),
       forwardMs: Date.now() - this.startedAt,
+      stoppedByOperator: this.decisions.stoppedByOperator,
+      ...(forward ? { forward } : {}),
+      ...(failure ? { journalError: { message: failure.what, path: failure.path, hint: failure.hint } } : {}),
     };
+    outcome.exitCode = this.exitCode(outcome, kind);
+    return outcome;
   }
 
-  // ------------------------------------------------------------------ actors
-
-  private async impl(step: Step): Promise<Impl> {
-    let impl = this.impls.get(step.type);
-    if (!impl) {
-      impl = (await loadStep(step.type)) as unknown as Impl;
-      this.impls.set(step.type, impl);
-    }
-    return impl;
-  }
-
-  private step(id: string): Step {
-    const s = this.stepsById.get(id);
-    if (!s) throw new Error(`no step "${id}" in ${this.o.runbook.file}`);
-    return s;
-  }
-
-  private context(step: Step, signal: AbortSignal, priorUndo: unknown, recordUndo: (u: unknown) => Promise<void>): StepContext {
-    const ui = this.o.ui;
-    return {
-      step,
-      runbookDir: this.o.runbook.dir,
-      runbook: { name: this.o.runbook.name, rpoMs: this.o.runbook.rpoMs },
-      dryRun: this.dryRun,
-      signal,
-      aws: this.o.aws,
-      out: { info: (l) => ui.info(l), stream: (c) => ui.stream(c), isTTY: ui.isTTY },
-      env: this.o.env ?? process.env,
-      now: () => new Date(),
-      recordUndo,
-      priorUndo,
-      secrets: this.o.secrets ?? [],
-      confirmManual: async (instructions) => {
-        const ok = await this.o.prompter.manualDone(step.id, instructions, signal);
-        await this.journal({ type: 'decision', stepId: step.id, phase: 'manual', choice: ok ? 'done' : 'not done', who: this.o.prompter.who });
-        return ok;
-      },
-    };
-  }
-
-  private resolve(step: Step, input: { params: Record<string, string>; outputs: RunContext['outputs'] }): Record<string, unknown> {
-    return resolveWith(step, { params: input.params, outputs: input.outputs });
-  }
-
-  /** The step with `${{ }}` in its rollback spec substituted too, so the undo record is concrete. */
-  private concrete(step: Step, input: { params: Record<string, string>; outputs: RunContext['outputs'] }): Step {
-    if (!step.rollback) return step;
-    try {
-      return { ...step, rollback: substitute(step.rollback, { params: input.params, outputs: input.outputs }) };
-    } catch {
-      return step;
-    }
-  }
+  // ------------------------------------------------------------------ forward actors
 
   private async runChecks(): Promise<void> {
     const checks = this.o.runbook.require;
@@ -305,10 +283,13 @@ export class Execution {
         this.o.ui.info(`${check.id}: skipped (when: ${check.when} is false)`);
         continue;
       }
-      const impl = await this.impl(check);
-      const w = this.resolve(check, { params: this.o.params, outputs: {} });
-      const ctx = this.context(check, new AbortController().signal, undefined, async () => {
-        throw new Error(`require check ${check.id} tried to change something`);
+      const impl = await this.invoker.impl(check);
+      const w = this.invoker.resolve(check, { params: this.o.params, outputs: {} });
+      const ctx = this.invoker.context(check, {
+        signal: new AbortController().signal,
+        recordUndo: async () => {
+          throw new Error(`require check ${check.id} tried to change something`);
+        },
       });
       try {
         const result = await impl.execute(ctx, w);
@@ -321,14 +302,14 @@ export class Execution {
   }
 
   private async plan(input: StepActorInput): Promise<PlanSummary> {
-    const step = this.step(input.stepId);
-    const index = this.o.runbook.steps.indexOf(step) + 1;
-    this.o.ui.step(index, this.o.runbook.steps.length, step.id, step.type, step.description);
+    this.journal.check();
+    const step = this.invoker.step(input.stepId);
+    this.o.ui.step(this.invoker.index(step), this.o.runbook.steps.length, step.id, step.type, step.description);
     let plan: StepPlan;
     try {
-      const impl = await this.impl(step);
-      const w = this.resolve(step, input);
-      plan = await impl.plan(this.context(this.concrete(step, input), new AbortController().signal, undefined, refuseUndo), w);
+      const impl = await this.invoker.impl(step);
+      const w = this.invoker.resolve(step, input);
+      plan = await impl.plan(this.invoker.context(this.invoker.concrete(step, input), { signal: new AbortController().signal }), w);
     } catch (err) {
       // Without a TTY nobody is asked about this failure: say it here, or the run just ends "aborted".
       this.o.ui.error(errorText(err));
@@ -338,9 +319,9 @@ export class Execution {
     }
     this.o.ui.plan(plan);
     if (step.rollback === false) this.o.ui.warn('IRREVERSIBLE: this step cannot be undone (rollback: false)');
-    await this.journal({ type: 'plan', stepId: step.id, summary: plan.summary, mutating: plan.mutating, counts: plan.counts as Record<string, number> });
+    await this.journal.write({ type: 'plan', stepId: step.id, summary: plan.summary, mutating: plan.mutating, counts: plan.counts as Record<string, number> });
     this.shown.set(step.id, plan);
-    this.checkDrift(step, plan);
+    this.checkSavedPlan(step, plan);
     const breaches = checkLimits(plan.counts, step.limits);
     if (breaches.length > 0) {
       const message = `step ${step.id} exceeds its blast-radius limits (${describeBreaches(breaches)}); nothing was changed`;
@@ -352,7 +333,7 @@ export class Execution {
     return { ...plan, summary: plan.summary, mutating: plan.mutating };
   }
 
-  private checkDrift(step: Step, plan: StepPlan): void {
+  private checkSavedPlan(step: Step, plan: StepPlan): void {
     const expected = this.o.expectedFingerprints;
     if (!expected || !(step.id in expected)) return;
     if (!sameFingerprint(expected[step.id], plan.fingerprint)) {
@@ -376,69 +357,42 @@ export class Execution {
     this.shown.delete(step.id);
     if (!shown || shown.fingerprint === undefined || shown.fingerprint === null || input.undo !== undefined) return;
     if (!this.o.prompter.interactive || (step.confirm === 'none' && !needsTypedConfirmation(step))) return;
-    const now = await impl.plan(this.context(step, new AbortController().signal, undefined, refuseUndo), this.resolve(step, input));
+    const now = await impl.plan(this.invoker.context(step, { signal: new AbortController().signal }), this.invoker.resolve(step, input));
     const moved = describeDrift(shown.fingerprint, now.fingerprint ?? null, { before: shown.lines, now: now.lines });
     if (moved.length === 0) return;
     const message = `step ${step.id}: the world moved since the plan shown at the prompt; nothing was changed: ${moved.join('; ')}`;
-    await this.journal({ type: 'step-failed', stepId: step.id, error: message, changed: false, durationMs: 0 });
+    await this.journal.write({ type: 'step-failed', stepId: step.id, error: message, changed: false, durationMs: 0 });
     this.o.ui.error(message);
     this.o.ui.info('→ find out who changed it before going on; retry plans again and shows the new plan');
     throw new StepFailure(message, undefined, false);
   }
 
   private async decideBefore(input: DecideInput, signal: AbortSignal): Promise<BeforeChoice> {
-    const step = this.step(input.stepId);
-    const irreversible = step.rollback === false;
-    let choice: BeforeChoice;
-    if (step.confirm === 'none' && !needsTypedConfirmation(step)) {
-      choice = 'proceed';
-    } else {
-      choice = await this.o.prompter.beforeStep({
-        signal,
-        stepId: step.id,
-        title: step.description ?? `${step.id} (${step.type})`,
-        index: this.o.runbook.steps.indexOf(step) + 1,
-        total: this.o.runbook.steps.length,
-        canRollback: input.canRollback,
-        irreversible,
-      });
-    }
-    await this.journal({ type: 'decision', stepId: step.id, phase: 'before', choice, who: this.o.prompter.who });
-    if (choice === 'proceed' && needsTypedConfirmation(step)) {
-      const ok = await this.typedConfirmation(step, this.resolve(step, input), signal);
-      if (!ok) return 'abort';
-    }
-    return choice;
-  }
-
-  private async typedConfirmation(step: Step, w: Record<string, unknown>, signal?: AbortSignal): Promise<boolean> {
-    const expected = expectedConfirmation(step, w);
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const typed = await this.o.prompter.typed({ stepId: step.id, expected, attempt, signal });
-      const ok = confirmationMatches(step, expected, typed);
-      await this.journal({ type: 'decision', stepId: step.id, phase: 'typed', choice: ok ? 'matched' : 'mismatch', who: this.o.prompter.who });
-      if (ok) return true;
-      this.o.ui.warn(`that is not "${expected}"`);
-      if (!this.o.prompter.interactive) return false;
-    }
-    this.o.ui.error('three wrong confirmations: stopping');
-    return false;
+    this.journal.check();
+    const step = this.invoker.step(input.stepId);
+    return this.decisions.before(
+      step,
+      { canRollback: input.canRollback, index: this.invoker.index(step), total: this.o.runbook.steps.length },
+      () => expectedConfirmation(step, this.invoker.resolve(step, input)),
+      signal,
+    );
   }
 
   private async execute(input: StepActorInput): Promise<ExecuteOutput> {
-    // Until this step settles, Ctrl-C/SIGTERM aborts it (a safe point: the step stops its
-    // calls and fails with what it changed on record) instead of leaving the state under it.
+    this.journal.check();
+    // Until this step settles, a signal aborts it (a safe point: the step stops its calls and
+    // fails with what it changed on record) instead of leaving the state under it.
     const abort = new AbortController();
-    this.stepAbort = abort;
+    this.signals.stepAbort = abort;
     try {
-      const step = this.step(input.stepId);
-      const impl = await this.impl(step);
+      const step = this.invoker.step(input.stepId);
+      const impl = await this.invoker.impl(step);
       const info = stepTypes[step.type];
       const started = Date.now();
       this.timings[step.id] = { startedAt: new Date(started).toISOString() };
       const requestsBefore = this.o.aws.requests.total();
 
-      if (this.dryRun && !info.readOnly) {
+      if (this.invoker.dryRun && !info.readOnly) {
         this.o.ui.info('dry-run: not executed');
         const outputs = Object.fromEntries(info.outputs.map((name) => [name, `<dry-run ${step.id}.${name}>`]));
         this.timings[step.id] = { ...this.timings[step.id], durationMs: Date.now() - started };
@@ -447,7 +401,7 @@ export class Execution {
       }
       return await this.attempts(step, impl, input, abort, started, requestsBefore);
     } finally {
-      this.stepAbort = undefined;
+      this.signals.stepAbort = undefined;
     }
   }
 
@@ -459,26 +413,41 @@ export class Execution {
     const recordUndo = async (undo: unknown): Promise<void> => {
       // The first attempt's record stands; a step may only extend it (steps merge priorUndo).
       if (prior !== undefined && JSON.stringify(undo) === JSON.stringify(captured)) return;
+      await this.journal.write({ type: 'intent', stepId: step.id, undo });
       captured = undo;
-      await this.journal({ type: 'intent', stepId: step.id, undo });
     };
 
     const attempts = step.retries + 1;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts && !abort.signal.aborted; attempt++) {
-      await this.journal({ type: 'step-start', stepId: step.id, attempt });
+      await this.journal.write({ type: 'step-start', stepId: step.id, attempt });
       const signal = step.timeoutMs ? AbortSignal.any([abort.signal, AbortSignal.timeout(step.timeoutMs)]) : abort.signal;
       try {
-        const w = this.resolve(step, input);
-        const result: StepResult = await impl.execute(this.context(this.concrete(step, input), signal, captured, recordUndo), w);
+        const w = this.invoker.resolve(step, input);
+        const ctx = this.invoker.context(this.invoker.concrete(step, input), {
+          signal,
+          priorUndo: captured,
+          recordUndo,
+          confirmManual: (instructions) => this.decisions.manual(step.id, instructions, signal),
+        });
+        const result: StepResult = await impl.execute(ctx, w);
         const durationMs = Date.now() - started;
         this.timings[step.id] = { ...this.timings[step.id], durationMs };
-        await this.journal({ type: 'result', stepId: step.id, outputs: result.outputs, durationMs, requests: this.o.aws.requests.total() - requestsBefore, summary: result.summary });
+        await this.journal.write({
+          type: 'result',
+          stepId: step.id,
+          outputs: result.outputs,
+          durationMs,
+          requests: this.o.aws.requests.total() - requestsBefore,
+          summary: result.summary,
+          ...(result.left === undefined ? {} : { left: result.left }),
+        });
         this.o.ui.ok(result.summary ?? `${step.id} done`);
         // Interrupted, but the step finished anyway: stop right after it (it is done and on record).
         if (abort.signal.aborted) setImmediate(() => this.actor?.send({ type: 'INTERRUPT' }));
-        return { outputs: result.outputs, undo: captured, changed: captured !== undefined || info.undo !== 'none' };
+        return { outputs: result.outputs, undo: captured, left: result.left, changed: captured !== undefined || info.undo !== 'none' };
       } catch (err) {
+        if (err instanceof JournalWriteError) throw new StepFailure(err.message, captured, captured !== undefined);
         lastError = signal.aborted && !abort.signal.aborted ? new StepError(`step ${step.id} timed out after ${step.timeoutMs} ms`, { cause: err }) : err;
         if (abort.signal.aborted || attempt === attempts) break;
         this.o.ui.warn(`attempt ${attempt} of ${attempts} failed: ${errorText(lastError)}; retrying`);
@@ -491,7 +460,7 @@ export class Execution {
     const interrupted = abort.signal.aborted || lastError instanceof InterruptedError;
     const message = interrupted ? `stopped: ${errorText(abort.signal.aborted ? abort.signal.reason : lastError)}` : errorText(lastError);
     const failedOutputs = lastError instanceof StepError ? lastError.outputs : undefined;
-    await this.journal({ type: 'step-failed', stepId: step.id, error: message, changed: captured !== undefined, durationMs, outputs: failedOutputs });
+    await this.journal.write({ type: 'step-failed', stepId: step.id, error: message, changed: captured !== undefined, durationMs, outputs: failedOutputs }).catch(() => undefined);
     if (interrupted) this.o.ui.warn(message);
     else this.o.ui.error(message);
     const hint = lastError instanceof StepError ? lastError.hint : undefined;
@@ -500,81 +469,25 @@ export class Execution {
   }
 
   private async verify(input: StepActorInput): Promise<void> {
-    const step = this.step(input.stepId);
-    const impl = await this.impl(step);
-    if (!impl.verify || (this.dryRun && !stepTypes[step.type].readOnly)) return;
-    const w = this.resolve(step, input);
+    this.journal.check();
+    const step = this.invoker.step(input.stepId);
+    const impl = await this.invoker.impl(step);
+    if (!impl.verify || (this.invoker.dryRun && !stepTypes[step.type].readOnly)) return;
+    const w = this.invoker.resolve(step, input);
     const outputs = input.outputs[step.id] ?? {};
     try {
-      await impl.verify(this.context(step, new AbortController().signal, input.undo, refuseUndo), w, { outputs });
+      await impl.verify(this.invoker.context(step, { signal: new AbortController().signal, priorUndo: input.undo, recordUndo: refuseUndo }), w, { outputs });
     } catch (err) {
       // The result is journaled already: without this entry a resume would take the step as done.
-      await this.journal({ type: 'step-failed', stepId: step.id, error: `verify: ${errorText(err)}`, changed: input.undo !== undefined, durationMs: 0 });
+      await this.journal.write({ type: 'step-failed', stepId: step.id, error: `verify: ${errorText(err)}`, changed: input.undo !== undefined, durationMs: 0 });
       throw err;
     }
   }
 
-  private async decideAfterFailure(input: FailureInput, signal?: AbortSignal) {
-    const choice = await this.o.prompter.afterFailure({ stepId: input.stepId, error: input.error, canRollback: input.canRollback, signal });
-    // Nothing to undo: a rollback is the same as stopping.
-    const effective = choice === 'rollback' && !input.canRollback ? 'abort' : choice;
-    await this.journal({ type: 'decision', stepId: input.stepId, phase: 'failure', choice: effective, who: this.o.prompter.who });
-    return effective;
+  /** For tests and the CLI: journal one entry through the run's journal (e.g. a warning). */
+  async note(body: EntryBody): Promise<void> {
+    await this.journal.write(body);
   }
-
-  private async decideInterrupted(input: { stepId: string | undefined; canRollback: boolean }) {
-    this.o.ui.warn('interrupted');
-    const choice = input.canRollback ? await this.o.prompter.interrupted(input) : 'leave';
-    await this.journal({ type: 'interrupt', signal: this.lastSignal ?? 'SIGINT', action: choice });
-    await this.journal({ type: 'decision', stepId: input.stepId, phase: 'interrupt', choice, who: this.o.prompter.who });
-    return choice;
-  }
-
-  private async undo(input: UndoInput): Promise<void> {
-    if (this.haltBeforeNextUndo) {
-      this.halt(this.lastSignal ?? 'SIGINT');
-      return new Promise<void>(() => undefined); // the run ends here; this undo never starts
-    }
-    const step = this.step(input.stepId);
-    const impl = await this.impl(step);
-    const started = Date.now();
-    await this.journal({ type: 'undo-start', stepId: step.id });
-    this.o.ui.heading(`↶ rolling back ${step.id} (${step.type})`);
-    if (isDryRunUndo(input.undo)) {
-      this.o.ui.info('dry-run: would roll back this step');
-    } else if (impl.rollback) {
-      let w: Record<string, unknown>;
-      try {
-        w = this.resolve(step, input);
-      } catch {
-        w = step.with; // the undo record carries what rollback needs
-      }
-      if (impl.describeUndo) this.o.ui.info(impl.describeUndo(w, input.undo));
-      try {
-        await impl.rollback(this.context(this.concrete(step, input), new AbortController().signal, input.undo, refuseUndo), w, input.undo);
-      } catch (err) {
-        await this.journal({ type: 'undo-failed', stepId: step.id, error: errorText(err) });
-        this.o.ui.error(`rollback of ${step.id} failed: ${errorText(err)}`);
-        throw err;
-      }
-    }
-    const ms = Date.now() - started;
-    this.timings[step.id] = { ...this.timings[step.id], undoMs: ms };
-    await this.journal({ type: 'undo-done', stepId: step.id, durationMs: ms });
-    this.o.ui.ok(`${step.id} rolled back`);
-  }
-}
-
-const refuseUndo = async (): Promise<void> => {
-  throw new Error('this phase must not change anything');
-};
-
-function isDryRunUndo(undo: unknown): boolean {
-  return typeof undo === 'object' && undo !== null && (undo as { dryRun?: unknown }).dryRun === true;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function stateName(value: unknown): string {
@@ -584,21 +497,6 @@ function stateName(value: unknown): string {
     return `${k}.${stateName(v)}`;
   }
   return String(value);
-}
-
-export function exitCodeFor(final: FinalState, interrupted: boolean): ExitCodeValue {
-  switch (final) {
-    case 'completed':
-      return ExitCode.ok;
-    case 'refused':
-      return ExitCode.refused;
-    case 'rollbackFailed':
-      return ExitCode.rollbackFailed;
-    case 'suspended':
-      return ExitCode.interrupted;
-    default:
-      return interrupted ? ExitCode.interrupted : ExitCode.failed;
-  }
 }
 
 export function operatorName(env: NodeJS.ProcessEnv = process.env): string {

@@ -35,14 +35,42 @@ export type EntryBody =
     }
   | { type: 'transition'; state: string }
   | { type: 'plan'; stepId: string; summary: string; mutating: boolean; counts?: Record<string, number> }
-  | { type: 'decision'; stepId?: string | undefined; phase: 'before' | 'failure' | 'interrupt' | 'typed' | 'manual'; choice: string; who: string }
+  | {
+      type: 'decision';
+      stepId?: string | undefined;
+      phase: DecisionPhase;
+      choice: string;
+      /** The operator's name (the person who started this process). */
+      who: string;
+      /** Who made the decision: `operator` (a person at the terminal) or the flag that made it (`--yes`, `--confirm`, `--on-failure`, `--skip-undo`, `--ignore-drift`). Absent in older journals. */
+      by?: DecisionSource | undefined;
+      /** Why, when a person said (e.g. what they did by hand). */
+      reason?: string | undefined;
+    }
   | { type: 'step-start'; stepId: string; attempt: number }
   | { type: 'intent'; stepId: string; undo: unknown }
-  | { type: 'result'; stepId: string; outputs: Record<string, unknown>; durationMs: number; requests: number; summary?: string | undefined }
+  | {
+      type: 'result';
+      stepId: string;
+      outputs: Record<string, unknown>;
+      durationMs: number;
+      requests: number;
+      summary?: string | undefined;
+      /** What the step left behind (verbatim): the way back compares it with the world. */
+      left?: unknown;
+    }
   | { type: 'step-failed'; stepId: string; error: string; changed: boolean; durationMs: number; outputs?: Record<string, unknown> | undefined }
   | { type: 'skipped'; stepId: string; reason: string }
   | { type: 'undo-start'; stepId: string }
-  | { type: 'undo-done'; stepId: string; durationMs: number }
+  | {
+      type: 'undo-done';
+      stepId: string;
+      durationMs: number;
+      /** `undone` (absent in older journals), `by-hand` (a person did it; see the decision), `not-undone` (rollback: false). */
+      how?: 'undone' | 'by-hand' | 'not-undone' | undefined;
+    }
+  /** The way back found that what a step left has changed since: refused, stopped at, or overridden. */
+  | { type: 'drift'; stepId: string; items: Array<{ resource: string; left: string; now: string }>; action: 'refused' | 'stopped' | 'ignored' }
   | { type: 'undo-failed'; stepId: string; error: string }
   | { type: 'interrupt'; signal: string; action: 'rollback' | 'leave' | 'exit' }
   | {
@@ -58,6 +86,9 @@ export type EntryBody =
     }
   | { type: 'warning'; message: string }
   | { type: 'run-end'; outcome: string; exitCode: number; durationMs: number };
+
+export type DecisionPhase = 'before' | 'failure' | 'interrupt' | 'typed' | 'manual' | 'rollback' | 'undo' | 'undo-failure' | 'drift';
+export type DecisionSource = 'operator' | '--yes' | '--confirm' | '--on-failure' | '--skip-undo' | '--ignore-drift';
 
 export type JournalEntry = Base & EntryBody;
 export type EntryType = EntryBody['type'];
@@ -95,7 +126,7 @@ export function parseJournal(text: string, file = 'journal.jsonl'): ParsedJourna
   return { entries, warnings };
 }
 
-export type StepState = 'pending' | 'started' | 'intent' | 'done' | 'failed' | 'skipped' | 'rolling-back' | 'rolled-back' | 'undo-failed';
+export type StepState = 'pending' | 'started' | 'intent' | 'done' | 'failed' | 'skipped' | 'rolling-back' | 'rolled-back' | 'undone-by-hand' | 'not-undone' | 'undo-failed';
 
 /** The process that last drove the run: the one that started it, or the last resume/rollback. */
 export interface RunProcess {
@@ -115,6 +146,8 @@ export interface ReplayedRun {
   applied: string[];
   /** Undo record per step: the one its capturing attempt journaled last (a step may extend it before changing more). */
   undos: Record<string, unknown>;
+  /** What each completed step left behind (its result's `left`). */
+  left: Record<string, unknown>;
   /** The step whose intent was journaled without a result: re-check it on resume. */
   inFlight?: string | undefined;
   /** `rollback` once the run entered its rollback walk (after a failure, an interrupt, a rehearsal, or `lifeboat rollback`). */
@@ -141,6 +174,7 @@ export function replay(entries: JournalEntry[]): ReplayedRun {
     outputs: {},
     applied: [],
     undos: {},
+    left: {},
     phase: 'forward',
     process: { pid: start.pid, host: start.host, user: start.user, command: 'run', at: start.at },
     lastAt: start.at,
@@ -175,6 +209,7 @@ function applyEntry(run: ReplayedRun, e: JournalEntry): void {
     case 'result':
       run.steps[e.stepId] = 'done';
       run.outputs[e.stepId] = e.outputs;
+      if (e.left !== undefined) run.left[e.stepId] = e.left;
       if (run.inFlight === e.stepId) run.inFlight = undefined;
       break;
     case 'step-failed':
@@ -189,7 +224,7 @@ function applyEntry(run: ReplayedRun, e: JournalEntry): void {
       run.steps[e.stepId] = 'rolling-back';
       break;
     case 'undo-done':
-      run.steps[e.stepId] = 'rolled-back';
+      run.steps[e.stepId] = e.how === 'by-hand' ? 'undone-by-hand' : e.how === 'not-undone' ? 'not-undone' : 'rolled-back';
       run.applied = run.applied.filter((s) => s !== e.stepId);
       if (run.inFlight === e.stepId) run.inFlight = undefined;
       if (run.undoFailure?.stepId === e.stepId) run.undoFailure = undefined;

@@ -10,7 +10,10 @@
  * A holder whose pid is gone on this host is stale. A stale lock is never taken over
  * silently: a new run is refused and told the three ways out; `resume <id>` and
  * `rollback <id>` take over their own run's lock; `--force-unlock <id>` removes it.
- * The S3 variant (`--lock s3://…`) is in ../aws/s3-lock.ts and shares the rules below.
+ *
+ * Where a lock is kept is a LockStore: read the holder, try to create, remove exactly what
+ * was read. The file store is below; the S3 one (`--lock s3://…`, conditional PutObject) is
+ * in ../aws/s3-lock.ts. One acquire loop, acquireLock, applies the rules above to either.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
@@ -33,8 +36,9 @@ export interface HeldLock {
   /** The lock file path or the s3:// URL: journaled in run-start so resume and rollback find it. */
   readonly where: string;
   readonly holder: LockHolder;
+  /** Remove the lock, if it still names this run. Does nothing after keep(). */
   release(): Promise<void>;
-  /** Leave the lock in place when this process ends (a suspended run keeps its lock). */
+  /** Leave the lock in place when this process ends (a suspended run keeps its lock); a later release() leaves it too. */
   keep(): void;
 }
 
@@ -164,15 +168,100 @@ export function parseHolder(text: string): LockHolder | undefined {
   return undefined;
 }
 
-async function readHolder(path: string): Promise<{ text: string; holder: LockHolder | undefined } | undefined> {
-  try {
-    const text = await readFile(path, 'utf8');
-    return { text, holder: parseHolder(text) };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+/** What a holder is stored as: one line of JSON. */
+export function serializeHolder(holder: LockHolder): string {
+  return `${JSON.stringify({ v: 1, ...holder })}\n`;
+}
+
+// ------------------------------------------------------------------ the store interface
+
+/** A lock as read from its store. */
+export interface StoredLock {
+  /** The raw content. */
+  text: string;
+  /** The holder it names; undefined when the content is not a holder. */
+  holder: LockHolder | undefined;
+  /** What identifies this very version (an S3 ETag), so that only it is removed; the text is compared where there is none. */
+  version?: string | undefined;
+}
+
+/** Where locks are kept: a file under the state dir, or an S3 object. */
+export interface LockStore {
+  /** The lock file path or s3:// URL: named in refusals and journaled. */
+  readonly where: string;
+  /** Create the lock with `content`, complete and atomically; false if a lock exists. */
+  tryCreate(content: string): Promise<boolean>;
+  /** The lock there now, or undefined if there is none. */
+  read(): Promise<StoredLock | undefined>;
+  /** Remove the lock only if it still is `seen`; false if it changed in between (true if it is gone already). */
+  removeIf(seen: StoredLock): Promise<boolean>;
+  /** The refusal for a lock that exists but is not a holder: where to look at it. */
+  unreadable(runbook: string): RefusedError;
+  /**
+   * Remove `runId`'s lock if the process exits without releasing or keeping it, where the
+   * store can do that synchronously (a local file); returns how to cancel that.
+   */
+  releaseOnExit?(runId: string): () => void;
+}
+
+/** How many times to go round create → read → remove before giving up on a lock that keeps changing hands. */
+const ATTEMPTS = 5;
+
+/**
+ * Take the lock in `store` for `holder`, or throw RefusedError (exit 3) naming the holder
+ * and the ways out. The one acquire loop: create if there is none; else read the holder and
+ * decide (stale, takeOver, --force-unlock); remove exactly what was read; try again.
+ */
+export async function acquireLock(store: LockStore, holder: LockHolder, intent: LockIntent = {}, warn: (line: string) => void = () => undefined): Promise<HeldLock> {
+  const content = serializeHolder(holder);
+  let replaced = false;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (await store.tryCreate(content)) {
+      if (intent.forceUnlock !== undefined && !replaced && intent.takeOver === undefined)
+        warn(`--force-unlock ${intent.forceUnlock}: no lock was held by that run; going on`);
+      return held(store, holder);
+    }
+    const existing = await store.read();
+    if (existing === undefined) continue; // released in between: try again
+    if (existing.holder === undefined) throw store.unreadable(holder.runbook);
+    decide(existing.holder, store.where, intent, warn);
+    replaced = true;
+    await store.removeIf(existing);
+  }
+  throw new RefusedError({ what: 'could not take the lock: it keeps changing hands', where: store.where, hint: 'another lifeboat is starting at the same time; try again' });
+}
+
+/** Release: remove the lock only while it still names this run (someone may have forced it away and taken it since). */
+async function releaseOwn(store: LockStore, runId: string): Promise<void> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const existing = await store.read();
+    if (existing?.holder?.runId !== runId) return; // gone, or someone else's now: leave it
+    if (await store.removeIf(existing)) return;
   }
 }
+
+function held(store: LockStore, holder: LockHolder): HeldLock {
+  let cancelExit = store.releaseOnExit?.(holder.runId);
+  let kept = false;
+  const detach = (): void => {
+    cancelExit?.();
+    cancelExit = undefined;
+  };
+  return {
+    where: store.where,
+    holder,
+    release: async () => {
+      detach();
+      if (!kept) await releaseOwn(store, holder.runId);
+    },
+    keep: () => {
+      kept = true;
+      detach();
+    },
+  };
+}
+
+// ------------------------------------------------------------------ the file store
 
 /** Create `path` with `content`, atomically and complete; false if it exists. */
 async function createExclusive(path: string, content: string): Promise<boolean> {
@@ -215,8 +304,8 @@ async function createWx(path: string, content: string): Promise<boolean> {
 }
 
 /**
- * Remove the lock only if it still holds exactly `expected` (what was judged stale): move it
- * aside atomically, check, and put it back if someone replaced it in between.
+ * Remove the lock only if it still holds exactly `expected` (what was read): move it aside
+ * atomically, check, and put it back if someone replaced it in between.
  */
 async function removeIfUnchanged(path: string, expected: string): Promise<boolean> {
   const aside = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.old`;
@@ -239,58 +328,57 @@ async function removeIfUnchanged(path: string, expected: string): Promise<boolea
 const exitReleases = new Map<string, () => void>();
 let exitHookInstalled = false;
 
-/** On any exit of the process (an error, process.exit), remove the locks it still holds. */
-function releaseOnExit(path: string, runId: string): void {
-  exitReleases.set(path, () => {
+/** On any exit of the process (an error, process.exit), remove the lock files it still holds. */
+function releaseFileOnExit(path: string, runId: string): () => void {
+  const release = (): void => {
     try {
       if (parseHolder(readFileSync(path, 'utf8'))?.runId === runId) unlinkSync(path);
     } catch {
       // already gone
     }
-  });
+  };
+  exitReleases.set(path, release);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
-      for (const release of exitReleases.values()) release();
+      for (const r of exitReleases.values()) r();
     });
   }
+  return () => {
+    if (exitReleases.get(path) === release) exitReleases.delete(path);
+  };
+}
+
+/**
+ * A lock file. Created with its content complete (private temporary file, fsync, hard link
+ * to the lock path); removed by moving it aside and checking it is still what was read.
+ */
+export function fileLockStore(path: string): LockStore {
+  return {
+    where: path,
+    tryCreate: (content) => createExclusive(path, content),
+    read: async () => {
+      try {
+        const text = await readFile(path, 'utf8');
+        return { text, holder: parseHolder(text) };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    removeIf: (seen) => removeIfUnchanged(path, seen.text),
+    unreadable: (runbook) =>
+      new RefusedError({
+        what: `the lock file exists but cannot be read as a lock holder`,
+        where: path,
+        hint: `look at it; if no run of "${runbook}" is in progress, delete it and start again`,
+      }),
+    releaseOnExit: (runId) => releaseFileOnExit(path, runId),
+  };
 }
 
 /** Take the local lock for `holder.runbook`, or throw RefusedError (exit 3) naming the holder. */
 export async function acquireLocalLock(stateDir: string, holder: LockHolder, intent: LockIntent = {}, warn: (line: string) => void = () => undefined): Promise<HeldLock> {
-  const path = lockPath(stateDir, holder.runbook);
   await mkdir(join(stateDir, 'locks'), { recursive: true });
-  const content = `${JSON.stringify({ v: 1, ...holder })}\n`;
-  let forced = false;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (await createExclusive(path, content)) {
-      if (intent.forceUnlock !== undefined && !forced && intent.takeOver === undefined)
-        warn(`--force-unlock ${intent.forceUnlock}: no lock was held by that run; going on`);
-      releaseOnExit(path, holder.runId);
-      return {
-        where: path,
-        holder,
-        release: async () => {
-          exitReleases.get(path)?.();
-          exitReleases.delete(path);
-        },
-        keep: () => {
-          exitReleases.delete(path);
-        },
-      };
-    }
-    const existing = await readHolder(path);
-    if (existing === undefined) continue; // released in between: try again
-    if (existing.holder === undefined) {
-      throw new RefusedError({
-        what: `the lock file exists but cannot be read as a lock holder`,
-        where: path,
-        hint: `look at it; if no run of "${holder.runbook}" is in progress, delete it and start again`,
-      });
-    }
-    decide(existing.holder, path, intent, warn);
-    forced = true;
-    await removeIfUnchanged(path, existing.text);
-  }
-  throw new RefusedError({ what: 'could not take the lock: it keeps changing hands', where: path, hint: 'another lifeboat is starting at the same time; try again' });
+  return acquireLock(fileLockStore(lockPath(stateDir, holder.runbook)), holder, intent, warn);
 }

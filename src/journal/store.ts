@@ -117,23 +117,37 @@ export interface LoadedRun {
 }
 
 /**
- * A run's journal, read and replayed. A missing run is a mistake in the invocation (exit 2),
- * told with the nearest run id; an id may be given by a unique prefix or suffix.
+ * The one run a command-line run id names: the id itself, or the only run whose id starts
+ * or ends with it. An empty id, one that names no run and one that names several are
+ * mistakes in the invocation (exit 2): a resume or rollback must never pick a run by guess.
+ */
+export function resolveRunId(given: string, ids: readonly string[], stateDir: string): string {
+  const text = given.trim();
+  const listHint = ids.length ? `lifeboat runs --state-dir ${stateDir} lists the ${ids.length} run(s) kept there` : 'check --state-dir (or LIFEBOAT_STATE_DIR): no runs are kept there';
+  if (text === '') {
+    throw new UsageError({ what: 'the run id is empty: it must name exactly one run', hint: `give the run id (a unique prefix or suffix will do); ${listHint}` });
+  }
+  if (ids.includes(text)) return text;
+  const matches = ids.filter((r) => r.startsWith(text) || r.endsWith(text));
+  if (matches.length === 1) return matches[0] as string;
+  if (matches.length > 1) {
+    const shown = matches.slice(0, 20);
+    const more = matches.length - shown.length;
+    throw new UsageError({
+      what: `"${text}" matches ${matches.length} runs, and a run id must name exactly one:\n${shown.map((m) => `      ${m}`).join('\n')}${more > 0 ? `\n      … and ${more} more` : ''}`,
+      hint: 'give more of the id: the whole id, or a prefix or suffix only one run has',
+    });
+  }
+  const near = closest(text, ids);
+  throw new UsageError({ what: `no run ${text} under ${join(stateDir, 'runs')}`, hint: near ? `did you mean ${near}?` : listHint });
+}
+
+/**
+ * A run's journal, read and replayed. The id must name exactly one run (see resolveRunId):
+ * a missing, empty or ambiguous one is a mistake in the invocation (exit 2).
  */
 export async function loadRun(stateDir: string, runId: string): Promise<LoadedRun> {
-  const ids = await listRunIds(stateDir);
-  let id = runId;
-  if (!ids.includes(runId)) {
-    const matches = ids.filter((r) => r.startsWith(runId) || r.endsWith(runId));
-    if (matches.length === 1) id = matches[0] as string;
-    else {
-      const near = closest(runId, ids);
-      throw new UsageError({
-        what: matches.length > 1 ? `"${runId}" matches ${matches.length} runs: ${matches.slice(-3).join(', ')}` : `no run ${runId} under ${join(stateDir, 'runs')}`,
-        hint: near ? `did you mean ${near}?` : ids.length ? `lifeboat runs --state-dir ${stateDir} lists the ${ids.length} run(s) kept there` : 'check --state-dir (or LIFEBOAT_STATE_DIR): no runs are kept there',
-      });
-    }
-  }
+  const id = resolveRunId(runId, await listRunIds(stateDir), stateDir);
   const path = journalPath(stateDir, id);
   let parsed: ParsedJournal;
   try {

@@ -66,7 +66,7 @@ export interface Decision {
   who: string;
 }
 
-export type UndoState = 'none' | 'recorded' | 'undoing' | 'undone' | 'undo-failed';
+export type UndoState = 'none' | 'recorded' | 'undoing' | 'undone' | 'undone by hand' | 'not undone' | 'undo-failed';
 
 export interface StepRow {
   stepId: string;
@@ -133,7 +133,7 @@ export function stepRows(run: ReplayedRun): StepRow[] {
         break;
       case 'undo-done': {
         const r = row(e.stepId);
-        r.undo = 'undone';
+        r.undo = undoStateOf(e.how);
         r.undoMs = e.durationMs;
         break;
       }
@@ -192,7 +192,13 @@ function timelineRow(e: JournalEntry): RowPart | undefined {
     case 'undo-start':
       return { event: 'undo-start', stepId: e.stepId, detail: 'rolling back', undo: 'undoing' };
     case 'undo-done':
-      return { event: 'undo-done', stepId: e.stepId, detail: 'rolled back', durationMs: e.durationMs, undo: 'undone' };
+      return { event: 'undo-done', stepId: e.stepId, detail: UNDO_DETAIL[undoStateOf(e.how)], durationMs: e.durationMs, undo: undoStateOf(e.how) };
+    case 'drift':
+      return {
+        event: 'drift',
+        stepId: e.stepId,
+        detail: `${e.action === 'ignored' ? 'undone over a later change' : e.action === 'refused' ? 'rollback refused' : 'rollback stopped'}: ${e.items.map((d) => `${d.resource}: left ${d.left}, now ${d.now}`).join('; ')}`,
+      };
     case 'undo-failed':
       return { event: 'undo-failed', stepId: e.stepId, detail: e.error, undo: 'undo-failed' };
     case 'interrupt':
@@ -232,6 +238,12 @@ function some(items: readonly string[], n = 3): string {
  * documented in docs/journal.md). Used by `show` and after a failed rollback, where it says
  * what is still changed and what to put back by hand.
  */
+function undoStateOf(how: 'undone' | 'by-hand' | 'not-undone' | undefined): 'undone' | 'undone by hand' | 'not undone' {
+  return how === 'by-hand' ? 'undone by hand' : how === 'not-undone' ? 'not undone' : 'undone';
+}
+
+const UNDO_DETAIL: Record<'undone' | 'undone by hand' | 'not undone', string> = { undone: 'rolled back', 'undone by hand': 'undone by hand (see the decision)', 'not undone': 'not undone: it cannot be undone (rollback: false)' };
+
 export function describeUndoRecord(undo: unknown): string {
   if (undo === undefined || undo === null) return 'no undo record';
   if (typeof undo !== 'object') return String(undo);

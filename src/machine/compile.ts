@@ -22,7 +22,13 @@ export type StepOutputs = Record<string, OutputValue>;
 export type BeforeChoice = 'proceed' | 'skip' | 'rollback' | 'abort';
 export type FailureChoice = 'retry' | 'rollback' | 'abort';
 export type InterruptChoice = 'rollback' | 'leave';
-export type StepStatus = 'pending' | 'skipped' | 'done' | 'failed' | 'rolled-back';
+/** After an undo failed (or found drift): try again, undo over the drift, mark it done by hand, or stop. */
+export type UndoFailureChoice = 'retry' | 'force' | 'by-hand' | 'stop';
+/** Before the first undo of a rollback: go on, or leave everything as it is. */
+export type RollbackChoice = 'go' | 'decline';
+/** How a step left the undo list: undone by lifeboat, done by a person, or not undoable (`rollback: false`). */
+export type UndoHow = 'undone' | 'by-hand' | 'not-undone';
+export type StepStatus = 'pending' | 'skipped' | 'done' | 'failed' | 'rolled-back' | 'undone-by-hand' | 'not-undone';
 
 export interface PlanSummary {
   summary: string;
@@ -37,6 +43,10 @@ export interface RunContext {
   applied: string[];
   /** Undo record per applied step, captured before its first change. */
   undos: Record<string, unknown>;
+  /** What each completed step left behind (StepResult.left): the way back compares it with the world. */
+  left: Record<string, unknown>;
+  /** Steps the operator chose to undo although they drifted. */
+  driftAccepted: string[];
   status: Record<string, StepStatus>;
   /** Why a step was skipped, by step id. */
   skipReasons: Record<string, string>;
@@ -46,6 +56,8 @@ export interface RunContext {
   /** What started the rollback: operator choice, failure, interrupt, or a command. */
   rollbackReason?: string | undefined;
   interrupted: boolean;
+  /** How the last undo ended (set by the undo actor's result, read when the step leaves the list). */
+  lastUndoHow?: UndoHow | undefined;
   current?: string | undefined;
   startAt?: RunInput['startAt'];
 }
@@ -53,7 +65,7 @@ export interface RunContext {
 export interface RunInput {
   params: Record<string, string>;
   /** Resume: restore these and start at `startAt` (a step id), or roll back at once. */
-  restore?: Partial<Pick<RunContext, 'outputs' | 'applied' | 'undos' | 'status'>>;
+  restore?: Partial<Pick<RunContext, 'outputs' | 'applied' | 'undos' | 'status' | 'left'>>;
   startAt?: string | { rollback: string };
 }
 
@@ -76,13 +88,36 @@ export interface ExecuteOutput {
   outputs: StepOutputs;
   /** The undo record journaled before the change, if the step made one. */
   undo?: unknown;
+  /** What the step left behind, journaled with its result. */
+  left?: unknown;
   changed: boolean;
 }
 export interface UndoInput {
   stepId: string;
   undo: unknown;
+  /** What the step left (undefined: it stopped before its result). */
+  left: unknown;
   params: Record<string, string>;
   outputs: Record<string, StepOutputs>;
+  /** The operator chose to undo this step although it drifted. */
+  acceptDrift: boolean;
+}
+export interface UndoOutput {
+  how: UndoHow;
+}
+export interface UndoFailureInput {
+  stepId: string;
+  error: string;
+}
+export interface RollbackPreviewInput {
+  /** Newest last, as in the context. */
+  applied: string[];
+  undos: Record<string, unknown>;
+  left: Record<string, unknown>;
+  params: Record<string, string>;
+  outputs: Record<string, StepOutputs>;
+  /** What started the rollback: `command` (lifeboat rollback), operator, failure, interrupted, rehearsal, clean-up. */
+  reason: string | undefined;
 }
 
 /** Thrown by an execute actor: the step failed, possibly after changing something. */
@@ -101,7 +136,7 @@ export class StepFailure extends Error {
   }
 }
 
-export const FINAL_STATES = ['completed', 'rolledBack', 'aborted', 'rollbackFailed', 'suspended', 'refused'] as const;
+export const FINAL_STATES = ['completed', 'rolledBack', 'aborted', 'rollbackFailed', 'suspended', 'refused', 'journalFailed'] as const;
 export type FinalState = (typeof FINAL_STATES)[number];
 
 const notProvided = (name: string) =>
@@ -129,7 +164,7 @@ export function compileRunbook(runbook: Runbook) {
     types: {
       context: {} as RunContext,
       input: {} as RunInput,
-      events: {} as { type: 'INTERRUPT' },
+      events: {} as { type: 'INTERRUPT' } | { type: 'JOURNAL_FAILED' },
     },
     actors: {
       runChecks: notProvided('runChecks') as unknown as ReturnType<typeof fromPromise<void, { params: Record<string, string> }>>,
@@ -139,7 +174,9 @@ export function compileRunbook(runbook: Runbook) {
       verifyStep: notProvided('verifyStep') as unknown as ReturnType<typeof fromPromise<void, StepActorInput>>,
       decideAfterFailure: notProvided('decideAfterFailure') as unknown as ReturnType<typeof fromPromise<FailureChoice, FailureInput>>,
       decideInterrupted: notProvided('decideInterrupted') as unknown as ReturnType<typeof fromPromise<InterruptChoice, { stepId: string | undefined; canRollback: boolean }>>,
-      undoStep: notProvided('undoStep') as unknown as ReturnType<typeof fromPromise<void, UndoInput>>,
+      undoStep: notProvided('undoStep') as unknown as ReturnType<typeof fromPromise<UndoOutput, UndoInput>>,
+      previewRollback: notProvided('previewRollback') as unknown as ReturnType<typeof fromPromise<RollbackChoice, RollbackPreviewInput>>,
+      decideUndoFailure: notProvided('decideUndoFailure') as unknown as ReturnType<typeof fromPromise<UndoFailureChoice, UndoFailureInput>>,
     },
     guards: {
       isChoice: ({ event }, params: { choice: string }) => (event as unknown as { output?: unknown }).output === params.choice,
@@ -173,6 +210,7 @@ export function compileRunbook(runbook: Runbook) {
         return {
           outputs: { ...context.outputs, [params.stepId]: out.outputs },
           ...recordApplied(context, params.stepId, out.undo, out.changed),
+          ...(out.left === undefined ? {} : { left: { ...context.left, [params.stepId]: out.left } }),
         };
       }),
       saveFailure: assign(({ context, event }, params: { stepId: string }) => {
@@ -188,13 +226,21 @@ export function compileRunbook(runbook: Runbook) {
       }),
       setRollbackReason: assign((_, params: { reason: string }) => ({ rollbackReason: params.reason })),
       markInterrupted: assign({ interrupted: true }),
-      popUndone: assign(({ context }) => {
+      popUndone: assign(({ context }, params: { how: UndoHow | 'output' }) => {
         const last = context.applied[context.applied.length - 1];
         if (last === undefined) return {};
+        const how = params.how === 'output' ? (context.lastUndoHow ?? 'undone') : params.how;
+        const status: StepStatus = how === 'undone' ? 'rolled-back' : how === 'by-hand' ? 'undone-by-hand' : 'not-undone';
         return {
           applied: context.applied.slice(0, -1),
-          status: { ...context.status, [last]: 'rolled-back' as const },
+          status: { ...context.status, [last]: status },
+          rollbackError: undefined,
         };
+      }),
+      saveUndoHow: assign(({ event }) => ({ lastUndoHow: (event as unknown as { output: UndoOutput }).output.how })),
+      acceptDrift: assign(({ context }) => {
+        const last = context.applied[context.applied.length - 1];
+        return last === undefined ? {} : { driftAccepted: [...context.driftAccepted, last] };
       }),
       saveRollbackError: assign(({ context, event }) => ({
         rollbackError: {
@@ -223,6 +269,8 @@ export function compileRunbook(runbook: Runbook) {
       outputs: input.restore?.outputs ?? {},
       applied: input.restore?.applied ?? [],
       undos: input.restore?.undos ?? {},
+      left: input.restore?.left ?? {},
+      driftAccepted: [],
       status: input.restore?.status ?? Object.fromEntries(steps.map((s) => [s.id, 'pending' as StepStatus])),
       skipReasons: {},
       plans: {},
@@ -230,6 +278,8 @@ export function compileRunbook(runbook: Runbook) {
       startAt: input.startAt,
     }),
     initial: 'start',
+    // The journal could not be written: no further change is made, whatever state the run is in.
+    on: { JOURNAL_FAILED: { target: '.journalFailed' } },
     states: {
       start: { always: resumeTransitions(steps) },
       checks: {
@@ -255,8 +305,28 @@ export function compileRunbook(runbook: Runbook) {
         },
       },
       rollingBack: {
-        initial: 'next',
+        initial: 'start',
         states: {
+          start: {
+            always: [{ guard: 'nothingToUndo', target: '#run.rolledBack' }, { target: 'preview' }],
+          },
+          // The way back, planned and shown: every step to undo re-read against the world
+          // (`now → after undo`); `lifeboat rollback` refuses on drift and asks before the first change.
+          preview: {
+            invoke: {
+              src: 'previewRollback',
+              input: ({ context }: { context: RunContext }): RollbackPreviewInput => ({
+                applied: context.applied,
+                undos: context.undos,
+                left: context.left,
+                params: context.params,
+                outputs: context.outputs,
+                reason: context.rollbackReason,
+              }),
+              onDone: [{ guard: { type: 'isChoice', params: { choice: 'go' } }, target: 'next' }, { target: '#run.aborted' }],
+              onError: { target: '#run.refused', actions: assign(({ event }: { event: { error: unknown } }) => ({ error: { stepId: 'rollback', message: errorText(event.error) } })) },
+            },
+          },
           next: {
             always: [{ guard: 'nothingToUndo', target: '#run.rolledBack' }, { target: 'undoing' }],
           },
@@ -265,10 +335,34 @@ export function compileRunbook(runbook: Runbook) {
               src: 'undoStep',
               input: ({ context }: { context: RunContext }): UndoInput => {
                 const stepId = context.applied[context.applied.length - 1] as string;
-                return { stepId, undo: context.undos[stepId], params: context.params, outputs: context.outputs };
+                return {
+                  stepId,
+                  undo: context.undos[stepId],
+                  left: context.left[stepId],
+                  params: context.params,
+                  outputs: context.outputs,
+                  acceptDrift: context.driftAccepted.includes(stepId),
+                };
               },
-              onDone: { target: 'next', actions: 'popUndone' },
-              onError: { target: '#run.rollbackFailed', actions: 'saveRollbackError' },
+              onDone: { target: 'next', actions: ['saveUndoHow', { type: 'popUndone', params: { how: 'output' } }] },
+              onError: { target: 'undoFailed', actions: 'saveRollbackError' },
+            },
+          },
+          // An undo failed or found drift: the operator (or, without one, the flags) decides.
+          undoFailed: {
+            invoke: {
+              src: 'decideUndoFailure',
+              input: ({ context }: { context: RunContext }): UndoFailureInput => ({
+                stepId: context.rollbackError?.stepId ?? '?',
+                error: context.rollbackError?.message ?? 'failed',
+              }),
+              onDone: [
+                { guard: { type: 'isChoice', params: { choice: 'retry' } }, target: 'undoing' },
+                { guard: { type: 'isChoice', params: { choice: 'force' } }, target: 'undoing', actions: 'acceptDrift' },
+                { guard: { type: 'isChoice', params: { choice: 'by-hand' } }, target: 'next', actions: { type: 'popUndone', params: { how: 'by-hand' } } },
+                { target: '#run.rollbackFailed' },
+              ],
+              onError: { target: '#run.rollbackFailed' },
             },
           },
         },
@@ -279,6 +373,7 @@ export function compileRunbook(runbook: Runbook) {
       rollbackFailed: { type: 'final' },
       suspended: { type: 'final' },
       refused: { type: 'final' },
+      journalFailed: { type: 'final' },
     },
   };
 

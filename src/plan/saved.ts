@@ -8,11 +8,12 @@
  * world seen now is compared with the fingerprints the plan saw (compareWithSaved).
  */
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { RefusedError, UsageError } from '../errors.js';
 import type { LimitBreach } from '../engine/limits.js';
 import type { Runbook } from '../runbook/model.js';
 import { resolveParams } from '../runbook/params.js';
+import { FileWriteError, writeThrough } from '../util/atomic-write.js';
 import type { OutputValue, PlanCounts, PlanLine } from '../steps/types.js';
 import { describeDrift, sameFingerprint, stableStringify } from './drift.js';
 
@@ -100,14 +101,16 @@ export function paramsHash(values: Record<string, string>): string {
 
 // ------------------------------------------------------------------ write / load
 
-/** Write the plan file atomically (temp file + rename). */
+/**
+ * Write the plan file through to what the path names, as reports are: a regular file is
+ * replaced atomically, a symlink's target written, a FIFO or `/dev/stdout` written directly.
+ */
 export async function writeSavedPlan(path: string, doc: PlanDocument): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`, 'utf8');
-    await rename(tmp, path);
+    await writeThrough(path, `${JSON.stringify(doc, null, 2)}\n`);
   } catch (err) {
-    throw new UsageError({ what: `cannot write the plan file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, where: path, cause: err });
+    const reason = err instanceof FileWriteError ? err.reason : ((err as NodeJS.ErrnoException).code ?? String(err));
+    throw new UsageError({ what: `cannot write the plan file: ${reason}`, where: path, cause: err });
   }
 }
 

@@ -5,14 +5,56 @@
  */
 import { input as inputPrompt, select } from '@inquirer/prompts';
 import { InterruptedError } from '../errors.js';
-import type { BeforeChoice, FailureChoice, InterruptChoice } from '../machine/compile.js';
-import type { BeforeQuestion, FailureQuestion, Prompter, TypedQuestion } from './types.js';
+import type { BeforeChoice, FailureChoice, InterruptChoice, UndoFailureChoice } from '../machine/compile.js';
+import type { BeforeQuestion, FailureQuestion, Prompter, RollbackQuestion, TypedQuestion, UndoFailureAnswer, UndoFailureQuestion } from './types.js';
+
+/**
+ * The terminal went away under a prompt (closed window, dropped ssh: EIO/ENXIO/EPIPE, or
+ * raw mode refused). Not an answer: the engine treats it as an interrupt and goes on
+ * without a person, per --on-failure.
+ */
+export class TerminalLostError extends InterruptedError {
+  constructor(cause: unknown) {
+    super(`the terminal went away (${cause instanceof Error ? cause.message : String(cause)})`);
+    this.name = 'TerminalLostError';
+  }
+}
+
+const TERMINAL_CODES = new Set(['EIO', 'ENXIO', 'EPIPE', 'EBADF', 'ENOTTY', 'ERR_STREAM_DESTROYED', 'ERR_USE_AFTER_CLOSE', 'ERR_STREAM_WRITE_AFTER_END']);
+
+export function isTerminalLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && TERMINAL_CODES.has(e.code)) return true;
+  return typeof e.message === 'string' && /setRawMode|EIO|ENXIO/.test(e.message);
+}
 
 export interface InquirerOptions {
   who: string;
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
   signal?: AbortSignal;
+}
+
+/**
+ * A terminal that goes away while a prompt is open makes Node's readline throw from an event
+ * handler (`setRawMode EIO` while closing the prompt), where no promise can catch it. Only
+ * that is caught here, process-wide, and turned into "the terminal is lost" for the prompter
+ * that owns the open prompt; any other uncaught exception is rethrown as before.
+ */
+const terminalWatchers = new Set<(err: unknown) => void>();
+let watching = false;
+
+function watchTerminal(onLost: (err: unknown) => void): () => void {
+  terminalWatchers.add(onLost);
+  if (!watching) {
+    watching = true;
+    process.prependListener('uncaughtException', (err) => {
+      if (!isTerminalLoss(err) || terminalWatchers.size === 0) throw err;
+      for (const w of terminalWatchers) w(err);
+    });
+  }
+  return () => terminalWatchers.delete(onLost);
 }
 
 export class InquirerPrompter implements Prompter {
@@ -27,20 +69,41 @@ export class InquirerPrompter implements Prompter {
     return this.contextWith(undefined);
   }
 
+  /** Aborted when the terminal goes away under an open prompt. */
+  private readonly terminal = new AbortController();
+
   /** The prompt context, also cancelled by `extra` (the engine aborts a question the run no longer waits for). */
   private contextWith(extra: AbortSignal | undefined) {
     const { input, output } = this.options;
-    const signals = [this.options.signal, extra].filter((s): s is AbortSignal => s !== undefined);
+    const signals = [this.options.signal, extra, this.terminal.signal].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     return { ...(input ? { input } : {}), ...(output ? { output } : {}), ...(signal ? { signal } : {}) };
   }
 
   /** A prompt being taken down (aborted): the next one waits until it is gone, else inquirer closes both. */
   private settling: Promise<void> | undefined;
+  /** Set once the terminal is gone: every later question is answered as an interrupt would be. */
+  lost: TerminalLostError | undefined;
+
+  get terminalLost(): boolean {
+    return this.lost !== undefined;
+  }
 
   private async ask<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     while (this.settling) await this.settling;
-    const prompt = run();
+    if (this.lost) throw this.lost;
+    const unwatch = watchTerminal((err) => {
+      this.lost ??= new TerminalLostError(err);
+      this.terminal.abort(this.lost);
+    });
+    let prompt: Promise<T>;
+    try {
+      prompt = run();
+    } catch (err) {
+      unwatch();
+      if (isTerminalLoss(err)) throw (this.lost = new TerminalLostError(err));
+      throw err;
+    }
     signal?.addEventListener(
       'abort',
       () => {
@@ -58,10 +121,15 @@ export class InquirerPrompter implements Prompter {
     try {
       return await prompt;
     } catch (err) {
+      if (this.lost) throw this.lost;
       // inquirer rejects with ExitPromptError on Ctrl-C and AbortPromptError on abort.
       const name = (err as Error).name;
       if (name === 'ExitPromptError' || name === 'AbortPromptError') throw new InterruptedError('Ctrl-C at a prompt');
+      if (isTerminalLoss(err)) throw (this.lost = new TerminalLostError(err));
       throw err;
+    } finally {
+      // The prompt's own clean-up (closing readline) is where a lost terminal throws: keep watching until it ran.
+      setImmediate(unwatch);
     }
   }
 
@@ -95,11 +163,11 @@ export class InquirerPrompter implements Prompter {
     return this.ask(() => inputPrompt({ message: `type ${q.expected} to confirm${tries}:` }, this.contextWith(q.signal)), q.signal);
   }
 
-  async manualDone(stepId: string, _instructions?: string, signal?: AbortSignal): Promise<boolean> {
+  async manualDone(stepId: string, _instructions?: string, signal?: AbortSignal, phase: 'do' | 'undo' = 'do'): Promise<boolean> {
     const answer = await this.ask(() =>
       select<'done' | 'not'>(
         {
-          message: `is "${stepId}" done?`,
+          message: phase === 'undo' ? `is the undo of "${stepId}" done?` : `is "${stepId}" done?`,
           choices: [
             { value: 'done', name: 'done', description: 'I did what the instructions say' },
             { value: 'not', name: 'not done', description: 'treat this step as failed' },
@@ -128,9 +196,46 @@ export class InquirerPrompter implements Prompter {
         ),
       );
     } catch (err) {
-      // A second Ctrl-C: leave everything for resume, at once.
-      if (err instanceof InterruptedError) return 'leave';
+      // A second Ctrl-C: leave everything for resume, at once. A lost terminal is not a choice.
+      if (err instanceof InterruptedError && !(err instanceof TerminalLostError)) return 'leave';
       throw err;
     }
+  }
+
+  async confirmRollback(q: RollbackQuestion): Promise<boolean> {
+    const answer = await this.ask(
+      () =>
+        select<'go' | 'no'>(
+          {
+            message: `roll back ${q.steps.length === 1 ? 'this step' : `these ${q.steps.length} steps, newest first`} (${q.steps.join(', ')})?`,
+            choices: [
+              { value: 'go', name: 'roll back', description: 'undo them now, newest first; each is re-checked right before its undo' },
+              { value: 'no', name: 'not now', description: 'change nothing; the run stays as it is (its lock too)' },
+            ],
+            default: 'no',
+          },
+          this.contextWith(q.signal),
+        ),
+      q.signal,
+    );
+    return answer === 'go';
+  }
+
+  async undoFailed(q: UndoFailureQuestion): Promise<UndoFailureAnswer> {
+    const choices: Array<{ value: UndoFailureChoice; name: string; description: string }> = [
+      { value: 'retry', name: 'retry', description: q.drift ? 're-read the world and check again' : 'try this undo again' },
+    ];
+    if (q.drift) choices.push({ value: 'force', name: 'undo anyway', description: "overwrite the later change with the step's before state" });
+    choices.push(
+      { value: 'by-hand', name: 'done by hand', description: 'I put it back myself: mark it undone and go on with the next undo' },
+      { value: 'stop', name: 'stop', description: 'leave the rest as it is; lifeboat rollback <run-id> goes on later' },
+    );
+    const choice = await this.ask(
+      () => select<UndoFailureChoice>({ message: `the undo of ${q.stepId} ${q.drift ? 'found drift' : 'failed'}: what now?`, choices, default: 'stop' }, this.contextWith(q.signal)),
+      q.signal,
+    );
+    if (choice !== 'by-hand') return { choice };
+    const reason = await this.ask(() => inputPrompt({ message: 'what did you do (journaled with your name)?', required: true }, this.contextWith(q.signal)), q.signal);
+    return { choice, reason };
   }
 }

@@ -1,10 +1,10 @@
 /**
- * The non-interactive operator: --yes, a stdin that is not a TTY, CI, and tests. It
- * proceeds at every transition, answers typed and manual confirmations only from
+ * The non-interactive operator: --yes, verify, CI, and tests. It proceeds at every
+ * transition, answers typed and manual confirmations only from
  * --confirm, and decides after a failure or an interrupt by --on-failure.
  */
 import type { BeforeChoice, FailureChoice, InterruptChoice } from '../machine/compile.js';
-import type { BeforeQuestion, FailureQuestion, Prompter, TypedQuestion } from './types.js';
+import type { BeforeQuestion, FailureQuestion, Prompter, TypedQuestion, UndoFailureAnswer } from './types.js';
 
 export interface ScriptedOptions {
   who: string;
@@ -38,11 +38,22 @@ export class ScriptedPrompter implements Prompter {
     return this.options.confirmations.get(q.stepId) ?? '';
   }
 
-  async manualDone(stepId: string): Promise<boolean> {
-    return this.options.confirmations.get(stepId)?.toLowerCase() === 'done';
+  async manualDone(stepId: string, _instructions?: string, _signal?: AbortSignal, phase: 'do' | 'undo' = 'do'): Promise<boolean> {
+    // A forward --confirm never answers an undo: that one is --confirm <id>:undo=done.
+    return this.options.confirmations.get(phase === 'undo' ? `${stepId}:undo` : stepId)?.toLowerCase() === 'done';
   }
 
   async interrupted(): Promise<InterruptChoice> {
     return this.options.onFailure === 'rollback' ? 'rollback' : 'leave';
+  }
+
+  /** Consent to a rollback without a terminal is --yes, checked before the command starts. */
+  async confirmRollback(): Promise<boolean> {
+    return true;
+  }
+
+  /** Without a person, a failed undo stops the rollback (--skip-undo decides before an undo is tried). */
+  async undoFailed(): Promise<UndoFailureAnswer> {
+    return { choice: 'stop' };
   }
 }

@@ -3,7 +3,7 @@
  * terminal, and a scripted one for --yes, CI and tests. Every method may reject with
  * InterruptedError (Ctrl-C at a prompt), which the engine treats as a decision.
  */
-import type { BeforeChoice, FailureChoice, InterruptChoice } from '../machine/compile.js';
+import type { BeforeChoice, FailureChoice, InterruptChoice, UndoFailureChoice } from '../machine/compile.js';
 
 export interface BeforeQuestion {
   /** Aborted when the run moves on without this answer (a signal): the prompt is taken down. */
@@ -37,11 +37,41 @@ export interface Prompter {
   /** Who answers: recorded with every decision. */
   readonly who: string;
   readonly interactive: boolean;
+  /** The terminal went away (a hangup): nobody can be asked any more. */
+  readonly terminalLost?: boolean;
   beforeStep(q: BeforeQuestion): Promise<BeforeChoice>;
   afterFailure(q: FailureQuestion): Promise<FailureChoice>;
   /** The text the operator typed (compared by the engine). */
   typed(q: TypedQuestion): Promise<string>;
-  /** `signal`: aborted when the run stops waiting (an interrupt): the prompt is taken down. */
-  manualDone(stepId: string, instructions: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * `signal`: aborted when the run stops waiting (an interrupt): the prompt is taken down.
+   * `phase: 'undo'`: confirming the step's undo instructions were done (`--confirm <id>:undo=done`),
+   * never answered by the forward confirmation.
+   */
+  manualDone(stepId: string, instructions: string, signal?: AbortSignal, phase?: 'do' | 'undo'): Promise<boolean>;
   interrupted(q: { stepId: string | undefined; canRollback: boolean }): Promise<InterruptChoice>;
+  /** `lifeboat rollback`: the preview was shown; go ahead with the first change? */
+  confirmRollback(q: RollbackQuestion): Promise<boolean>;
+  /** An undo failed or found drift: retry, undo over the drift, mark done by hand (with a reason), or stop. */
+  undoFailed(q: UndoFailureQuestion): Promise<UndoFailureAnswer>;
+}
+
+export interface RollbackQuestion {
+  signal?: AbortSignal;
+  /** Steps to undo, newest first. */
+  steps: string[];
+}
+
+export interface UndoFailureQuestion {
+  signal?: AbortSignal;
+  stepId: string;
+  error: string;
+  /** The failure is drift: offering to undo over someone else's change. */
+  drift: boolean;
+}
+
+export interface UndoFailureAnswer {
+  choice: UndoFailureChoice;
+  /** With `by-hand`: what the person did. */
+  reason?: string | undefined;
 }

@@ -75,8 +75,9 @@ function testcase(report: Report, s: StepReport): string {
   } else if (s.undo === 'still-changed' && report.verdict !== 'passed' && report.leftChanged.some((l) => l.stepId === s.id)) {
     children.push(el('error', { message: 'still changed: its rollback did not run', type: 'rollback' }, report.next ?? 'its change is still in place', inner));
   }
-  const out = outputsText(s);
-  if (out !== undefined) children.push(el('system-out', {}, out, inner));
+  const notUndone = s.undo === 'not-undone' ? 'not undone: this step cannot be undone (rollback: false)' : undefined;
+  const out = [notUndone, outputsText(s)].filter((t) => t !== undefined).join('\n');
+  if (out !== '') children.push(el('system-out', {}, out, inner));
   return el('testcase', { name: s.id, classname: `${report.runbook.name}.${s.type}`, time: seconds(s.durationMs) }, children, i);
 }
 

@@ -71,6 +71,10 @@ function undoText(s: StepReport): string {
       return '**FAILED**';
     case 'still-changed':
       return 'still changed';
+    case 'not-undone':
+      return '**not undone** (rollback: false)';
+    case 'by-hand':
+      return 'undone by hand';
     default:
       return '—';
   }

@@ -46,8 +46,10 @@ export const StepReportSchema = z
     durationMs: ms.nullable().describe('Time the step took, retries included; null when it did not run'),
     undoMs: ms.nullable().describe('Time its rollback took; null when it was not rolled back'),
     undo: z
-      .enum(['done', 'failed', 'still-changed', 'none'])
-      .describe('done: its change was undone; failed: the undo failed; still-changed: its change is still in place; none: nothing to undo'),
+      .enum(['done', 'by-hand', 'not-undone', 'failed', 'still-changed', 'none'])
+      .describe(
+        'done: its change was undone; by-hand: a person undid it (journaled with who); not-undone: it cannot be undone (rollback: false); failed: the undo failed; still-changed: its change is still in place; none: nothing to undo',
+      ),
     outputs: z.record(z.string(), outputValue).describe('The step outputs (also journaled); long strings are truncated'),
     error: z.string().optional().describe('Why the step failed (or was interrupted)'),
     undoError: z.string().optional().describe('Why its rollback failed'),
@@ -173,7 +175,17 @@ export function buildReport(input: BuildReportInput): Report {
     const t = outcome.timings[step.id] ?? {};
     const status = stepStatus(step.id, outcome);
     const undo: StepReport['undo'] =
-      ctx.rollbackError?.stepId === step.id ? 'failed' : stillChanged.has(step.id) ? 'still-changed' : t.undoMs !== undefined || ctx.status[step.id] === 'rolled-back' ? 'done' : 'none';
+      ctx.rollbackError?.stepId === step.id
+        ? 'failed'
+        : stillChanged.has(step.id)
+          ? 'still-changed'
+          : ctx.status[step.id] === 'not-undone'
+            ? 'not-undone'
+            : ctx.status[step.id] === 'undone-by-hand'
+              ? 'by-hand'
+              : t.undoMs !== undefined || ctx.status[step.id] === 'rolled-back'
+                ? 'done'
+                : 'none';
     const r: StepReport = {
       id: step.id,
       type: step.type,

@@ -39,7 +39,7 @@ import { formatDuration, parseDuration } from '../runbook/duration.js';
 import type { RecordChange, Route53With } from '../runbook/step-types.js';
 import { isAbortError, sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, type ActedWith } from './aws-scope.js';
-import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
+import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 
 const DEFAULT_TTL = 300;
 const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
@@ -59,6 +59,13 @@ export interface Route53Undo {
   before: UndoEntry[];
   /** Where the change was made (account, region, role): the undo acts the same way. */
   acted?: ActedWith;
+}
+
+/** What the step left (StepResult.left): every touched set as the change made it; null: deleted. */
+export interface Route53Left {
+  kind: typeof UNDO_KIND;
+  zoneId: string;
+  after: UndoEntry[];
 }
 
 export interface Route53StepOptions {
@@ -476,16 +483,17 @@ async function execute(ctx: StepContext, w: Route53With, options: Required<Route
   const moves = assessed
     .map((a) => ({ key: a.target.key, current: currentOf(seen, a.target.key), wanted: a.wanted }))
     .filter((m) => !sameSet(m.current, m.wanted));
+  const left: Route53Left = { kind: UNDO_KIND, zoneId, after: assessed.map((a) => undoEntry(a.target.key, a.wanted)) };
   if (moves.length === 0) {
     ctx.out.info(`${plural(assessed.length, 'record set')} already as wanted in hosted zone ${zoneId}: nothing sent`);
-    return { outputs: { changeId: '' }, summary: `nothing to change: ${plural(assessed.length, 'record set')} already as wanted` };
+    return { outputs: { changeId: '' }, summary: `nothing to change: ${plural(assessed.length, 'record set')} already as wanted`, left };
   }
   const ids = await applyMoves(ctx, client, moves, { zoneId, comment: `lifeboat ${ctx.runbook.name} ${ctx.step.id}`, spacingMs: options.batchSpacingMs });
   ctx.out.info(`sent Route 53 change ${ids.join(', ')} (${plural(moves.length, 'record set')})`);
   if ((w.wait ?? 'insync') === 'insync') await waitInsync(ctx, client, zoneId, ids, waitTimeoutMs(w), options.pollIntervalMs);
   const changeId = ids[ids.length - 1] ?? '';
   const what = moves.map((m) => `${keyLabel(m.key)}: ${transition(m.current, m.wanted)}`).join('; ');
-  return { outputs: { changeId }, summary: `${what} (change ${changeId}${(w.wait ?? 'insync') === 'insync' ? ', INSYNC' : ''})` };
+  return { outputs: { changeId }, summary: `${what} (change ${changeId}${(w.wait ?? 'insync') === 'insync' ? ', INSYNC' : ''})`, left };
 }
 
 // ---------------------------------------------------------------- verify, rollback, describeUndo
@@ -524,6 +532,59 @@ async function rollback(ctx: StepContext, w: Route53With, raw: unknown, options:
   if ((w.wait ?? 'insync') === 'insync') await waitInsync(ctx, client, zoneId, ids, waitTimeoutMs(w), options.pollIntervalMs);
 }
 
+function parseLeft(raw: unknown): Route53Left | undefined {
+  const o = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : undefined;
+  if (!o || o.kind !== UNDO_KIND || typeof o.zoneId !== 'string' || !Array.isArray(o.after) || !o.after.every(isUndoEntry)) return undefined;
+  return { kind: UNDO_KIND, zoneId: o.zoneId, after: o.after };
+}
+
+function stateText(set: ResourceRecordSet | null): string {
+  return set === null ? '(none)' : `${valuesText(set)} (${settingsText(set)})`;
+}
+
+/**
+ * The way back, read against the zone: each set `now → before`. Drift: a set is not what
+ * the step left (another value, TTL, weight, alias, routing, or gone). For a step that
+ * stopped before its result, each set may be as before or as the change wanted: anything
+ * else is someone else's.
+ */
+async function previewUndo(ctx: StepContext, w: Route53With, raw: unknown, rawLeft: unknown): Promise<UndoPreview> {
+  const undo = parseUndo(raw);
+  const zoneId = normaliseZoneId(undo.zoneId);
+  const client = await undoClients(ctx, undo.acted).route53();
+  const keys = undo.before.map(undoKey);
+  const now = await read(ctx, client, zoneId, keys);
+  const left = parseLeft(rawLeft);
+  const leftByKey = new Map((left?.after ?? []).map((e) => [keyId(undoKey(e)), e.set] as const));
+  let wantedByKey: Map<string, ResourceRecordSet | null> | undefined;
+  if (!left) {
+    try {
+      const beforeByKey = new Map(undo.before.map((e) => [keyId(undoKey(e)), e.set] as const));
+      wantedByKey = new Map(targetsOf(w).map((t) => [keyId(t.key), wantedSet(t, beforeByKey.get(keyId(t.key)) ?? null)] as const));
+    } catch {
+      wantedByKey = undefined; // the runbook's `with` no longer resolves: only "as before" is known
+    }
+  }
+  const lines: PlanLine[] = [];
+  const drift: DriftItem[] = [];
+  for (const e of undo.before) {
+    const key = undoKey(e);
+    const label = keyLabel(key);
+    const current = currentOf(now, key);
+    if (sameSet(current, e.set)) lines.push({ kind: 'info', text: `${label}: already as before (${stateText(current)}): nothing to do` });
+    else lines.push({ kind: e.set === null ? 'remove' : current === null ? 'add' : 'change', text: `${label}: ${stateText(current)} → ${stateText(e.set)}` });
+    if (left) {
+      const leftSet = leftByKey.has(keyId(key)) ? (leftByKey.get(keyId(key)) ?? null) : undefined;
+      if (leftSet !== undefined && !sameSet(current, leftSet)) drift.push({ resource: `${label} in hosted zone ${zoneId}`, left: stateText(leftSet), now: stateText(current) });
+    } else if (wantedByKey?.has(keyId(key))) {
+      const wanted = wantedByKey.get(keyId(key)) ?? null;
+      if (!sameSet(current, e.set) && !sameSet(current, wanted))
+        drift.push({ resource: `${label} in hosted zone ${zoneId}`, left: `${stateText(e.set)} or ${stateText(wanted)}`, now: stateText(current) });
+    }
+  }
+  return { lines, drift };
+}
+
 function describeUndo(_w: Route53With, raw: unknown): string {
   let undo: Route53Undo;
   try {
@@ -548,6 +609,7 @@ export function createRoute53Step(opts: Route53StepOptions = {}): StepImpl<Route
     verify,
     rollback: (ctx, w, undo) => rollback(ctx, w, undo, options),
     describeUndo,
+    previewUndo,
   };
 }
 

@@ -41,7 +41,7 @@ import { DEFAULT_MULTIPART_THRESHOLD, MAX_PART, copyObject, type CopySettings, t
 import { bucketVersioning, currentObjects, describeS3Undo, preserveS3, readS3Target, rollbackS3 } from './restore/s3-target.js';
 import { selectAsOf, type SourceObject } from './restore/select.js';
 import { isRestoreUndo, newUndoId, type LocalRestoreUndo, type RestoreUndo, type S3RestoreUndo } from './restore/undo.js';
-import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
+import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 import { stepClients } from './aws-scope.js';
 
 /** How many keys a plan lists. */
@@ -280,10 +280,63 @@ interface Written {
   etag: string | undefined;
 }
 
+/** What an S3 restore left (StepResult.left): every object under the target prefix after it, key → ETag. */
+export interface S3RestoreLeft {
+  kind: 's3';
+  bucket: string;
+  prefix: string;
+  objects: Record<string, string | null>;
+}
+
+function leftOf(cfg: Config & { target: { kind: 's3' } }, after: Map<string, { etag: string | undefined }>): S3RestoreLeft {
+  const objects: Record<string, string | null> = {};
+  for (const [key, o] of after) if (!key.startsWith(`${UNDO_DIR}/`)) objects[key] = o.etag ?? null;
+  return { kind: 's3', bucket: cfg.target.bucket, prefix: cfg.target.prefix, objects };
+}
+
+function isS3Left(x: unknown): x is S3RestoreLeft {
+  const o = x as Partial<S3RestoreLeft> | null;
+  return typeof o === 'object' && o !== null && o.kind === 's3' && typeof o.bucket === 'string' && typeof o.objects === 'object' && o.objects !== null;
+}
+
+/**
+ * The way back, read against the target: what the undo will delete and put back, and drift —
+ * an object the restore wrote whose ETag is not the one it left (someone wrote over it, or
+ * deleted it), or a key under the restored prefix that was not there after the restore (the
+ * application is writing into it). For a restore that stopped half-way nothing is known of
+ * what it left: only the plan is shown.
+ */
+async function previewS3Undo(ctx: StepContext, undo: S3RestoreUndo, rawLeft: unknown): Promise<UndoPreview> {
+  const s3 = await stepClients(ctx).s3();
+  const now = await currentObjects(s3, undo.bucket, undo.prefix);
+  const lines: PlanLine[] = [];
+  const created = undo.created.filter((k) => now.has(k));
+  lines.push({ kind: 'remove', text: `delete ${plural(created.length, 'object')} the restore created under ${s3Uri(undo.bucket, undo.prefix)}${undo.versioned ? ' (delete markers)' : ''}` });
+  for (const k of created.slice(0, PLAN_LINES)) lines.push({ kind: 'remove', text: `${s3Uri(undo.bucket, k)}: ETag ${now.get(k)?.etag ?? '?'} → (deleted)` });
+  if (created.length > PLAN_LINES) lines.push({ kind: 'info', text: `… and ${created.length - PLAN_LINES} more` });
+  lines.push({ kind: 'change', text: `put back ${plural(undo.overwritten.length, 'overwritten object')} (${undo.versioned ? 'the recorded previous versions' : 'the preserved copies'})` });
+  for (const e of undo.overwritten.slice(0, PLAN_LINES)) lines.push({ kind: 'change', text: `${s3Uri(undo.bucket, e.key)}: ETag ${now.get(e.key)?.etag ?? '(none)'} → ${e.etag ?? '?'}` });
+  if (undo.overwritten.length > PLAN_LINES) lines.push({ kind: 'info', text: `… and ${undo.overwritten.length - PLAN_LINES} more` });
+  const drift: DriftItem[] = [];
+  if (isS3Left(rawLeft) && rawLeft.bucket === undo.bucket) {
+    for (const key of [...undo.created, ...undo.overwritten.map((e) => e.key)]) {
+      if (!(key in rawLeft.objects)) continue;
+      const left = rawLeft.objects[key] ?? null;
+      const cur = now.get(key);
+      if (!cur) drift.push({ resource: s3Uri(undo.bucket, key), left: `ETag ${left ?? '?'}`, now: '(deleted)' });
+      else if (left !== null && cur.etag !== left) drift.push({ resource: s3Uri(undo.bucket, key), left: `ETag ${left}`, now: `ETag ${cur.etag ?? '?'} (written since)` });
+    }
+    for (const [key, o] of now) {
+      if (key.startsWith(`${UNDO_DIR}/`) || key in rawLeft.objects) continue;
+      drift.push({ resource: s3Uri(undo.bucket, key), left: '(no such key)', now: `new object, ETag ${o.etag ?? '?'} (written into the restored prefix since)` });
+    }
+  }
+  return { lines, drift };
+}
+
 /** One listing of the target after the copies: every written object is there, with the right size and the ETag its copy returned. */
-async function checkWritten(s3: S3Client, cfg: Config & { target: { kind: 's3' } }, written: readonly Written[]): Promise<void> {
+function checkWritten(cfg: Config & { target: { kind: 's3' } }, written: readonly Written[], now: Map<string, { size: number; etag: string | undefined }>): void {
   if (cfg.verify === 'none' || written.length === 0) return;
-  const now = await currentObjects(s3, cfg.target.bucket, cfg.target.prefix);
   const bad: string[] = [];
   for (const w of written) {
     const key = cfg.target.prefix + w.action.rel;
@@ -403,10 +456,18 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
         ctx.out.info(`interrupted: ${written.length} of ${writes.length} objects written; the rest were not started`);
         throw abortReason(ctx.signal);
       }
-      if (cfg.target.kind === 's3') await checkWritten(s3, cfg as Config & { target: { kind: 's3' } }, written);
+    }
+    // What the restore left, for the way back's drift check (and the read-back check of what it wrote).
+    let left: S3RestoreLeft | undefined;
+    if (cfg.target.kind === 's3') {
+      const s3cfg = cfg as Config & { target: { kind: 's3' } };
+      const after = await currentObjects(s3, s3cfg.target.bucket, s3cfg.target.prefix);
+      checkWritten(s3cfg, written, after);
+      left = leftOf(s3cfg, after);
     }
     const out = outputs();
     return {
+      ...(left ? { left } : {}),
       outputs: out,
       summary:
         `restored ${plural(plan.actions.length, 'object')} (${formatBytes(plan.bytesTotal)}) ${whenText(cfg)} to ${cfg.target.display}: ` +
@@ -431,6 +492,12 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
       concurrency,
     );
     ctx.out.info(`put back ${plural(r.restored, 'object')}, removed ${plural(r.deleted, 'object')} under ${s3Uri(undo.bucket, undo.prefix)}`);
+  },
+
+  async previewUndo(ctx: StepContext, _w: RestoreWith, undo: unknown, left: unknown): Promise<UndoPreview> {
+    if (!isRestoreUndo(undo)) return { lines: [{ kind: 'info', text: 'nothing recorded to undo' }], drift: [] };
+    if (undo.kind === 'local') return { lines: [{ kind: 'change', text: describeLocalUndo(undo) }], drift: [] };
+    return previewS3Undo(ctx, undo, left);
   },
 
   describeUndo(_w: RestoreWith, undo: unknown): string {

@@ -327,7 +327,7 @@ describe('kill -9 and signals', () => {
     expect(await snapshot(w)).not.toBe(before); // the DNS change is not undone yet
 
     const rb = await expectCode(runCli(['rollback', id, '--yes', '--state-dir', sd]), 0, 'rollback after the second signal');
-    expect(rb.stdout).toMatch(/to undo, newest first: slow-undo, failover-dns/);
+    expect(rb.stdout).toMatch(/to undo, newest first \(slow-undo, failover-dns\)/);
     expect(await snapshot(w)).toBe(before);
   }, 90_000);
 });
@@ -349,7 +349,7 @@ describe('a failing rollback', () => {
     expect(replay(journal(sd, id).entries)).toMatchObject({ applied: ['failover-dns', 'mark'], undoFailure: { stepId: 'mark' } });
 
     const again = await expectCode(runCli(['rollback', id, '--yes', '--state-dir', sd]), 0, 'rollback again');
-    expect(again.stdout).toMatch(/to undo, newest first: mark, failover-dns/);
+    expect(again.stdout).toMatch(/to undo, newest first \(mark, failover-dns\)/);
     expect(await snapshot(zoneOnly)).toBe(before);
     expect(journal(sd, id).entries.at(-1)).toMatchObject({ type: 'run-end', outcome: 'rolledBack', exitCode: 0 });
     const third = await expectCode(runCli(['rollback', id, '--yes', '--state-dir', sd]), 0, 'a third rollback');
@@ -381,7 +381,8 @@ describe('signals at a terminal', () => {
       process.kill(pid, 'SIGTERM');
       await term.waitFor('roll back what was done, or leave it');
       term.keys('Down', 'Enter'); // leave it
-      expect(await term.exitCode()).toBe(130);
+      // A person chose to leave the changes in place: exit 5 (130 is for a signal nobody answered).
+      expect(await term.exitCode()).toBe(5);
       expect(term.screen()).toMatch(/TTY: echo icanon isig/);
       const [id] = runIds(sd) as [string];
       const entries = journal(sd, id).entries;
@@ -392,7 +393,7 @@ describe('signals at a terminal', () => {
     }
   });
 
-  test('Ctrl-C during a step asks roll back or leave; leave saves the state (exit 130) and the terminal is left sane', async () => {
+  test('Ctrl-C during a step asks roll back or leave; leave saves the state (exit 5) and the terminal is left sane', async () => {
     const w = await newWorld();
     const sd = tempDir();
     const cmd = [process.execPath, BIN, 'run', join(RUNBOOKS, 'durable-wait.yaml'), ...w.params, '--state-dir', sd].map(quote).join(' ');
@@ -402,7 +403,8 @@ describe('signals at a terminal', () => {
       term.keys('C-c');
       await term.waitFor('roll back what was done, or leave it');
       term.keys('Down', 'Enter'); // leave it
-      expect(await term.exitCode()).toBe(130);
+      // A person chose to leave the changes in place: exit 5 (130 is for a signal nobody answered).
+      expect(await term.exitCode()).toBe(5);
       const screen = term.screen();
       expect(screen).toMatch(/interrupted — state saved/);
       expect(screen).toMatch(/TTY: echo icanon isig/);

@@ -61,7 +61,7 @@ describe('interactive run through a real terminal', () => {
     await term.waitFor(/❯ roll back/);
     term.keys('Enter');
     // Undoing the manual step shows its undo instructions and asks again.
-    await term.waitFor('is "confirm-outage" done?', 20_000, 2);
+    await term.waitFor('is the undo of "confirm-outage" done?');
     term.keys('Enter');
     await term.waitFor('rolled back: every completed step was undone');
     expect(await term.exitCode()).toBe(1);

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { JournalWriter, journalPath, listRunIds, loadRun, newRunId, readJournal } from '../../src/journal/store.js';
+import { JournalWriter, journalPath, listRunIds, loadRun, newRunId, readJournal, resolveRunId } from '../../src/journal/store.js';
 import { tempDir } from '../helpers/cli.js';
 
 import type { EntryBody } from '../../src/journal/format.js';
@@ -83,5 +83,26 @@ describe('loadRun', () => {
     await expect(loadRun(dir, '20261123T041200Z-rb-aaab')).rejects.toThrow(/did you mean 20261123T041200Z-rb-aaaa/);
     await expect(loadRun(dir, '20261123')).rejects.toThrow(/matches 2 runs/);
     await expect(loadRun(tempDir(), 'x')).rejects.toBeInstanceOf(UsageError);
+  });
+
+  test('an id names exactly one run: empty, blank or ambiguous is a usage error listing the candidates', () => {
+    const ids = ['20261123T041200Z-rb-aaaa', '20261123T051200Z-rb-bbbb', '20261123T061200Z-rb-cccc', '20261123T071200Z-rb-dddd', '20261124T000000Z-x-bbbb'];
+    expect(() => resolveRunId('', ids.slice(0, 1), '/sd')).toThrow(/run id is empty/);
+    expect(() => resolveRunId(' \t', ids.slice(0, 1), '/sd')).toThrow(UsageError);
+    const err = (() => {
+      try {
+        resolveRunId('20261123', ids, '/sd');
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err?.message).toMatch(/matches 4 runs/);
+    for (const id of ids.slice(0, 4)) expect(err?.message).toContain(id);
+    expect(() => resolveRunId('bbbb', ids, '/sd')).toThrow(/matches 2 runs/);
+    expect(resolveRunId('rb-bbbb', ids, '/sd')).toBe(ids[1]);
+    expect(resolveRunId('20261124', ids, '/sd')).toBe(ids[4]);
+    expect(resolveRunId(ids[0] as string, ids, '/sd')).toBe(ids[0]);
   });
 });

@@ -13,6 +13,9 @@ import {
   type RunInput,
   type StepActorInput,
   type UndoInput,
+  type UndoOutput,
+  type RollbackChoice,
+  type UndoFailureChoice,
 } from '../../src/machine/compile.js';
 import { parseRunbook } from '../../src/runbook/load.js';
 import type { Runbook } from '../../src/runbook/model.js';
@@ -77,9 +80,12 @@ function harness(script: Script, input: Partial<RunInput> = {}) {
         return choice;
       }),
       decideInterrupted: fromPromise(async (): Promise<InterruptChoice> => 'leave'),
-      undoStep: fromPromise(async ({ input: i }: { input: UndoInput }) => {
+      undoStep: fromPromise(async ({ input: i }: { input: UndoInput }): Promise<UndoOutput> => {
         calls.push(`undo:${i.stepId}:${JSON.stringify(i.undo)}`);
+        return { how: 'undone' };
       }),
+      previewRollback: fromPromise(async (): Promise<RollbackChoice> => 'go'),
+      decideUndoFailure: fromPromise(async (): Promise<UndoFailureChoice> => 'stop'),
     },
   });
   const actor = createActor(machine, { input: { params: { go: 'yes' }, ...input } });

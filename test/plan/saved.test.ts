@@ -1,5 +1,6 @@
 /** The saved plan file: written, loaded and checked; params reconciled; drift compared. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -98,6 +99,38 @@ describe('saved plan file', () => {
     const doc = planFor(rb, VALUES);
     await writeSavedPlan(join(dir, 'p.json'), doc);
     expect(await loadSavedPlan(join(dir, 'p.json'))).toEqual(doc);
+  });
+
+  test('plan --out writes through a symlink (the link stays) and into a FIFO (never replaced)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeboat-plan-'));
+    const doc = planFor(runbook(), VALUES);
+    symlinkSync('kept.json', join(dir, 'link.json'));
+    await writeSavedPlan(join(dir, 'link.json'), doc);
+    expect(lstatSync(join(dir, 'link.json')).isSymbolicLink()).toBe(true);
+    expect(await loadSavedPlan(join(dir, 'kept.json'))).toEqual(doc);
+
+    const fifo = join(dir, 'plan.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const cat = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    setTimeout(() => cat.kill(), 20_000).unref();
+    let text = '';
+    cat.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    const closed = new Promise((done) => cat.on('close', done));
+    await writeSavedPlan(fifo, doc);
+    await closed;
+    expect(JSON.parse(text)).toEqual(doc);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  test('a plan file that cannot be written: exit 2 naming the path and why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeboat-plan-'));
+    mkdirSync(join(dir, 'p.json'));
+    const err = await writeSavedPlan(join(dir, 'p.json'), planFor(runbook(), VALUES)).then(
+      () => undefined,
+      (e: unknown) => e as LifeboatError,
+    );
+    expect(err?.exitCode).toBe(ExitCode.usage);
+    expect(err?.message).toBe(`${join(dir, 'p.json')}: cannot write the plan file: it is a directory (EISDIR): name a file`);
   });
 
   test.each([

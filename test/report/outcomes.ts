@@ -22,7 +22,7 @@ export function fixtureRunbook(name: string): Runbook {
 export const FINISHED = new Date('2026-11-23T04:12:30.000Z');
 
 function context(over: Partial<RunContext>): RunContext {
-  return { params: {}, outputs: {}, applied: [], undos: {}, status: {}, skipReasons: {}, plans: {}, interrupted: false, ...over };
+  return { params: {}, outputs: {}, applied: [], undos: {}, left: {}, driftAccepted: [], status: {}, skipReasons: {}, plans: {}, interrupted: false, ...over };
 }
 
 const backupOutputs = { newestKey: 'db/2026-11-23.dump', newestAgeSeconds: 1234, count: 3, bytes: 3_000_000 };
@@ -31,6 +31,7 @@ const restoreOutputs = { objects: 3, bytes: 3_000_000, seconds: 1.5, requests: 1
 /** verify of restore-drill.yaml: everything passed and was cleaned up. */
 export function passedVerify(): RunOutcome {
   return {
+    stoppedByOperator: false,
     runId: '20261123T041200Z-restore-drill-7f3a',
     final: 'rolledBack',
     forward: 'completed',
@@ -61,6 +62,7 @@ export function passedVerify(): RunOutcome {
 /** verify of restore-drill.yaml failing at its first step: nothing changed, nothing to undo. */
 export function staleVerify(message = 'newest backup db/2026-11-22.dump is 26h 3m old, older than rpo 1h'): RunOutcome {
   return {
+    stoppedByOperator: false,
     runId: '20261123T041200Z-restore-drill-0001',
     final: 'aborted',
     exitCode: 1,
@@ -97,6 +99,7 @@ export function cleanupFailed(): RunOutcome {
 /** verify of restore-drill.yaml stopped by SIGTERM during the restore, then rolled back. */
 export function interruptedVerify(): RunOutcome {
   return {
+    stoppedByOperator: false,
     runId: '20261123T041200Z-restore-drill-0002',
     final: 'rolledBack',
     exitCode: 130,

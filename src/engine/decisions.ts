@@ -1,0 +1,142 @@
+/**
+ * Every decision of a run — before a step, typed and manual confirmations, after a failure,
+ * after an interrupt, before a rollback, after a failed undo — asked of the prompter and
+ * journaled with who made it: a person at the terminal (`by: operator`), or the flag that
+ * answered for them (`--yes`, `--confirm`, `--on-failure`, `--skip-undo`, `--ignore-drift`).
+ */
+import type { DecisionPhase, DecisionSource } from '../journal/format.js';
+import type { BeforeChoice, FailureChoice, FailureInput, InterruptChoice, UndoFailureChoice } from '../machine/compile.js';
+import type { Step } from '../runbook/model.js';
+import type { Prompter, UndoFailureAnswer } from '../prompt/types.js';
+import type { Ui } from '../ui/console.js';
+import { confirmationMatches, needsTypedConfirmation } from './confirm.js';
+import type { RunJournal } from './journal-observer.js';
+
+const FLAG_FOR: Record<DecisionPhase, DecisionSource> = {
+  before: '--yes',
+  typed: '--confirm',
+  manual: '--confirm',
+  failure: '--on-failure',
+  interrupt: '--on-failure',
+  rollback: '--yes',
+  undo: '--confirm',
+  'undo-failure': '--on-failure',
+  drift: '--ignore-drift',
+};
+
+export class Decisions {
+  /** The operator chose to stop with changes in place (abort, "leave it", "not now"). */
+  stoppedByOperator = false;
+
+  constructor(
+    private readonly prompter: Prompter,
+    private readonly journal: RunJournal,
+    private readonly ui: Ui,
+  ) {}
+
+  get interactive(): boolean {
+    return this.prompter.interactive;
+  }
+
+  /** Journal a decision: who ran lifeboat, and who (or which flag) decided. */
+  async record(stepId: string | undefined, phase: DecisionPhase, choice: string, extra: { by?: DecisionSource; reason?: string | undefined } = {}): Promise<void> {
+    const by = extra.by ?? (this.prompter.interactive ? 'operator' : FLAG_FOR[phase]);
+    await this.journal.write({ type: 'decision', stepId, phase, choice, who: this.prompter.who, by, ...(extra.reason === undefined ? {} : { reason: extra.reason }) });
+  }
+
+  async before(step: Step, input: { canRollback: boolean; index: number; total: number }, expected: () => string, signal: AbortSignal): Promise<BeforeChoice> {
+    let choice: BeforeChoice;
+    if (step.confirm === 'none' && !needsTypedConfirmation(step)) {
+      choice = 'proceed';
+    } else {
+      choice = await this.prompter.beforeStep({
+        signal,
+        stepId: step.id,
+        title: step.description ?? `${step.id} (${step.type})`,
+        index: input.index,
+        total: input.total,
+        canRollback: input.canRollback,
+        irreversible: step.rollback === false,
+      });
+    }
+    await this.record(step.id, 'before', choice);
+    if (choice === 'abort') this.stoppedByOperator = this.prompter.interactive;
+    if (choice === 'proceed' && needsTypedConfirmation(step)) {
+      const ok = await this.typed(step, expected(), signal);
+      if (!ok) return 'abort';
+    }
+    return choice;
+  }
+
+  private async typed(step: Step, expected: string, signal?: AbortSignal): Promise<boolean> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const typed = await this.prompter.typed({ stepId: step.id, expected, attempt, signal });
+      const ok = confirmationMatches(step, expected, typed);
+      await this.record(step.id, 'typed', ok ? 'matched' : 'mismatch');
+      if (ok) return true;
+      this.ui.warn(`that is not "${expected}"`);
+      if (!this.prompter.interactive) return false;
+    }
+    this.ui.error('three wrong confirmations: stopping');
+    return false;
+  }
+
+  /** A manual step (or its undo, `phase: 'undo'`) confirmed done. */
+  async manual(stepId: string, instructions: string, signal: AbortSignal, phase: 'do' | 'undo' = 'do'): Promise<boolean> {
+    const ok = await this.prompter.manualDone(stepId, instructions, signal, phase);
+    await this.record(stepId, phase === 'undo' ? 'undo' : 'manual', ok ? 'done' : 'not done');
+    return ok;
+  }
+
+  async afterFailure(input: FailureInput, signal?: AbortSignal): Promise<FailureChoice> {
+    const choice = await this.prompter.afterFailure({ stepId: input.stepId, error: input.error, canRollback: input.canRollback, signal });
+    // Nothing to undo: a rollback is the same as stopping.
+    const effective = choice === 'rollback' && !input.canRollback ? 'abort' : choice;
+    await this.record(input.stepId, 'failure', effective);
+    if (effective === 'abort') this.stoppedByOperator = this.prompter.interactive;
+    return effective;
+  }
+
+  async interrupted(input: { stepId: string | undefined; canRollback: boolean }, signalName: string, fallback: () => InterruptChoice): Promise<InterruptChoice> {
+    this.ui.warn('interrupted');
+    let choice: InterruptChoice;
+    let by: DecisionSource | undefined;
+    if (!input.canRollback) choice = 'leave';
+    else if (signalName === 'SIGHUP') {
+      // The terminal was closed: nobody is there to ask; --on-failure decides.
+      choice = fallback();
+      by = '--on-failure';
+    } else {
+      try {
+        choice = await this.prompter.interrupted(input);
+      } catch {
+        // Nobody to ask any more (the terminal went away): --on-failure decides.
+        choice = fallback();
+        by = '--on-failure';
+      }
+    }
+    await this.journal.write({ type: 'interrupt', signal: signalName, action: choice });
+    await this.record(input.stepId, 'interrupt', choice, { by });
+    if (choice === 'leave' && by === undefined && this.prompter.interactive && input.canRollback) this.stoppedByOperator = true;
+    return choice;
+  }
+
+  /** `lifeboat rollback` at a terminal: the preview was shown, ask before the first change. */
+  async rollback(steps: string[], signal?: AbortSignal): Promise<boolean> {
+    const go = await this.prompter.confirmRollback({ steps, signal });
+    await this.record(undefined, 'rollback', go ? 'go' : 'not now');
+    if (!go) this.stoppedByOperator = true;
+    return go;
+  }
+
+  async undoFailure(stepId: string, error: string, drift: boolean, signal?: AbortSignal): Promise<UndoFailureChoice> {
+    let answer: UndoFailureAnswer;
+    try {
+      answer = await this.prompter.undoFailed({ stepId, error, drift, signal });
+    } catch {
+      answer = { choice: 'stop' };
+    }
+    await this.record(stepId, 'undo-failure', answer.choice, { reason: answer.reason });
+    return answer.choice;
+  }
+}

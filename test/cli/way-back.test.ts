@@ -1,0 +1,337 @@
+/**
+ * The way back (issue 12), through the built CLI against the suite's moto: rollback is
+ * previewed and drift-checked, consent is needed, output and terminal failures never stop a
+ * run half-way, a full disk stops it safely, exit codes tell the world's state, and a step
+ * that cannot be undone is never reported as rolled back.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, test } from 'vitest';
+import { parseJournal, replay, type JournalEntry } from '../../src/journal/format.js';
+import { cliEnv, testRoute53, testS3, uniqueName } from '../helpers/aws.js';
+import { BIN, ROOT, runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { Terminal } from '../helpers/tmux.js';
+
+const RUNBOOKS = join(ROOT, 'test/fixtures/runbooks');
+const WAY_BACK = join(RUNBOOKS, 'way-back.yaml');
+
+interface Zone {
+  zoneId: string;
+  zone: string;
+  record: string;
+}
+
+async function newZone(): Promise<Zone> {
+  const zone = `${uniqueName('wb')}.example.com`;
+  const r53 = testRoute53();
+  const created = await r53.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: `${zone}-${Date.now()}` }));
+  const zoneId = (created.HostedZone?.Id ?? '').replace('/hostedzone/', '');
+  const record = `app.${zone}`;
+  await setRecord({ zoneId, zone, record }, `primary.${zone}`, 300);
+  return { zoneId, zone, record };
+}
+
+async function setRecord(z: Zone, value: string, ttl = 30): Promise<void> {
+  await testRoute53().send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: z.zoneId,
+      ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: z.record, Type: 'CNAME', TTL: ttl, ResourceRecords: [{ Value: value }] } }] },
+    }),
+  );
+}
+
+async function recordValue(z: Zone): Promise<string | undefined> {
+  const r = await testRoute53().send(new ListResourceRecordSetsCommand({ HostedZoneId: z.zoneId }));
+  const set = (r.ResourceRecordSets ?? []).find((s) => s.Name === `${z.record}.` && s.Type === 'CNAME');
+  return set?.ResourceRecords?.[0]?.Value;
+}
+
+function runArgs(z: Zone, sd: string, then: string, arg = ''): string[] {
+  return [
+    'run',
+    WAY_BACK,
+    '--param',
+    `zone_id=${z.zoneId}`,
+    '--param',
+    `record=${z.record}`,
+    '--param',
+    `target=standby.${z.zone}`,
+    '--param',
+    `then=${then}`,
+    '--param',
+    `arg=${arg}`,
+    '--confirm',
+    'send-email=send-email',
+    '--state-dir',
+    sd,
+  ];
+}
+
+function runIds(sd: string): string[] {
+  try {
+    return readdirSync(join(sd, 'runs')).sort();
+  } catch {
+    return [];
+  }
+}
+
+function entries(sd: string, id: string): JournalEntry[] {
+  return parseJournal(readFileSync(join(sd, 'runs', id, 'journal.jsonl'), 'utf8')).entries;
+}
+
+function locks(sd: string): string[] {
+  try {
+    return readdirSync(join(sd, 'locks'));
+  } catch {
+    return [];
+  }
+}
+
+function explain(r: CliResult): string {
+  return `exit ${r.code} (${r.signal ?? 'no signal'})\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+async function expectExit(p: Promise<CliResult>, code: number): Promise<CliResult> {
+  const r = await p;
+  expect(r.code, explain(r)).toBe(code);
+  return r;
+}
+
+async function waitUntil(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('rollback <id> is planned, shown, confirmed and drift-checked', () => {
+  test('a record changed since the run: exit 3 naming step, record, what it left and what is there; --ignore-drift undoes it, journaled', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    await expectExit(runCli([...runArgs(z, sd, 'succeed'), '--yes']), 0);
+    const [id] = runIds(sd) as [string];
+    expect(await recordValue(z)).toBe(`standby.${z.zone}`);
+    await setRecord(z, 'colleague.example.net');
+
+    // No terminal and no --yes: nothing changes.
+    const noConsent = await expectExit(runCli(['rollback', id, '--state-dir', sd]), 3);
+    expect(noConsent.stderr).toMatch(/--yes/);
+    expect(await recordValue(z)).toBe('colleague.example.net');
+
+    const refused = await expectExit(runCli(['rollback', id, '--yes', '--state-dir', sd]), 3);
+    const text = refused.stdout + refused.stderr;
+    expect(text).toMatch(/failover-dns/);
+    expect(text).toContain(`app.${z.zone}. CNAME`);
+    expect(text).toContain(`standby.${z.zone}`); // what the step left
+    expect(text).toContain('colleague.example.net'); // what is there now
+    expect(text).toMatch(/--ignore-drift/);
+    // The preview: now → after undo.
+    expect(refused.stdout).toMatch(new RegExp(`colleague\\.example\\.net \\(ttl 30\\) → primary\\.${z.zone.replace(/\./g, '\\.')} \\(ttl 300\\)`));
+    expect(await recordValue(z)).toBe('colleague.example.net');
+    expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'drift', stepId: 'failover-dns', action: 'refused' }));
+
+    const forced = await expectExit(runCli(['rollback', id, '--yes', '--ignore-drift', '--state-dir', sd]), 0);
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+    expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'decision', stepId: 'failover-dns', phase: 'drift', by: '--ignore-drift' }));
+    expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'decision', phase: 'rollback', choice: 'go', by: '--yes' }));
+    // rollback: false is never "rolled back".
+    expect(forced.stdout).toMatch(/send-email not undone/);
+    expect(forced.stdout).not.toMatch(/send-email rolled back/);
+    expect(forced.stdout).not.toMatch(/every completed step was undone/);
+  });
+
+  test('an object written into the restored (unversioned) prefix, and one written over: exit 3 naming both, nothing changed', async () => {
+    const z = await newZone();
+    const s3 = testS3();
+    const source = uniqueName('wb-src');
+    const target = uniqueName('wb-dst');
+    for (const b of [source, target]) await s3.send(new CreateBucketCommand({ Bucket: b }));
+    const put = (Bucket: string, Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket, Key, Body }));
+    await put(source, 'db/a.sql', 'backup a');
+    await put(source, 'db/b.sql', 'backup b');
+    await put(target, 'db/a.sql', 'old a, overwritten by the restore');
+    const sd = tempDir();
+    const marker = join(tempDir('wb-marker-'), 'm');
+    const params = ['--param', `zone_id=${z.zoneId}`, '--param', `record=${z.record}`, '--param', `target=standby.${z.zone}`, '--param', `marker=${marker}`];
+    params.push('--param', `source=s3://${source}/db/`, '--param', `restore_to=s3://${target}/db/`);
+    await expectExit(runCli(['run', join(RUNBOOKS, 'durable-full.yaml'), '--yes', ...params, '--state-dir', sd]), 0);
+    const [id] = runIds(sd) as [string];
+    await put(target, 'db/new-by-app.sql', 'the application wrote this after the restore');
+    await put(target, 'db/b.sql', 'the application changed this after the restore');
+    const keys = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: target }))).Contents ?? []).map((o) => `${o.Key}:${o.ETag}`).sort();
+    const before = await keys();
+
+    const refused = await expectExit(runCli(['rollback', id, '--yes', '--state-dir', sd]), 3);
+    const text = refused.stdout + refused.stderr;
+    expect(text).toMatch(/restore-data/);
+    expect(text).toContain(`s3://${target}/db/new-by-app.sql`);
+    expect(text).toContain(`s3://${target}/db/b.sql`);
+    expect(await keys()).toEqual(before);
+    expect(await recordValue(z)).toBe(`standby.${z.zone}`);
+  });
+
+  test('an automatic rollback stops at a drifted step: exit 4, the record left as the colleague set it, the lock kept', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const r = await expectExit(runCli([...runArgs(z, sd, 'meddle'), '--yes']), 4);
+    expect(r.stdout).toMatch(/ROLLBACK STOPPED AT DRIFT/);
+    expect(r.stdout).toMatch(/send-email not undone/);
+    expect(await recordValue(z)).toBe('someone-else.example.net');
+    const [id] = runIds(sd) as [string];
+    expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'drift', stepId: 'failover-dns', action: 'stopped' }));
+    expect(locks(sd)).toHaveLength(1);
+    // The next run of the same runbook is refused while the changes are in place.
+    await expectExit(runCli([...runArgs(z, sd, 'succeed'), '--yes']), 3);
+  });
+});
+
+describe('consent and exit codes', () => {
+  test('run with no terminal and no --yes: exit 3 before any change, saying to add --yes', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const r = await expectExit(runCli(runArgs(z, sd, 'succeed')), 3);
+    expect(r.stderr).toMatch(/add --yes/);
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+    expect(runIds(sd)).toEqual([]);
+  });
+
+  test('an abort with changes in place (--on-failure abort): exit 5, the lock kept, resume and rollback printed; rollback then reports send-email not undone', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const r = await expectExit(runCli([...runArgs(z, sd, 'fail'), '--yes', '--on-failure', 'abort']), 5);
+    const [id] = runIds(sd) as [string];
+    expect(r.stdout).toContain(`lifeboat resume ${id}`);
+    expect(r.stdout).toContain(`lifeboat rollback ${id}`);
+    expect(locks(sd)).toHaveLength(1);
+    expect(await recordValue(z)).toBe(`standby.${z.zone}`);
+
+    const reportFile = join(tempDir(), 'report.json');
+    const back = await expectExit(runCli(['rollback', id, '--yes', '--state-dir', sd, '--report', 'json', '--report-file', reportFile]), 0);
+    expect(back.stdout).toMatch(/send-email not undone/);
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+    expect(locks(sd)).toEqual([]);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { steps: Array<{ id: string; undo: string }> };
+    expect(report.steps.find((s) => s.id === 'send-email')?.undo).toBe('not-undone');
+    expect(report.steps.find((s) => s.id === 'failover-dns')?.undo).toBe('done');
+    const shown = await expectExit(runCli(['show', id, '--state-dir', sd]), 0);
+    expect(shown.stdout).toMatch(/not undone/);
+    expect(replay(entries(sd, id)).steps['send-email']).toBe('not-undone');
+  });
+
+  test('a failed step rolled back: exit 1; a dry run never says "still changed" or "to undo it"', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const r = await expectExit(runCli([...runArgs(z, sd, 'fail'), '--yes']), 1);
+    expect(r.stdout).toMatch(/send-email not undone/);
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+    expect(locks(sd)).toEqual([]);
+
+    const dry = await runCli([...runArgs(z, sd, 'fail'), '--dry-run', '--on-failure', 'abort']);
+    expect(dry.stdout).not.toMatch(/still changed|to undo it/);
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+  });
+});
+
+describe('output and terminal failures never stop a run half-way', () => {
+  test('| head -1 closes stdout: the run still completes and journals its end; the lock is released', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const cmd = [process.execPath, BIN, ...runArgs(z, sd, 'succeed'), '--yes'].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const out = execFileSync('bash', ['-c', `${cmd} | head -1; echo "lifeboat exit=\${PIPESTATUS[0]}"`], { env: cliEnv(), encoding: 'utf8' });
+    expect(out).toMatch(/lifeboat exit=0/);
+    const [id] = runIds(sd) as [string];
+    expect(replay(entries(sd, id)).end?.outcome).toBe('completed');
+    expect(await recordValue(z)).toBe(`standby.${z.zone}`);
+    expect(locks(sd)).toEqual([]);
+  });
+
+  test('SIGHUP mid-command: the command is ended first, the run rolls back (--on-failure) and exits 130', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const pidFile = join(tempDir(), 'sleeper.pid');
+    const child = spawn(process.execPath, [BIN, ...runArgs(z, sd, 'sleep', pidFile), '--yes'], { cwd: ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await waitUntil('the sleeper to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '');
+    const sleeper = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(sleeper)).toBe(true);
+    child.kill('SIGHUP');
+    expect(await done, out).toBe(130);
+    expect(alive(sleeper)).toBe(false);
+    const [id] = runIds(sd) as [string];
+    expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'interrupt', signal: 'SIGHUP', action: 'rollback' }));
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+    expect(locks(sd)).toEqual([]);
+  });
+
+  test('the terminal closed at a prompt (tmux kill-session): no crash, the run goes on per --on-failure and rolls back', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const args = [process.execPath, BIN, ...runArgs(z, sd, 'succeed')];
+    const term = Terminal.start(`wb-hup-${process.pid}`, args, { ...cliEnv(), TERM: 'xterm-256color', PATH: process.env.PATH ?? '/usr/bin:/bin' }, ROOT);
+    try {
+      await term.waitFor('what now?');
+      expect(await recordValue(z)).toBe(`standby.${z.zone}`);
+    } finally {
+      term.close();
+    }
+    await waitUntil('the run to end', () => {
+      const [id] = runIds(sd);
+      return id !== undefined && replay(entries(sd, id)).end !== undefined;
+    }).catch((err: unknown) => {
+      const [id] = runIds(sd);
+      throw new Error(`${String(err)}; journal:\n${id ? readFileSync(join(sd, 'runs', id, 'journal.jsonl'), 'utf8') : '(none)'}`);
+    });
+    const [id] = runIds(sd) as [string];
+    const e = entries(sd, id);
+    expect(e).toContainEqual(expect.objectContaining({ type: 'interrupt', signal: 'SIGHUP', action: 'rollback' }));
+    expect(e).toContainEqual(expect.objectContaining({ type: 'decision', phase: 'interrupt', by: '--on-failure' }));
+    expect(replay(e).end?.outcome).toBe('rolledBack');
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+  });
+});
+
+describe('a journal that cannot be written', () => {
+  const isRoot = process.getuid?.() === 0;
+  test.skipIf(!isRoot)('the disk fills after a change: exit 4, no further change, DNS still failed over, the lock kept; rollback <id> works once space is freed', async () => {
+    const z = await newZone();
+    const mnt = tempDir('wb-tmpfs-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
+    try {
+      const sd = join(mnt, 'state');
+      mkdirSync(sd);
+      const filler = join(mnt, 'filler');
+      const r = await expectExit(runCli([...runArgs(z, sd, 'fill', filler), '--yes']), 4);
+      const [id] = runIds(sd) as [string];
+      const text = r.stdout + r.stderr;
+      expect(text).toMatch(/journal could not be written/);
+      expect(text).toMatch(/free space/);
+      expect(text).toContain(`lifeboat rollback ${id}`);
+      expect(text).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack trace
+      expect(await recordValue(z)).toBe(`standby.${z.zone}`);
+      expect(locks(sd)).toHaveLength(1);
+
+      rmSync(filler);
+      await expectExit(runCli(['rollback', id, '--yes', '--state-dir', sd]), 0);
+      expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+      expect(locks(sd)).toEqual([]);
+    } finally {
+      execFileSync('umount', ['-l', mnt]);
+    }
+  });
+});
