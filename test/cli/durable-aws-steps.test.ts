@@ -137,6 +137,30 @@ describe('autoscaling.set-capacity, rds.failover-cluster, route53.shift-weights 
     expect(await snapshot(w)).toBe(before);
   });
 
+  test('rollback refuses when a resource drifted since the run (exit 3), naming step, resource, what it left and what is there now', async () => {
+    const w = await newWorld();
+    const before = await snapshot(w);
+    const sd = tempDir();
+    await expectCode(runCli(['run', RUNBOOK, '--yes', ...w.params, '--state-dir', sd]), 0, 'run');
+    const [id] = runIds(sd) as [string];
+    // Someone resizes the group by hand after the failover.
+    const { UpdateAutoScalingGroupCommand } = await import('@aws-sdk/client-auto-scaling');
+    const { testAutoScaling } = await import('../helpers/aws-regional.js');
+    await testAutoScaling().send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: w.group, DesiredCapacity: 5 }));
+    const changed = await snapshot(w);
+    const refused = await runCli(['rollback', id, '--yes', '--state-dir', sd]);
+    expect(refused.code, explain(refused)).toBe(3);
+    const text = refused.stdout + refused.stderr;
+    expect(text).toContain('scale-up');
+    expect(text).toContain(`Auto Scaling group ${w.group}`);
+    expect(text).toContain('min 2, desired 3, max 6');
+    expect(text).toContain('min 2, desired 5, max 6');
+    expect(await snapshot(w)).toBe(changed);
+    // --ignore-drift overrides it: everything goes back to as found.
+    await expectCode(runCli(['rollback', id, '--yes', '--ignore-drift', '--state-dir', sd]), 0, 'rollback --ignore-drift');
+    expect(await snapshot(w)).toBe(before);
+  });
+
   test('crash after every journal entry: rollback restores the snapshot, resume completes', async () => {
     const ref = await newWorld();
     const before = await snapshot(ref);
