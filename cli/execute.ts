@@ -26,6 +26,7 @@ import type { Runbook } from '../src/runbook/model.js';
 import { parseParamFlags, resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import { dropOutputErrors } from '../src/ui/streams.js';
+import { collectSecrets, redactor, type Secrets } from '../src/util/redact.js';
 import type { CommonOptions } from './options.js';
 
 export function stateDir(opts: CommonOptions): string {
@@ -72,19 +73,6 @@ export function confirmations(opts: CommonOptions): Map<string, string> {
   return new Map(Object.entries(parseParamFlags(opts.confirm ?? [], '--confirm')));
 }
 
-/** Secret values to keep off the screen, the journal and reports. */
-export function secretValues(params: Record<string, string>, secretNames: string[], env: NodeJS.ProcessEnv): string[] {
-  const fromParams = secretNames.map((n) => params[n]).filter((v): v is string => typeof v === 'string');
-  const fromEnv = Object.entries(env)
-    .filter(([k, v]) => v && /token|secret|password|passwd|credential|(^|_)key($|_)/i.test(k) && !/^AWS_ACCESS_KEY_ID$/.test(k))
-    .map(([, v]) => v as string);
-  return [...new Set([...fromParams, ...fromEnv])].filter((v) => v.length >= 4);
-}
-
-export function redactor(secrets: string[]): (text: string) => string {
-  return (text) => secrets.reduce((t, s) => t.split(s).join('***'), text);
-}
-
 /**
  * Without a person at the keyboard, typed and manual confirmations must come from
  * --confirm: check them all before anything changes (exit 3 otherwise).
@@ -121,7 +109,8 @@ export interface Session {
   runId: string;
   prompter: Prompter;
   aws: AwsClients;
-  secrets: string[];
+  /** The run's secrets: masked in what people read, secret params sealed in the journal. */
+  secrets: Secrets;
   lock: HeldLock;
 }
 
@@ -140,7 +129,7 @@ export interface SessionOptions {
 export async function openSession({ runbook, opts, mode, nonInteractive, rollbackAfter, expectedFingerprints }: SessionOptions): Promise<Session> {
   const env = process.env;
   const { values, secretNames } = resolveParams(runbook, parseParamFlags(opts.param ?? []), env);
-  const secrets = secretValues(values, secretNames, env);
+  const secrets = collectSecrets({ env, params: values, secretNames });
   if (!nonInteractive && mode !== 'dry-run') requireConsent(opts, mode);
   const interactive = !nonInteractive && isInteractive(opts);
   const given = confirmations(opts);
@@ -171,8 +160,9 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
     runbook: { file: resolve(runbook.file), name: runbook.name, hash: runbook.hash, source: runbook.source },
     lifeboat: lifeboatVersion(),
     mode,
-    params: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, secretNames.includes(k) ? '***' : v])),
-    secretParams: secretNames,
+    params: Object.fromEntries(Object.entries(values).filter(([k]) => !secretNames.includes(k))),
+    // The secret params given a value; the values themselves are never journaled.
+    secretParams: secretNames.filter((n) => n in values),
     user: who,
     host: hostname(),
     pid: process.pid,
@@ -191,7 +181,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
     confirmations: given,
     rollbackAfter,
     expectedFingerprints,
-    secrets,
+    secrets: secrets.values,
     ignoreDrift: opts.ignoreDrift,
     skipUndo: opts.skipUndo,
     onFailure: opts.onFailure ?? 'rollback',

@@ -10,7 +10,7 @@ import type { RunMode } from '../src/journal/format.js';
 import { buildReport } from '../src/report/model.js';
 import type { Runbook } from '../src/runbook/model.js';
 import type { Session } from './execute.js';
-import { redactor } from './execute.js';
+import { redactor } from '../src/util/redact.js';
 import type { CommonOptions } from './options.js';
 import { deliverReport, reportTargets, stdoutTaken, type ReportFlags } from './report-output.js';
 

@@ -12,15 +12,15 @@ import { sessionNameFor } from '../src/aws/scope.js';
 import { Execution, operatorName } from '../src/engine/run.js';
 import { RefusedError, UsageError } from '../src/errors.js';
 import type { RunContext, StepStatus } from '../src/machine/compile.js';
-import { redactEntry, type ReplayedRun, type RunMode, type RunProcess, type StepState } from '../src/journal/format.js';
+import { type ReplayedRun, type RunMode, type RunProcess, type StepState } from '../src/journal/format.js';
 import { pidAlive } from '../src/journal/lock.js';
 import { JournalWriter, loadRun, type LoadedRun } from '../src/journal/store.js';
 import { parseRunbook } from '../src/runbook/load.js';
 import type { Runbook, Step } from '../src/runbook/model.js';
 import { resolveParams } from '../src/runbook/params.js';
-import { substitute } from '../src/runbook/template.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
-import { confirmations, holdLock, isInteractive, makePrompter, preflightConfirmations, redactor, requireConsent, secretValues, stateDir, stateDirError, takeLock, type Session } from './execute.js';
+import { collectSecrets, paramEnvName, REDACTED, redactor, undosMissingSecrets, unsealSecrets, type MissingSecretUndo, type Secrets } from '../src/util/redact.js';
+import { confirmations, holdLock, isInteractive, makePrompter, preflightConfirmations, requireConsent, stateDir, stateDirError, takeLock, type Session } from './execute.js';
 import type { CommonOptions } from './options.js';
 import { checkReportFlags } from './run-report.js';
 
@@ -148,69 +148,76 @@ export async function runbookForRollback(run: ReplayedRun, ui: Ui): Promise<Runb
 
 // ------------------------------------------------------------------ params
 
-function paramEnvName(name: string): string {
-  return `LIFEBOAT_PARAM_${name.toUpperCase().replace(/-/g, '_')}`;
+/**
+ * The secret params the run was given a value for: their values are never journaled. Older
+ * journals listed every declared secret param and kept the given ones in `params` as "***".
+ */
+export function journaledSecretParams(run: ReplayedRun): string[] {
+  const names = run.start.secretParams;
+  const legacy = names.some((n) => run.start.params[n] === REDACTED);
+  return legacy ? names.filter((n) => n in run.start.params) : [...names];
 }
 
 /**
- * The journaled params, with secret ones (journaled as "***") taken again from the
- * environment. Resume refuses without them (exit 2); rollback warns and goes on, since undo
- * records carry what they need.
+ * The journaled params, with secret ones (never journaled) taken again from the
+ * environment. Resume refuses without them (exit 2); rollback goes on, since only the undo
+ * records that hold one need it (see undosNeedingSecrets: those refuse, naming the variable).
  */
-export function restoreParams(run: ReplayedRun, runbook: Runbook, command: Command, env: NodeJS.ProcessEnv, ui: Ui): { values: Record<string, string>; secretNames: string[] } {
+export function restoreParams(run: ReplayedRun, runbook: Runbook, command: Command, env: NodeJS.ProcessEnv): { values: Record<string, string>; secretNames: string[] } {
   const journaledSecrets = new Set(run.start.secretParams);
   const given: Record<string, string> = {};
   for (const [k, v] of Object.entries(run.start.params)) {
     if (k in runbook.params && !journaledSecrets.has(k)) given[k] = v;
   }
-  const missing = run.start.secretParams.filter((n) => n in runbook.params && n in run.start.params && env[paramEnvName(n)] === undefined);
-  if (missing.length > 0) {
+  const missing = journaledSecretParams(run).filter((n) => n in runbook.params && env[paramEnvName(n)] === undefined);
+  if (missing.length > 0 && command === 'resume') {
     const how = missing.map((n) => `${paramEnvName(n)}=…`).join(' ');
-    if (command === 'resume') {
-      throw new UsageError({
-        what: `secret param${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'were' : 'was'} not journaled (secrets never are) and must be given again`,
-        hint: `set ${how} in the environment, then resume again`,
-      });
-    }
-    ui.warn(`secret param${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not given (set ${how}): an undo that needs it may fail`);
+    throw new UsageError({
+      what: `secret param${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'were' : 'was'} not journaled (secrets never are) and must be given again`,
+      hint: `set ${how} in the environment, then resume again`,
+    });
   }
   try {
     return resolveParams(runbook, given, env);
   } catch (err) {
     if (command === 'resume') throw err;
     // Rollback works from the undo records: a param the runbook now requires is not needed.
-    return { values: given, secretNames: Object.entries(runbook.params).filter(([, s]) => s.secret).map(([n]) => n) };
+    const values = { ...given };
+    for (const [n, s] of Object.entries(runbook.params)) if (s.secret && env[paramEnvName(n)] !== undefined) values[n] = env[paramEnvName(n)] as string;
+    return { values, secretNames: Object.entries(runbook.params).filter(([, s]) => s.secret).map(([n]) => n) };
   }
 }
 
 // ------------------------------------------------------------------ secrets in undo records
 
 /**
- * Undo records are journaled with secret values as "***". A command undo (shell, manual)
- * that held one is rebuilt from the runbook's `rollback:` with the params given again —
- * only if, redacted, the rebuilt record is exactly the journaled one (same command, same
- * arguments: only the secrets are filled back in). Otherwise the journaled record stands.
+ * The run's undo records and what its steps left, as the journal keeps them, with the secret
+ * params they were sealed with (`${{ params.<name> }}`) put back from `secrets.params`. A
+ * record whose param is not given stays sealed: its undo refuses (way-back.ts,
+ * sealedUndoRefusal), naming the variable; `missing` lists those steps.
  */
-export async function fillSecretsInUndos(run: ReplayedRun, runbook: Runbook, params: Record<string, string>, secrets: string[], ui: Ui): Promise<Record<string, unknown>> {
-  const undos = { ...run.undos };
-  if (secrets.length === 0) return undos;
-  const { undoFromRollback } = await import('../src/steps/shell.js');
-  for (const [stepId, undo] of Object.entries(undos)) {
-    const text = JSON.stringify(undo);
-    if (text === undefined || !text.includes('***')) continue;
-    const step = runbook.steps.find((s) => s.id === stepId);
-    if (!step || step.rollback === undefined || step.rollback === false || !('run' in step.rollback)) continue;
-    try {
-      const scope = { params, outputs: run.outputs };
-      const w = substitute(step.with, scope);
-      const rebuilt = undoFromRollback(substitute(step.rollback, scope), typeof w.cwd === 'string' ? w.cwd : undefined);
-      if (JSON.stringify(redactEntry(rebuilt, secrets)) === text) undos[stepId] = rebuilt;
-      else ui.warn(`the undo of ${stepId} was journaled with a secret left out (***) and the runbook's rollback differs now: it runs as journaled`);
-    } catch {
-      // A reference that cannot be resolved: keep the journaled record.
-    }
+export function unsealUndos(run: ReplayedRun, secrets: Secrets): { undos: Record<string, unknown>; left: Record<string, unknown>; missing: MissingSecretUndo[] } {
+  const sealed = journaledSecretParams(run);
+  const undos: Record<string, unknown> = {};
+  for (const [stepId, undo] of Object.entries(run.undos)) undos[stepId] = unsealSecrets(undo, secrets.params, sealed).value;
+  const left: Record<string, unknown> = {};
+  for (const [stepId, l] of Object.entries(run.left)) left[stepId] = unsealSecrets(l, secrets.params, sealed).value;
+  return { undos, left, missing: undosMissingSecrets(undos, sealed, run.applied) };
+}
+
+/**
+ * For the rollback preview and its refusal (exit 3 before any change): the steps still to
+ * undo whose undo record needs a secret param that is not in `env`, with the
+ * `LIFEBOAT_PARAM_<NAME>` variables to set. Empty when every undo can be carried out.
+ */
+export function undosNeedingSecrets(run: ReplayedRun, env: NodeJS.ProcessEnv = process.env): MissingSecretUndo[] {
+  const sealed = journaledSecretParams(run);
+  const given: Record<string, string> = {};
+  for (const n of sealed) {
+    const v = env[paramEnvName(n)];
+    if (v !== undefined) given[n] = v;
   }
-  return undos;
+  return unsealUndos(run, { values: [], params: given }).missing;
 }
 
 // ------------------------------------------------------------------ where to start
@@ -258,16 +265,18 @@ export async function openRunCommand(runId: string, given: CommonOptions) {
 }
 
 export function earlyUi(opts: CommonOptions): Ui {
-  return createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secretValues({}, [], process.env)) });
+  return createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(collectSecrets({ env: process.env })) });
 }
 
-export async function openRunSession({ loaded, runbook, opts, command, ui: early, startAt, changedHash }: RunSessionOptions): Promise<Session> {
+export async function openRunSession({ loaded, runbook, opts, command, ui: _early, startAt, changedHash }: RunSessionOptions): Promise<Session> {
   const { run } = loaded;
   const env = process.env;
-  const { values, secretNames } = restoreParams(run, runbook, command, env, early);
-  const secrets = secretValues(values, secretNames, env);
+  const { values, secretNames } = restoreParams(run, runbook, command, env);
+  const secrets = collectSecrets({ env, params: values, secretNames });
+  const restored = unsealUndos(run, secrets);
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
   if (run.start.mode !== 'dry-run') requireConsent(opts, command);
+  for (const m of restored.missing) ui.warn(`the undo of ${m.stepId} needs the secret param${m.params.length > 1 ? 's' : ''} ${m.params.join(', ')} (never journaled): set ${m.envVars.map((v) => `${v}=…`).join(' ')}, or that undo is refused`);
   const interactive = isInteractive(opts);
   const given = confirmations(opts);
   if (!interactive && typeof startAt === 'string') {
@@ -301,7 +310,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
     journal,
     env,
     confirmations: given,
-    secrets,
+    secrets: secrets.values,
     ignoreDrift: opts.ignoreDrift,
     skipUndo: opts.skipUndo,
     onFailure: opts.onFailure ?? 'rollback',
@@ -312,9 +321,9 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: early
       restore: {
         outputs: run.outputs as RunContext['outputs'],
         applied: [...run.applied],
-        undos: await fillSecretsInUndos(run, runbook, values, secrets, ui),
+        undos: restored.undos,
         status: restoredStatus(run, runbook),
-        left: run.left,
+        left: restored.left,
       },
     },
   });

@@ -13,17 +13,17 @@ import { formatPlan } from '../../src/plan/format.js';
 import { writeSavedPlan } from '../../src/plan/saved.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { parseParamFlags, resolveParams } from '../../src/runbook/params.js';
-import { redact, secretEnvValues } from '../../src/util/redact.js';
+import { collectSecrets, redact } from '../../src/util/redact.js';
 import type { CommonOptions } from '../options.js';
 
 export default async function plan([file]: string[], opts: CommonOptions): Promise<number> {
   const runbook = await loadRunbook(file as string);
   const env = process.env;
   const { values, secretNames } = resolveParams(runbook, parseParamFlags(opts.param ?? []), env);
-  const secrets = [...secretNames.map((n) => values[n]).filter((v): v is string => typeof v === 'string'), ...secretEnvValues(env)];
+  const secrets = collectSecrets({ env, params: values, secretNames });
   const aws = new ReadOnlyAwsClients({ region: opts.region, profile: opts.profile, env });
   try {
-    const doc = await buildPlan({ runbook, params: values, secretNames, aws, env, secrets, who: operatorName(env) });
+    const doc = await buildPlan({ runbook, params: values, secretNames, aws, env, secrets: [...secrets.values], who: operatorName(env) });
     if (opts.out) {
       await writeSavedPlan(opts.out, doc);
     }

@@ -16,7 +16,8 @@ import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/util
 import { buildRefusedReport, buildReport, type Report } from '../../src/report/model.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { createConsoleUi, type Ui } from '../../src/ui/console.js';
-import { openSession, redactor, runWithSignals, secretValues, type Session } from '../execute.js';
+import { openSession, runWithSignals, type Session } from '../execute.js';
+import { collectSecrets, redactor } from '../../src/util/redact.js';
 import type { CommonOptions } from '../options.js';
 import { deliverReport, reportTargets, sessionOptions, stdoutTaken, type ReportFlags } from '../report-output.js';
 
@@ -61,7 +62,7 @@ export async function rehearsal(file: string, opts: CommonOptions, mode: Rehears
         lifeboatVersion: version,
         host: hostname(),
         user: who,
-        redact: redactor(secretValues({}, [], process.env)),
+        redact: redactor(collectSecrets({ env: process.env })),
       });
       await deliverReport(report, flags, { warn: (l) => screen.warn(l), notify: { userAgent: `lifeboat/${version}` } });
     }

@@ -6,6 +6,7 @@
  * so nothing is blindly repeated and "what was there before" is never re-captured.
  */
 import { ExitCode } from '../../src/errors.js';
+import { redactDeep } from '../../src/util/redact.js';
 import type { CommonOptions } from '../options.js';
 import { deliverRunReport } from '../run-report.js';
 import { describeOutcome, runWithSignals } from '../execute.js';
@@ -81,7 +82,7 @@ export default async function resume([runId]: string[], given: CommonOptions): P
     // Finishing the rollback the run was in is the resume completing.
     const exitCode = typeof startAt === 'object' && outcome.final === 'rolledBack' ? ExitCode.ok : outcome.exitCode;
     await deliverRunReport(session, outcome, runbook, opts, 'resume', exitCode);
-    json(outcome.final, exitCode, { outputs: outcome.context.outputs, status: outcome.context.status });
+    json(outcome.final, exitCode, { outputs: redactDeep(outcome.context.outputs, session.secrets), status: outcome.context.status });
     return exitCode;
   } finally {
     session.aws.destroy();

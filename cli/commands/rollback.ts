@@ -5,11 +5,11 @@
  * unless --ignore-drift), confirmed at a terminal or by --yes, re-checked before each undo. Each undo-done entry takes its step off the list, so a rollback that is
  * interrupted or fails can be run again and undoes only what is left.
  */
-import { ExitCode } from '../../src/errors.js';
+import { ExitCode, RefusedError } from '../../src/errors.js';
 import type { CommonOptions } from '../options.js';
 import { deliverRunReport } from '../run-report.js';
 import { describeOutcome, runWithSignals } from '../execute.js';
-import { openRunCommand, openRunSession, releaseOwnLock, runbookForRollback } from '../run-session.js';
+import { openRunCommand, openRunSession, releaseOwnLock, runbookForRollback, undosNeedingSecrets } from '../run-session.js';
 
 export default async function rollback([runId]: string[], given: CommonOptions): Promise<number> {
   const { opts, ui, loaded, run, id, json } = await openRunCommand(runId as string, given);
@@ -23,6 +23,14 @@ export default async function rollback([runId]: string[], given: CommonOptions):
     return ExitCode.ok;
   }
 
+  // An undo that holds a secret param needs it again: refuse before any change rather than stop half-way.
+  const missing = undosNeedingSecrets(run).filter((m) => !(opts.skipUndo ?? []).includes(m.stepId));
+  if (missing.length > 0) {
+    throw new RefusedError({
+      what: `the undo of ${missing.map((m) => m.stepId).join(', ')} needs the secret param${missing.flatMap((m) => m.params).length > 1 ? 's' : ''} ${[...new Set(missing.flatMap((m) => m.params))].join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} never journaled; nothing was changed`,
+      hint: `set ${[...new Set(missing.flatMap((m) => m.envVars))].map((v) => `${v}=…`).join(' ')} in the environment and roll back again`,
+    });
+  }
   const runbook = await runbookForRollback(run, ui);
   const session = await openRunSession({ loaded, runbook, opts, command: 'rollback', ui, startAt: { rollback: 'command' } });
   try {

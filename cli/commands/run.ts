@@ -1,6 +1,6 @@
 import { loadRunbook } from '../../src/runbook/load.js';
 import { parseParamFlags } from '../../src/runbook/params.js';
-import { secretEnvValues } from '../../src/util/redact.js';
+import { redactDeep, secretEnvValues } from '../../src/util/redact.js';
 import type { CommonOptions } from '../options.js';
 import { describeOutcome, openSession, runWithSignals } from '../execute.js';
 import { checkReportFlags, deliverRunReport } from '../run-report.js';
@@ -35,7 +35,7 @@ export default async function run([file]: string[], given: CommonOptions): Promi
     describeOutcome(session.ui, outcome, opts.dryRun ? 'dry-run' : 'run');
     await deliverRunReport(session, outcome, runbook, opts, opts.dryRun ? 'dry-run' : 'run', outcome.exitCode);
     if (given.json) {
-      process.stdout.write(`${JSON.stringify({ runId: outcome.runId, outcome: outcome.final, exitCode: outcome.exitCode, outputs: outcome.context.outputs, status: outcome.context.status })}\n`);
+      process.stdout.write(`${JSON.stringify({ runId: outcome.runId, outcome: outcome.final, exitCode: outcome.exitCode, outputs: redactDeep(outcome.context.outputs, session.secrets), status: outcome.context.status })}\n`);
     }
     return outcome.exitCode;
   } finally {

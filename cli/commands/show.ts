@@ -11,6 +11,7 @@ import type { CommonOptions } from '../options.js';
 import { stateDir } from '../execute.js';
 import { processAlive } from '../run-session.js';
 import { table } from '../table.js';
+import { collectSecrets, REDACTED, redactDeep, redactor } from '../../src/util/redact.js';
 
 const time = (at: string): string => at.replace(/^\d{4}-\d{2}-\d{2}T/, '').replace(/Z$/, '');
 const ms = (v: number | null): string => (v === null ? '' : formatDuration(v));
@@ -21,16 +22,18 @@ export default async function show([runId]: string[], opts: CommonOptions): Prom
   const summary = summarize(run, processAlive);
   const steps = stepRows(run);
   const events = timeline(run);
+  // The journal keeps undo records and what steps left verbatim: mask them here, for people.
+  const secrets = collectSecrets({ env: process.env });
   if (opts.json) {
     const params = run.start.params;
-    process.stdout.write(`${JSON.stringify({ ...summary, journal: path, params, warnings, steps, timeline: events }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(redactDeep({ ...summary, journal: path, params, warnings, steps, timeline: events }, secrets), null, 2)}\n`);
     return ExitCode.ok;
   }
   const out: string[] = [];
   out.push(`run ${summary.runId}: ${summary.runbook} (${summary.mode}) — ${summary.status}${summary.exitCode === null ? '' : `, exit ${summary.exitCode}`}`);
   out.push(`  runbook  ${summary.file}`);
   out.push(`  started  ${summary.startedAt} by ${summary.who} on ${summary.host}; last entry ${summary.lastAt} (${formatDuration(summary.durationMs)} later)`);
-  const params = Object.entries(run.start.params);
+  const params = [...Object.entries(run.start.params).filter(([k]) => !run.start.secretParams.includes(k)), ...run.start.secretParams.map((k): [string, string] => [k, REDACTED])];
   if (params.length) out.push(`  params   ${params.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   out.push(`  journal  ${path}`);
   out.push('');
@@ -51,6 +54,6 @@ export default async function show([runId]: string[], opts: CommonOptions): Prom
     if (summary.status !== 'completed') out.push(`continue with: lifeboat resume ${summary.runId}   or undo with: lifeboat rollback ${summary.runId}`);
     else out.push(`to undo it: lifeboat rollback ${summary.runId}`);
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(`${redactor(secrets)(out.join('\n'))}\n`);
   return ExitCode.ok;
 }

@@ -44,6 +44,13 @@ export class StepInvoker {
     return this.o.mode === 'dry-run';
   }
 
+  /** The runbook's secret params: an undo record still holding one sealed cannot be carried out. */
+  get secretParamNames(): string[] {
+    return Object.entries(this.o.runbook.params)
+      .filter(([, spec]) => spec.secret)
+      .map(([name]) => name);
+  }
+
   step(id: string): Step {
     const s = this.stepsById.get(id);
     if (!s) throw new Error(`no step "${id}" in ${this.o.runbook.file}`);

@@ -19,6 +19,7 @@ import type { Decisions } from './decisions.js';
 import { errorText, type Scope, type StepInvoker } from './invoke.js';
 import type { RunJournal } from './journal-observer.js';
 import { isDryRunUndo, type StepTiming } from './outcome.js';
+import { sealedUndoRefusal } from '../util/redact.js';
 
 export interface WayBackOptions {
   invoker: StepInvoker;
@@ -161,6 +162,13 @@ export class WayBack {
     if (!impl.rollback) {
       ui.ok(`${step.id}: nothing to undo`);
       return done('undone');
+    }
+    // A record still sealed (a secret param not given again) is never carried out.
+    const sealed = sealedUndoRefusal(step.id, input.undo, this.o.invoker.secretParamNames);
+    if (sealed !== undefined) {
+      await journal.write({ type: 'undo-failed', stepId: step.id, error: sealed });
+      ui.error(sealed);
+      throw new Error(sealed);
     }
     const scope = this.scope(input);
     const w = this.o.invoker.resolveForUndo(step, scope);

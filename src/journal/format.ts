@@ -3,6 +3,7 @@
  * serialising, parsing (tolerating a torn last line) and replaying entries to the state
  * a run stood in. The file side is in ./store.ts. Documented in docs/journal.md.
  */
+import { redactDeep, sealSecrets, type Secrets } from '../util/redact.js';
 
 export const JOURNAL_VERSION = 1;
 
@@ -20,11 +21,11 @@ export type EntryBody =
   | {
       type: 'run-start';
       runId: string;
-      /** `source`: the runbook text as it was run (secrets redacted), so the run can be resumed or rolled back from the journal alone. */
+      /** `source`: the runbook text as it was run (verbatim), so the run can be resumed or rolled back from the journal alone. */
       runbook: { file: string; name: string; hash: string; source?: string | undefined };
       lifeboat: string;
       mode: RunMode;
-      /** Resolved params; secret ones are "***". */
+      /** Resolved params; secret ones are left out (older journals: "***"), their names are in `secretParams`. */
       params: Record<string, string>;
       secretParams: string[];
       user: string;
@@ -246,19 +247,63 @@ function applyEntry(run: ReplayedRun, e: JournalEntry): void {
   }
 }
 
-/** Replace every occurrence of a secret value in every string of an entry. */
-export function redactEntry<T>(value: T, secrets: readonly string[]): T {
-  if (secrets.length === 0) return value;
-  if (typeof value === 'string') {
-    let out: string = value;
-    for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
-    return out as T;
+// ------------------------------------------------------------------ secrets in entries
+
+/**
+ * The fields of each entry type that people read, and only those, are masked before an
+ * entry is written: every other field is journaled verbatim, because the journal acts on it
+ * (undo records, what a step left, captured "before" states, the runbook source, params).
+ * A field added to an entry type is verbatim until it is listed here; an entry type added
+ * must be listed (the type checker says so).
+ */
+export const MASKED_FIELDS = {
+  'run-start': [],
+  transition: [],
+  plan: ['summary'],
+  decision: ['reason'],
+  'step-start': [],
+  intent: [],
+  result: ['outputs', 'summary'],
+  'step-failed': ['error', 'outputs'],
+  skipped: ['reason'],
+  'undo-start': [],
+  'undo-done': [],
+  'undo-failed': ['error'],
+  // What was found, as described to the operator (what the step left is in its result's `left`, verbatim).
+  drift: ['items'],
+  interrupt: [],
+  resumed: [],
+  warning: ['message'],
+  'run-end': [],
+} as const satisfies { [K in EntryType]: ReadonlyArray<keyof Extract<EntryBody, { type: K }>> };
+
+/**
+ * The fields that carry records the journal acts on and that may hold a secret param's
+ * value: sealed (the value replaced by `${{ params.<name> }}`), never masked, unsealed when
+ * the run is resumed or rolled back (`unsealSecrets`).
+ */
+export const SEALED_FIELDS: Readonly<Partial<Record<EntryType, readonly string[]>>> = {
+  intent: ['undo'],
+  result: ['left'],
+};
+
+/**
+ * An entry as it may be written: the fields of MASKED_FIELDS masked (every secret value),
+ * those of SEALED_FIELDS sealed (secret params), the run-start's secret params left out
+ * (their names stay in `secretParams`). Everything else as it is.
+ */
+export function protectEntry<T extends JournalEntry>(entry: T, secrets: Secrets): T {
+  const out: Record<string, unknown> = { ...entry };
+  const masked: readonly string[] = MASKED_FIELDS[entry.type];
+  if (secrets.values.length > 0) {
+    for (const field of masked) if (out[field] !== undefined) out[field] = redactDeep(out[field], secrets);
   }
-  if (Array.isArray(value)) return value.map((v: unknown) => redactEntry(v, secrets)) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactEntry(v, secrets)])) as T;
+  for (const field of SEALED_FIELDS[entry.type] ?? []) if (out[field] !== undefined) out[field] = sealSecrets(out[field], secrets.params);
+  if (entry.type === 'run-start') {
+    const secret = new Set([...entry.secretParams, ...Object.keys(secrets.params)]);
+    out.params = Object.fromEntries(Object.entries(entry.params).filter(([k]) => !secret.has(k)));
   }
-  return value;
+  return out as T;
 }
 
 /** Run ids sort by time and name the runbook: 20261123T041200Z-region-failover-7f3a. */

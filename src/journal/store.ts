@@ -1,14 +1,17 @@
 /**
  * Journal files on disk: <state-dir>/runs/<run-id>/journal.jsonl. Each entry is appended
  * and fsynced before the call returns, so an intent is durable before the side effect it
- * describes. Secret values are redacted from every entry before it is written.
+ * describes. Before an entry is written, its human-readable fields are masked and its
+ * records sealed (format.ts `protectEntry`): what the journal acts on is kept verbatim, and a
+ * secret param's value is never written.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { closest } from '../util/suggest.js';
-import { makeRunId, parseJournal, redactEntry, replay, serializeEntry, type EntryBody, type JournalEntry, type ParsedJournal, type ReplayedRun } from './format.js';
+import { NO_SECRETS, type Secrets } from '../util/redact.js';
+import { makeRunId, parseJournal, protectEntry, replay, serializeEntry, type EntryBody, type JournalEntry, type ParsedJournal, type ReplayedRun } from './format.js';
 
 export function runDir(stateDir: string, runId: string): string {
   return join(stateDir, 'runs', runId);
@@ -39,15 +42,18 @@ export class JournalWriter {
     readonly path: string,
     readonly runId: string,
     startSeq: number,
-    private readonly secrets: readonly string[],
+    private readonly secrets: Secrets,
     env: NodeJS.ProcessEnv,
   ) {
     this.seq = startSeq;
     this.crashAfter = crashPoint(env);
   }
 
-  /** Open (creating if needed) a run's journal for appending. */
-  static async open(stateDir: string, runId: string, options: { secrets: readonly string[]; env?: NodeJS.ProcessEnv; lastSeq?: number }): Promise<JournalWriter> {
+  /**
+   * Open (creating if needed) a run's journal for appending. `secrets`: the run's
+   * (`collectSecrets`); a bare list of values is masked only (no secret params to seal).
+   */
+  static async open(stateDir: string, runId: string, options: { secrets: Secrets | readonly string[]; env?: NodeJS.ProcessEnv; lastSeq?: number }): Promise<JournalWriter> {
     await mkdir(runDir(stateDir, runId), { recursive: true });
     const path = journalPath(stateDir, runId);
     const fd = await open(path, 'a+');
@@ -57,14 +63,16 @@ export class JournalWriter {
       await fd.close();
       throw err;
     }
-    return new JournalWriter(fd, path, runId, options.lastSeq ?? 0, options.secrets, options.env ?? process.env);
+    const secrets: Secrets = Array.isArray(options.secrets) ? { ...NO_SECRETS, values: options.secrets } : (options.secrets as Secrets);
+    return new JournalWriter(fd, path, runId, options.lastSeq ?? 0, secrets, options.env ?? process.env);
   }
 
   /** Append and fsync; resolves once the entry is durable. Appends are serialised. */
   append(body: EntryBody): Promise<JournalEntry> {
     const next = this.chain.then(async () => {
       this.seq += 1;
-      const entry = redactEntry({ v: 1, seq: this.seq, at: new Date().toISOString(), ...body } as JournalEntry, this.secrets);
+      // Masked and sealed for the file; the caller keeps its own (unmasked) body.
+      const entry = protectEntry({ v: 1, seq: this.seq, at: new Date().toISOString(), ...body } as JournalEntry, this.secrets);
       await this.fd.appendFile(serializeEntry(entry));
       await this.fd.datasync();
       this.writes += 1;

@@ -21,7 +21,7 @@ import { evaluateCondition } from '../runbook/condition.js';
 import type { Runbook, Step } from '../runbook/model.js';
 import { stepTypes } from '../runbook/step-types.js';
 import { findReferences, substitute } from '../runbook/template.js';
-import { redact } from '../util/redact.js';
+import { collectSecrets, REDACTED, redactDeep, sealSecrets, type Secrets } from '../util/redact.js';
 import { loadStep } from '../steps/index.js';
 import { runsInPlan } from '../steps/traits.js';
 import type { OutputValue, StepContext, StepImpl, StepPlan } from '../steps/types.js';
@@ -225,7 +225,7 @@ export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
   for (const step of runbook.steps) steps.push(await produce(step, await planOne(step, false)));
 
   const secretSet = new Set(o.secretNames);
-  const shownParams = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, secretSet.has(k) ? '***' : v]));
+  const shownParams = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, secretSet.has(k) ? REDACTED : v]));
   const summary = totalsOf(require, steps);
   const doc: PlanDocument = {
     version: PLAN_VERSION,
@@ -241,13 +241,20 @@ export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
     steps,
     summary,
   };
-  const secrets = [...(o.secrets ?? []), ...o.secretNames.map((n) => params[n]).filter((v): v is string => typeof v === 'string')];
-  return secrets.length > 0 ? redactDoc(doc, secrets) : doc;
+  return protectPlan(doc, collectSecrets({ params, secretNames: o.secretNames, extra: o.secrets }));
 }
 
-/** Secret values out of every string of the document (the params hash is kept). */
-function redactDoc(doc: PlanDocument, secrets: string[]): PlanDocument {
-  const hash = doc.paramsHash;
-  const copy = JSON.parse(redact(JSON.stringify(doc), secrets.map((s) => JSON.stringify(s).slice(1, -1)))) as PlanDocument;
-  return { ...copy, paramsHash: hash };
+/**
+ * The plan as it may be shown and saved: what people read is masked (summaries, lines,
+ * notes, errors, outputs); what `run --plan` compares and acts on is verbatim (runbook hash,
+ * params, which are reconciled by value, statuses, counts), secret param values sealed in
+ * fingerprints (`${{ params.<name> }}`) and unsealed by the check (check.ts).
+ */
+export function protectPlan(doc: PlanDocument, secrets: Secrets): PlanDocument {
+  if (secrets.values.length === 0) return doc;
+  const step = (s: PlannedStep): PlannedStep => {
+    const { id, type, status, counts, mutating, fingerprint, confirm, irreversible, dependsOn, ...shown } = s;
+    return { ...redactDeep(shown, secrets), id, type, status, counts, mutating, fingerprint: sealSecrets(fingerprint, secrets.params), confirm, irreversible, dependsOn };
+  };
+  return { ...doc, require: doc.require.map(step), steps: doc.steps.map(step), summary: { ...doc.summary, text: redactDeep(doc.summary.text, secrets) } };
 }

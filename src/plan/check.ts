@@ -6,6 +6,7 @@
 import { RefusedError } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
 import { buildPlan, ReadOnlyAwsClients } from './build.js';
+import { collectSecrets, unsealSecrets } from '../util/redact.js';
 import { checkComplete, compareWithSaved, expectedFingerprints, loadSavedPlan, reconcileParams, type PlanDocument } from './saved.js';
 
 export interface SavedPlanCheck {
@@ -46,5 +47,7 @@ export async function checkSavedPlan(o: CheckSavedPlanOptions): Promise<SavedPla
       hint: `look at what moved and who moved it, then make a new plan: lifeboat plan ${o.runbook.file} --out ${o.planFile}`,
     });
   }
-  return { saved, params: reconciled.given, expectedFingerprints: expectedFingerprints(saved) };
+  // Fingerprints are saved with secret params sealed: the engine compares them with the world as it is.
+  const given = collectSecrets({ params: reconciled.values, secretNames: reconciled.secretNames }).params;
+  return { saved, params: reconciled.given, expectedFingerprints: unsealSecrets(expectedFingerprints(saved), given, saved.secretParams).value };
 }

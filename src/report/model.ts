@@ -14,6 +14,7 @@ import { FINAL_STATES } from '../machine/compile.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { Runbook } from '../runbook/model.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../util/format.js';
+import { redactDeep } from '../util/redact.js';
 
 export const REPORT_VERSION = 1;
 export const REPORT_SCHEMA_ID = 'https://lifeboat.dev/schema/report.schema.json';
@@ -472,13 +473,4 @@ function summarize(r: Report): string {
 
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
-}
-
-function redactDeep<T>(value: T, redact: (s: string) => string): T {
-  if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v, redact)) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)])) as T;
-  }
-  return value;
 }

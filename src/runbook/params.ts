@@ -1,5 +1,6 @@
 /** Params: --param k=v over defaults, required ones checked, secret ones remembered. Pure. */
 import { UsageError } from '../errors.js';
+import { paramEnvName } from '../util/redact.js';
 import { closest } from '../util/suggest.js';
 import type { Runbook } from './model.js';
 
@@ -36,7 +37,7 @@ export function resolveParams(runbook: Runbook, given: Record<string, string>, e
   const missing: string[] = [];
   for (const [name, spec] of Object.entries(runbook.params)) {
     // A secret may come from the environment (LIFEBOAT_PARAM_<NAME>) so it stays out of shell history.
-    const fromEnv = env[`LIFEBOAT_PARAM_${name.toUpperCase().replace(/-/g, '_')}`];
+    const fromEnv = env[paramEnvName(name)];
     const value = given[name] ?? fromEnv ?? (spec.default === undefined ? undefined : String(spec.default));
     if (value === undefined) {
       if (spec.required) missing.push(name);

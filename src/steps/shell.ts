@@ -10,7 +10,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
 import type { ShellWith } from '../runbook/step-types.js';
-import { redact, secretEnvValues, secretList, StreamRedactor } from '../util/redact.js';
+import { collectSecrets, redact, secretEnvValues, StreamRedactor } from '../util/redact.js';
 import { abortReason } from '../util/sleep.js';
 import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
 
@@ -68,7 +68,7 @@ export interface CommandResult {
  */
 export function commandSecrets(ctx: StepContext, ...envs: Array<Readonly<Record<string, string>> | undefined>): string[] {
   const extra = (ctx as StepContext & { secrets?: readonly string[] }).secrets ?? [];
-  return secretList([...envs.flatMap((e) => secretEnvValues(e)), ...extra]);
+  return [...collectSecrets({ extra: [...envs.flatMap((e) => secretEnvValues(e)), ...extra] }).values];
 }
 
 /** `["./a b.sh","x"]` → `"./a b.sh" "x"`: every element JSON-quoted so spaces and newlines show. */
@@ -370,7 +370,7 @@ export function describeUndoRecord(undo: unknown): string {
 export async function rollbackFromRecord(ctx: StepContext, undo: unknown, extraSecrets: readonly string[] = []): Promise<void> {
   if (isCommandUndo(undo)) {
     ctx.out.info(`rollback: ${describeUndoRecord(undo)}`);
-    const secrets = secretList([...commandSecrets(ctx, undo.env), ...extraSecrets]);
+    const secrets = [...collectSecrets({ extra: [...commandSecrets(ctx, undo.env), ...extraSecrets] }).values];
     await runCommand(ctx, { run: undo.run, cwd: undo.cwd, env: undo.env, timeout: undo.timeout }, secrets);
     return;
   }

@@ -29,7 +29,12 @@ interface World {
   params: string[];
 }
 
-async function newWorld(options: { s3?: boolean } = {}): Promise<World> {
+/**
+ * `secret`: a value that also names a secret-named environment variable in the tests that
+ * use it (DEPLOY_KEY=primary): the record's old value is `primary.<zone>` already; with S3,
+ * keys containing it are overwritten and created by the restore.
+ */
+async function newWorld(options: { s3?: boolean; secret?: string } = {}): Promise<World> {
   const zone = `${uniqueName('dur')}.example.com`;
   const r53 = testRoute53();
   const created = await r53.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: `${zone}-${Date.now()}` }));
@@ -57,6 +62,13 @@ async function newWorld(options: { s3?: boolean } = {}): Promise<World> {
       put(source, 'db/sub/c.sql', 'backup c'),
       put(target, 'db/a.sql', 'old a, overwritten by the restore'),
       put(target, 'other/keep.txt', 'not touched'),
+      ...(options.secret
+        ? [
+            put(source, `db/${options.secret}-0001.bin`, 'backup with the secret in its key'),
+            put(target, `db/${options.secret}-0001.bin`, 'old bytes, overwritten by the restore'),
+            put(source, `db/${options.secret}/${options.secret}-0002.bin`, 'created by the restore'),
+          ]
+        : []),
     ]);
     buckets.push(source, target);
     params.push('--param', `source=s3://${source}/db/`, '--param', `restore_to=s3://${target}/db/`);
@@ -104,9 +116,9 @@ async function expectCode(r: Promise<CliResult>, code: number, what: string): Pr
 }
 
 /** Run with the crash switch; return the id of the run it started. */
-async function crashAt(runbook: string, w: World, stateDir: string, n: number): Promise<string> {
+async function crashAt(runbook: string, w: World, stateDir: string, n: number, env: Record<string, string> = {}): Promise<string> {
   const before = runIds(stateDir);
-  const r = await runCli(['run', join(RUNBOOKS, runbook), '--yes', ...w.params, '--state-dir', stateDir], { env: { LIFEBOAT_TEST_CRASH_AFTER: String(n) } });
+  const r = await runCli(['run', join(RUNBOOKS, runbook), '--yes', ...w.params, '--state-dir', stateDir], { env: { ...env, LIFEBOAT_TEST_CRASH_AFTER: String(n) } });
   if (r.signal !== 'SIGKILL') throw new Error(`crash at ${n}: the run was not killed: ${explain(r)}`);
   const id = runIds(stateDir).find((x) => !before.includes(x));
   if (!id) throw new Error(`crash at ${n}: no run directory was created`);
@@ -167,30 +179,37 @@ async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>)
  * new process (the world equals its snapshot, exactly); crash again at n, resume (the run
  * completes: the world equals the reference run's end state).
  */
-async function everyCrashPoint(runbook: string, options: { s3?: boolean }): Promise<number> {
-  const ref = await newWorld(options);
+async function everyCrashPoint(runbook: string, options: { s3?: boolean; secretEnv?: Record<string, string> }): Promise<number> {
+  const env = options.secretEnv ?? {};
+  const secret = Object.values(env)[0];
+  const ref = await newWorld({ ...options, ...(secret ? { secret } : {}) });
   const before = await snapshot(ref);
   const beforeNormalised = await normalised(ref);
   const sd0 = tempDir();
-  await expectCode(runCli(['run', join(RUNBOOKS, runbook), '--yes', ...ref.params, '--state-dir', sd0]), 0, 'the reference run');
+  await expectCode(runCli(['run', join(RUNBOOKS, runbook), '--yes', ...ref.params, '--state-dir', sd0], { env }), 0, 'the reference run');
   const after = await normalised(ref, { ignoreUndoArea: true });
   expect(after).not.toBe(beforeNormalised);
   const [fullId] = runIds(sd0) as [string];
   const total = journal(sd0, fullId).entries.length;
-  await expectCode(runCli(['rollback', fullId, '--yes', '--state-dir', sd0]), 0, 'rollback of the reference run');
+  if (secret) {
+    // The secret is in the data: the undo records hold it verbatim.
+    const undos = journal(sd0, fullId).entries.filter((e) => e.type === 'intent').map((e) => JSON.stringify(e));
+    expect(undos.join('\n')).toContain(`${secret}.`);
+  }
+  await expectCode(runCli(['rollback', fullId, '--yes', '--state-dir', sd0], { env }), 0, 'rollback of the reference run');
   expect(await snapshot(ref)).toBe(before);
 
   const points = Array.from({ length: total }, (_, i) => i + 1);
   await pool(points, 3, async (n) => {
-    const w = await newWorld(options);
+    const w = await newWorld({ ...options, ...(secret ? { secret } : {}) });
     const start = await snapshot(w);
     const sd = tempDir();
-    const first = await crashAt(runbook, w, sd, n);
-    await expectCode(runCli(['rollback', first, '--yes', '--state-dir', sd]), 0, `rollback after a crash at entry ${n}`);
+    const first = await crashAt(runbook, w, sd, n, env);
+    await expectCode(runCli(['rollback', first, '--yes', '--state-dir', sd], { env }), 0, `rollback after a crash at entry ${n}`);
     expect(await snapshot(w), `world after rollback of a crash at entry ${n}`).toBe(start);
 
-    const second = await crashAt(runbook, w, sd, n);
-    const resumed = await expectCode(runCli(['resume', second, '--yes', '--state-dir', sd]), 0, `resume after a crash at entry ${n}`);
+    const second = await crashAt(runbook, w, sd, n, env);
+    const resumed = await expectCode(runCli(['resume', second, '--yes', '--state-dir', sd], { env }), 0, `resume after a crash at entry ${n}`);
     expect(await normalised(w, { ignoreUndoArea: true }), `world after resume of a crash at entry ${n}`).toBe(after);
     expect(replay(journal(sd, second).entries).end?.outcome, `journal end after resume at ${n}: ${resumed.stdout}`).toBe('completed');
   });
@@ -198,15 +217,26 @@ async function everyCrashPoint(runbook: string, options: { s3?: boolean }): Prom
 }
 
 describe('crash after every journal entry', () => {
-  test('route53 + shell: resume completes, rollback restores the snapshot exactly', async () => {
-    const total = await everyCrashPoint('durable-dns.yaml', {});
-    expect(total).toBeGreaterThan(15);
-  }, 600_000);
-
-  test.runIf(withS3Restore)('route53 + s3.restore + shell: resume completes, rollback restores zone and buckets exactly', async () => {
-    const total = await everyCrashPoint('durable-full.yaml', { s3: true });
-    expect(total).toBeGreaterThan(20);
-  }, 900_000);
+  const matrix = [
+    { what: 'route53 + shell: resume completes, rollback restores the snapshot exactly', runbook: 'durable-dns.yaml', s3: false, atLeast: 15, timeout: 600_000 },
+    { what: 'route53 + s3.restore + shell: resume completes, rollback restores zone and buckets exactly', runbook: 'durable-full.yaml', s3: true, atLeast: 20, timeout: 900_000 },
+    // A secret-named environment value that occurs in the record values and the S3 keys:
+    // masking it must never reach the undo records resume and rollback act on.
+    {
+      what: 'the same with DEPLOY_KEY=primary, a secret that occurs in the record values and the S3 keys',
+      runbook: 'durable-full.yaml',
+      s3: true,
+      secretEnv: { DEPLOY_KEY: 'primary' },
+      atLeast: 20,
+      timeout: 900_000,
+    },
+  ].filter((m) => !m.s3 || withS3Restore);
+  for (const m of matrix) {
+    test(m.what, async () => {
+      const total = await everyCrashPoint(m.runbook, { s3: m.s3, ...(m.secretEnv ? { secretEnv: m.secretEnv } : {}) });
+      expect(total).toBeGreaterThan(m.atLeast);
+    }, m.timeout);
+  }
 });
 
 // ------------------------------------------------------------------ kill -9 and signals
@@ -512,7 +542,7 @@ describe('secrets', () => {
       'rehearse with secrets',
     );
     expect(existsSync(join(sd, 'rollback-report.json')) && existsSync(join(sd, 'rehearsal.xml'))).toBe(true);
-    // The undo command got the secret back (journaled as ***, given again through the environment).
+    // The undo command got the secret back (journaled sealed, given again through the environment).
     expect(readFileSync(`${marker}.undone`, 'utf8')).toBe(token);
     // …and is nowhere else.
     const files = filesUnder(sd);
@@ -522,7 +552,81 @@ describe('secrets', () => {
       for (const r of [run, shown, shownJson, rolled, rehearsed]) expect(r.stdout + r.stderr).not.toContain(secret);
     }
     const start = journal(sd, id).entries[0];
-    expect(start).toMatchObject({ type: 'run-start', params: { token: '***' }, secretParams: ['token'] });
+    expect(start).toMatchObject({ type: 'run-start', secretParams: ['token'] });
+    expect((start as { params: Record<string, string> }).params).not.toHaveProperty('token');
+  });
+
+  test('a secret param in a shell rollback.run is sealed in the undo record; a new process unseals it, and refuses the undo without it', async () => {
+    const sd = tempDir();
+    const marker = join(tempDir(), 'marker');
+    const token = `tok-${uniqueName('sealed')}`;
+    await expectCode(runCli(['run', join(RUNBOOKS, 'durable-secret.yaml'), '--yes', '--param', `marker=${marker}`, '--state-dir', sd], { env: { LIFEBOAT_PARAM_TOKEN: token } }), 0, 'run');
+    const [id] = runIds(sd) as [string];
+    const intent = journal(sd, id).entries.find((e) => e.type === 'intent' && e.stepId === 'mark') as Extract<JournalEntry, { type: 'intent' }>;
+    expect(intent.undo).toMatchObject({ run: ['node', '../write-marker.mjs', `${marker}.undone`, '${{ params.token }}'] });
+
+    // Without the secret: the rollback refuses before any change (exit 3), naming the variable.
+    const refused = await runCli(['rollback', id, '--yes', '--state-dir', sd]);
+    expect(refused.code, explain(refused)).toBe(3);
+    expect(refused.stdout + refused.stderr).toContain('LIFEBOAT_PARAM_TOKEN');
+    expect(existsSync(`${marker}.undone`)).toBe(false);
+
+    // With it, from another process: the undo runs with the secret put back, exactly.
+    await expectCode(runCli(['rollback', id, '--yes', '--state-dir', sd], { env: { LIFEBOAT_PARAM_TOKEN: token } }), 0, 'rollback with the secret');
+    expect(readFileSync(`${marker}.undone`, 'utf8')).toBe(token);
+    for (const f of filesUnder(sd)) expect(readFileSync(f, 'utf8'), f).not.toContain(token);
+  });
+
+  test('DEPLOY_KEY=primary masks "primary" on screen, but the undo record keeps primary.<zone> and rollback puts it back exactly', async () => {
+    const w = await newWorld();
+    const before = await snapshot(w);
+    const sd = tempDir();
+    const env = { DEPLOY_KEY: 'primary' };
+    const run = await expectCode(runCli(['run', join(RUNBOOKS, 'durable-dns.yaml'), '--yes', ...w.params, '--state-dir', sd], { env }), 0, 'run');
+    expect(run.stdout + run.stderr).not.toContain('primary');
+    expect(run.stdout).toContain(`***.${w.zone}`);
+    const [id] = runIds(sd) as [string];
+    const intent = journal(sd, id).entries.find((e) => e.type === 'intent' && e.stepId === 'failover-dns');
+    expect(JSON.stringify(intent)).toContain(`primary.${w.zone}`);
+    const shown = await expectCode(runCli(['show', id, '--state-dir', sd], { env }), 0, 'show');
+    expect(shown.stdout).not.toContain('primary');
+
+    const rolled = await expectCode(runCli(['rollback', id, '--yes', '--state-dir', sd], { env }), 0, 'rollback');
+    expect(rolled.stdout + rolled.stderr).not.toContain('primary');
+    expect(await snapshot(w)).toBe(before);
+    const sets = await testRoute53().send(new ListResourceRecordSetsCommand({ HostedZoneId: w.zoneId }));
+    expect(sets.ResourceRecordSets?.find((r) => r.Name === `${w.record}.`)?.ResourceRecords).toEqual([{ Value: `primary.${w.zone}` }]);
+  });
+
+  test.runIf(withS3Restore)('an S3 restore of keys that contain a secret-named value: the undo record keeps the keys, rollback is exact', async () => {
+    const w = await newWorld({ s3: true, secret: 'primary' });
+    const before = await snapshot(w);
+    const sd = tempDir();
+    const env = { DEPLOY_KEY: 'primary' };
+    await expectCode(runCli(['run', join(RUNBOOKS, 'durable-full.yaml'), '--yes', ...w.params, '--state-dir', sd], { env }), 0, 'run');
+    const [id] = runIds(sd) as [string];
+    const undo = JSON.stringify(journal(sd, id).entries.find((e) => e.type === 'intent' && e.stepId === 'restore-data'));
+    expect(undo).toContain('db/primary-0001.bin');
+    expect(undo).toContain('db/primary/primary-0002.bin');
+    expect(await snapshot(w)).not.toBe(before);
+    await expectCode(runCli(['rollback', id, '--yes', '--state-dir', sd], { env }), 0, 'rollback');
+    expect(await snapshot(w)).toBe(before);
+  });
+
+  test('overlapping secrets and secret names (passphrase, camelCase): no secret, nor any part of one, on screen or in the journal', async () => {
+    const sd = tempDir();
+    const env = { DB_PASSWORD: 'Hunt', API_TOKEN: 'Hunter2-token-xyz', GPG_PASSPHRASE: 'correct-horse-battery', slackApiKey: 'xoxb-1234-slack' };
+    const r = await expectCode(runCli(['run', join(RUNBOOKS, 'durable-secret-output.yaml'), '--yes', '--state-dir', sd], { env }), 0, 'run');
+    const [id] = runIds(sd) as [string];
+    const text = readFileSync(join(sd, 'runs', id, 'journal.jsonl'), 'utf8');
+    const journaled = (journal(sd, id).entries.find((e) => e.type === 'result') as Extract<JournalEntry, { type: 'result' }>).outputs.stdout as string;
+    expect(journaled).toContain('"DB_PASSWORD":"***","API_TOKEN":"***"');
+    for (const where of [r.stdout + r.stderr, text]) {
+      for (const part of ['Hunt', 'er2', 'token-xyz', 'correct-horse', 'battery', 'xoxb', 'slack"', 'slack\\"']) expect(where, part).not.toContain(part);
+    }
+    expect(r.stdout).toContain('"API_TOKEN":"***"');
+    expect(r.stdout).toContain('"GPG_PASSPHRASE":"***"');
+    expect(r.stdout).toContain('"slackApiKey":"***"');
   });
 
   test('resume needs a secret param again and says how to give it (exit 2)', async () => {

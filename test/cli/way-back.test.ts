@@ -5,7 +5,7 @@
  * that cannot be undone is never reported as rolled back.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -198,6 +198,55 @@ describe('rollback <id> is planned, shown, confirmed and drift-checked', () => {
   });
 });
 
+describe('a failed undo', () => {
+  const undoFails = (z: Zone, marker: string) => ['--param', `zone_id=${z.zoneId}`, '--param', `record=${z.record}`, '--param', `target=standby.${z.zone}`, '--param', `marker=${marker}`];
+
+  test('at a terminal: the preview is confirmed, then the failed undo is marked done by hand with a reason (journaled with who) and the rest is undone', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const marker = join(tempDir(), 'marker');
+    await expectExit(runCli(['run', join(RUNBOOKS, 'durable-undo-fails.yaml'), '--yes', ...undoFails(z, marker), '--state-dir', sd]), 0);
+    const [id] = runIds(sd) as [string];
+    const term = Terminal.start(`wb-byhand-${process.pid}`, [process.execPath, BIN, 'rollback', id, '--state-dir', sd], { ...cliEnv(), TERM: 'xterm-256color', PATH: process.env.PATH ?? '/usr/bin:/bin' }, ROOT);
+    try {
+      await term.waitFor(`standby.${z.zone} (ttl 60) → primary.${z.zone} (ttl 300)`);
+      await term.waitFor('roll back these 2 steps');
+      expect(await recordValue(z)).toBe(`standby.${z.zone}`); // nothing before the answer
+      term.keys('Up', 'Enter'); // "not now" is the default: choose "roll back"
+      await term.waitFor('the undo of mark failed: what now?');
+      term.keys('Up', 'Enter'); // "stop" is the default: choose "done by hand"
+      await term.waitFor('what did you do');
+      term.type('removed the marker by hand');
+      term.keys('Enter');
+      expect(await term.exitCode()).toBe(0);
+    } finally {
+      term.close();
+    }
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+    const e = entries(sd, id);
+    expect(e).toContainEqual(expect.objectContaining({ type: 'decision', phase: 'rollback', choice: 'go', by: 'operator' }));
+    expect(e).toContainEqual(expect.objectContaining({ type: 'decision', stepId: 'mark', phase: 'undo-failure', choice: 'by-hand', by: 'operator', reason: 'removed the marker by hand' }));
+    expect(replay(e).steps.mark).toBe('undone-by-hand');
+    const shown = await expectExit(runCli(['show', id, '--state-dir', sd]), 0);
+    expect(shown.stdout).toMatch(/undone by hand/);
+  });
+
+  test('without a terminal: exit 4; --skip-undo <id> then marks it done by hand (journaled as the flag) and undoes the rest', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const marker = join(tempDir(), 'marker');
+    await expectExit(runCli(['run', join(RUNBOOKS, 'durable-undo-fails.yaml'), '--yes', ...undoFails(z, marker), '--state-dir', sd]), 0);
+    const [id] = runIds(sd) as [string];
+    // fail-once fails the first time: make it fail again by leaving no flag behind.
+    await expectExit(runCli(['rollback', id, '--yes', '--state-dir', sd]), 4);
+    rmSync(`${marker}.flag`, { force: true });
+    const r = await expectExit(runCli(['rollback', id, '--yes', '--skip-undo', 'mark', '--state-dir', sd]), 0);
+    expect(r.stdout).toMatch(/mark: marked done by hand \(--skip-undo\)/);
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+    expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'decision', stepId: 'mark', choice: 'by-hand', by: '--skip-undo' }));
+  });
+});
+
 describe('consent and exit codes', () => {
   test('run with no terminal and no --yes: exit 3 before any change, saying to add --yes', async () => {
     const z = await newZone();
@@ -245,7 +294,40 @@ describe('consent and exit codes', () => {
   });
 });
 
+describe('a state directory that cannot be used', () => {
+  test('a file where the directory should be (ENOTDIR): exit 3 with the path and the fix, no errno line, nothing changed', async () => {
+    const z = await newZone();
+    const file = join(tempDir(), 'not-a-dir');
+    writeFileSync(file, 'x');
+    const r = await expectExit(runCli([...runArgs(z, join(file, 'state'), 'succeed'), '--yes']), 3);
+    expect(r.stderr).toContain(join(file, 'state'));
+    expect(r.stderr).toMatch(/--state-dir/);
+    expect(r.stderr).not.toMatch(/^Error: ENOTDIR/m);
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+  });
+});
+
 describe('output and terminal failures never stop a run half-way', () => {
+  test('prompts go to the terminal: with stdout redirected to a file, the prompt is on screen and the file has no escape byte and no prompt', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const out = join(tempDir(), 'out.txt');
+    const cmd = [process.execPath, BIN, ...runArgs(z, sd, 'succeed')].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const term = Terminal.start(`wb-out-${process.pid}`, ['bash', '--norc', '-c', `${cmd} > '${out}'`], { ...cliEnv(), TERM: 'xterm-256color', PATH: process.env.PATH ?? '/usr/bin:/bin' }, ROOT);
+    try {
+      await term.waitFor('what now?');
+      term.keys('Down', 'Down', 'Down', 'Enter'); // abort
+      expect(await term.exitCode()).toBe(5);
+    } finally {
+      term.close();
+    }
+    const text = readFileSync(out, 'utf8');
+    expect(text).toMatch(/failover-dns/); // the run's log is there
+    expect(text.includes(String.fromCharCode(0x1b))).toBe(false);
+    expect(text).not.toMatch(/what now\?/);
+  });
+
   test('| head -1 closes stdout: the run still completes and journals its end; the lock is released', async () => {
     const z = await newZone();
     const sd = tempDir();

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { makeRunId, parseJournal, redactEntry, replay, serializeEntry, type EntryBody, type JournalEntry } from '../../src/journal/format.js';
+import { makeRunId, MASKED_FIELDS, parseJournal, protectEntry, replay, serializeEntry, type EntryBody, type JournalEntry } from '../../src/journal/format.js';
+import { collectSecrets, unsealSecrets } from '../../src/util/redact.js';
 
 const START: EntryBody = {
   type: 'run-start',
@@ -7,7 +8,7 @@ const START: EntryBody = {
   runbook: { file: '/rb/failover.yaml', name: 'region-failover', hash: 'abc' },
   lifeboat: '0.1.0',
   mode: 'run',
-  params: { zone: 'Z1', token: '***' },
+  params: { zone: 'Z1' },
   secretParams: ['token'],
   user: 'ana@laptop',
   host: 'laptop',
@@ -135,14 +136,62 @@ describe('replay', () => {
   });
 });
 
-describe('redactEntry', () => {
-  test('replaces every occurrence of a secret in every string, deeply', () => {
-    const e = { type: 'result', outputs: { stdout: 'token=hunter22 and hunter22' }, list: ['xhunter22x', 3] };
-    expect(redactEntry(e, ['hunter22'])).toEqual({ type: 'result', outputs: { stdout: 'token=*** and ***' }, list: ['x***x', 3] });
+describe('protectEntry: masks what people read, keeps what the journal acts on', () => {
+  const at = (body: EntryBody): JournalEntry => ({ v: 1, seq: 1, at: '2026-11-23T04:12:00.000Z', ...body }) as JournalEntry;
+  // DEPLOY_KEY=primary: a secret-named environment value that also occurs in the data.
+  const secrets = collectSecrets({ env: { DEPLOY_KEY: 'primary', HOME: '/home/ana' }, params: { token: 'tok-hunter2', zone: 'Z1' }, secretNames: ['token'] });
+
+  test('an undo record is journaled verbatim: the Route 53 value and the S3 key that contain the secret stay whole', () => {
+    const undo = {
+      zoneId: 'Z1',
+      before: [{ Name: 'app.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'primary.example.com' }] }],
+      overwritten: [{ key: 'secr/primary-0001.bin', etag: '"e1"' }],
+      created: ['secr/primary-0002.bin'],
+    };
+    const e = protectEntry(at({ type: 'intent', stepId: 'failover-dns', undo }), secrets);
+    expect(e).toEqual(at({ type: 'intent', stepId: 'failover-dns', undo }));
   });
 
-  test('short values are not redacted (they would wreck everything)', () => {
-    expect(redactEntry({ a: 'yes' }, ['yes'])).toEqual({ a: 'yes' });
+  test('what people read is masked: summary, outputs, errors, warnings, skip reasons, plan summaries', () => {
+    const result = protectEntry(at({ type: 'result', stepId: 's', outputs: { stdout: 'primary is up\nHOME stays' }, durationMs: 1, requests: 0, summary: 'moved to primary' }), secrets);
+    expect(result).toMatchObject({ outputs: { stdout: '*** is up\nHOME stays' }, summary: 'moved to ***', durationMs: 1 });
+    expect(protectEntry(at({ type: 'step-failed', stepId: 's', error: 'tok-hunter2 refused', changed: false, durationMs: 0, outputs: { stdout: 'tok-hunter2' } }), secrets)).toMatchObject({ error: '*** refused', outputs: { stdout: '***' } });
+    expect(protectEntry(at({ type: 'undo-failed', stepId: 's', error: 'no primary' }), secrets)).toMatchObject({ error: 'no ***' });
+    expect(protectEntry(at({ type: 'warning', message: 'primary' }), secrets)).toMatchObject({ message: '***' });
+    expect(protectEntry(at({ type: 'skipped', stepId: 's', reason: 'primary down' }), secrets)).toMatchObject({ reason: '*** down' });
+    expect(protectEntry(at({ type: 'plan', stepId: 's', summary: 'UPSERT primary', mutating: true }), secrets)).toMatchObject({ summary: 'UPSERT ***' });
+  });
+
+  test('a field no list names is verbatim (the journal may act on it), e.g. what a step left behind', () => {
+    const body = { type: 'result', stepId: 's', outputs: {}, durationMs: 1, requests: 0, left: { value: 'primary.example.com' } } as unknown as EntryBody;
+    expect(protectEntry(at(body), secrets)).toMatchObject({ left: { value: 'primary.example.com' } });
+  });
+
+  test('the run-start keeps the runbook source and non-secret params verbatim, and leaves secret params out', () => {
+    const source = 'params:\n  token: { secret: true }\nsteps: [{ id: s, with: { to: primary.example.com } }]\n';
+    const start = START as Extract<EntryBody, { type: 'run-start' }>;
+    const e = protectEntry(at({ ...start, runbook: { ...start.runbook, source }, params: { zone: 'primary', token: 'tok-hunter2' } }), secrets);
+    expect(e).toMatchObject({ params: { zone: 'primary' }, secretParams: ['token'], runbook: { source } });
+    expect(JSON.stringify(e)).not.toContain('tok-hunter2');
+  });
+
+  test('a secret param in an undo record (or what a step left) is sealed as its template, and unsealed exactly', () => {
+    const undo = { kind: 'command', run: ['curl', '-H', 'Authorization: Bearer tok-hunter2', 'https://x/tok-hunter2'], env: { TOKEN: 'tok-hunter2' }, keys: { 'a/tok-hunter2': 1 } };
+    const e = protectEntry(at({ type: 'intent', stepId: 's', undo }), secrets) as Extract<JournalEntry, { type: 'intent' }>;
+    const text = JSON.stringify(e);
+    expect(text).not.toContain('tok-hunter2');
+    expect(e.undo).toEqual({ kind: 'command', run: ['curl', '-H', 'Authorization: Bearer ${{ params.token }}', 'https://x/${{ params.token }}'], env: { TOKEN: '${{ params.token }}' }, keys: { 'a/${{ params.token }}': 1 } });
+    expect(unsealSecrets(e.undo, { token: 'tok-hunter2' }, ['token'])).toEqual({ value: undo, missing: [] });
+    expect(unsealSecrets(e.undo, {}, ['token']).missing).toEqual(['token']);
+    const left = protectEntry(at({ type: 'result', stepId: 's', outputs: {}, durationMs: 1, requests: 0, left: { header: 'tok-hunter2' } } as unknown as EntryBody), secrets);
+    expect(left).toMatchObject({ left: { header: '${{ params.token }}' } });
+  });
+
+  test('every entry type is listed: masking is decided per field, never for a whole entry', () => {
+    const types = ['run-start', 'transition', 'plan', 'decision', 'step-start', 'intent', 'result', 'step-failed', 'skipped', 'undo-start', 'undo-done', 'undo-failed', 'drift', 'interrupt', 'resumed', 'warning', 'run-end'];
+    expect(Object.keys(MASKED_FIELDS).sort()).toEqual([...types].sort());
+    expect(MASKED_FIELDS.intent).toEqual([]);
+    expect(MASKED_FIELDS['run-start']).toEqual([]);
   });
 });
 
