@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: a DNS failover walked interactively against a local moto server seeded
  * with a hosted zone (and versioned backup buckets), so no AWS account is needed.
- * `npm run demo -- region-failover` or `-- restore-drill` walks the other examples; any
+ * `npm run demo -- region-failover`, `-- region-failover-full` (database, capacity and staged
+ * traffic in us-west-2 too) or `-- restore-drill` walks the other examples; any
  * further arguments go to `lifeboat run` (e.g. `-- --dry-run`). Uses
  * LIFEBOAT_DEMO_ENDPOINT when set.
  */
@@ -16,6 +17,7 @@ import { awsEnvFor, startMoto, type Moto } from '../src/demo/moto.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { seedDemoBackups } from '../src/demo/seed-s3.js';
 import { loadRun } from '../src/journal/store.js';
+import { seedDemoRegion } from '../src/demo/seed-regional.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
@@ -36,19 +38,22 @@ async function main(): Promise<number> {
   }
   try {
     const argv = process.argv.slice(2);
-    const which = ['dns-failover', 'region-failover', 'restore-drill'].includes(argv[0] ?? '') ? (argv.shift() as string) : 'dns-failover';
+    const which = ['dns-failover', 'region-failover', 'region-failover-full', 'restore-drill'].includes(argv[0] ?? '') ? (argv.shift() as string) : 'dns-failover';
     const { zoneId } = await seedDemo(endpoint);
     const { betweenNights } = await seedDemoBackups(endpoint);
+    const region = await seedDemoRegion(endpoint, zoneId, 'example.com');
     const env = { ...process.env, ...awsEnvFor(endpoint), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
     process.stdout.write(
       `moto at ${endpoint}; hosted zone example.com is ${zoneId}; app.example.com → primary.example.com\n` +
         'buckets: acme-backups (three nightly dumps), acme-usw2-data, acme-restore-scratch\n' +
+        `${region.region}: Aurora cluster ${region.cluster} (writer ${region.writer}), Auto Scaling group ${region.group} (0 instances); ` +
+        `${region.weighted} weighted use1 100 / usw2 0\n` +
         `(to restore the second night: --param as_of=${betweenNights})\n` +
         `walking runbooks/${which}.yaml: choose at each step (arrows + Enter)\n\n`,
     );
     const params: string[] = [];
     if (which !== 'restore-drill') params.push('--param', `zone_id=${zoneId}`);
-    if (which === 'region-failover') params.push('--param', `health_url=${await healthServer()}`);
+    if (which === 'region-failover' || which === 'region-failover-full') params.push('--param', `health_url=${await healthServer()}`);
     const args = [bin, 'run', `runbooks/${which}.yaml`, ...params, ...argv];
     const code = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });

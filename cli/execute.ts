@@ -7,9 +7,12 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { AwsClients } from '../src/aws/clients.js';
+import { preflightRoles } from '../src/aws/preflight-roles.js';
+import { sessionNameFor } from '../src/aws/scope.js';
+import { confirmedAsDone } from '../src/steps/traits.js';
 import { Execution, operatorName, type RunOutcome } from '../src/engine/run.js';
 import { keepsLock } from '../src/engine/outcome.js';
-import { expectedConfirmation, needsTypedConfirmation } from '../src/engine/confirm.js';
+import { confirmationMatches, expectedConfirmation, needsTypedConfirmation } from '../src/engine/confirm.js';
 import { resolveWith } from '../src/engine/resolve.js';
 import { RefusedError } from '../src/errors.js';
 import type { RunMode } from '../src/journal/format.js';
@@ -79,7 +82,7 @@ export function confirmations(opts: CommonOptions): Map<string, string> {
  */
 export function preflightConfirmations(runbook: Runbook, params: Record<string, string>, given: Map<string, string>): void {
   for (const step of runbook.steps) {
-    if (step.type === 'manual' && given.get(step.id)?.toLowerCase() !== 'done') {
+    if (confirmedAsDone(step.type) && given.get(step.id)?.toLowerCase() !== 'done') {
       throw new RefusedError({
         what: `step ${step.id} is a manual step and there is no one at a terminal to confirm it`,
         hint: `after doing it by hand, pass --confirm ${step.id}=done; nothing was changed`,
@@ -93,7 +96,7 @@ export function preflightConfirmations(runbook: Runbook, params: Record<string, 
       continue; // depends on an earlier step's output: checked when the step is reached
     }
     const typed = given.get(step.id);
-    const ok = typed !== undefined && (step.type === 'route53.change-records' ? typed.replace(/\.$/, '').toLowerCase() === expected.replace(/\.$/, '').toLowerCase() : typed === expected);
+    const ok = typed !== undefined && confirmationMatches(step, expected, typed);
     if (!ok) {
       throw new RefusedError({
         what: `step ${step.id} needs a typed confirmation${step.rollback === false ? ' (it cannot be undone)' : ''}${typed === undefined ? '' : `, and "${typed}" does not match`}`,
@@ -139,11 +142,15 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
   const who = operatorName(env);
   const prompter = makePrompter(opts, interactive, who, given);
-  const aws = new AwsClients({ region: opts.region, profile: opts.profile, env });
-  await (await import('../src/aws/preflight.js')).preflightAws({ runbook, aws, lock: opts.lock, say: (line) => ui.info(line) });
   const runId = newRunId(runbook.name);
+  // --dry-run: clients that refuse every mutating operation (the lock is lifeboat's own, not the world's).
+  const aws = new AwsClients({ region: opts.region, profile: opts.profile, env, readOnly: mode === 'dry-run', sessionName: sessionNameFor(runId) });
+  const lockAws = mode === 'dry-run' ? new AwsClients({ region: opts.region, profile: opts.profile, env }) : aws;
+  // Profile, region and credentials, then every role a step assumes: before anything changes (exit 3).
+  await (await import('../src/aws/preflight.js')).preflightAws({ runbook, aws, lock: opts.lock, say: (line) => ui.info(line) });
+  await preflightRoles(aws, [...runbook.require, ...runbook.steps]);
   // The lock first: a refused run (exit 3) leaves no journal behind.
-  const lock = await takeLock({ opts, aws, runbookName: runbook.name, runId, who, ui, intent: { forceUnlock: opts.forceUnlock } }).catch((err: unknown) => {
+  const lock = await takeLock({ opts, aws: lockAws, runbookName: runbook.name, runId, who, ui, intent: { forceUnlock: opts.forceUnlock } }).catch((err: unknown) => {
     throw stateDirError(err, stateDir(opts));
   });
   let journal: JournalWriter;

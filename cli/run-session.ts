@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { AwsClients } from '../src/aws/clients.js';
+import { sessionNameFor } from '../src/aws/scope.js';
 import { Execution, operatorName } from '../src/engine/run.js';
 import { RefusedError, UsageError } from '../src/errors.js';
 import type { RunContext, StepStatus } from '../src/machine/compile.js';
@@ -286,7 +287,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: _earl
   }
   const who = operatorName(env);
   const prompter = makePrompter(opts, interactive, who, given);
-  const aws = new AwsClients({ region: opts.region, profile: opts.profile, env });
+  const aws = new AwsClients({ region: opts.region, profile: opts.profile, env, sessionName: sessionNameFor(run.runId) });
   await (await import('../src/aws/preflight.js')).preflightAws({ runbook, aws, lock: opts.lock ?? run.start.lock, say: (line) => ui.info(line) });
   const lock = await takeLock({ opts, aws, runbookName: run.start.runbook.name, runId: run.runId, who, ui, intent: { takeOver: run.runId, forceUnlock: opts.forceUnlock }, recorded: run.start.lock });
   let journal: JournalWriter;

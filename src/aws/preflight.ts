@@ -51,7 +51,7 @@ export async function preflightAws({ runbook, aws, lock, say }: PreflightInput):
   let region: string | undefined;
   if (regional) {
     try {
-      region = await aws.region();
+      region = await aws.resolvedRegion();
     } catch (err) {
       refuse(
         `no AWS region is configured for the ${names} steps (${errorText(err)}): pass --region <region>, set AWS_REGION, or set one in the profile (aws configure set region <region>${profile ? ` --profile ${profile}` : ''})`,

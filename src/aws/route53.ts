@@ -95,7 +95,11 @@ export function canonicalSet(set: ResourceRecordSet): Record<string, unknown> {
   const type = set.Type ?? '';
   const out: Record<string, unknown> = { ...set, Name: normaliseName(set.Name ?? '') };
   if (set.ResourceRecords) out.ResourceRecords = set.ResourceRecords.map((r) => normaliseValue(type, r.Value ?? '')).sort();
-  if (set.AliasTarget) out.AliasTarget = { ...set.AliasTarget, DNSName: normaliseName(set.AliasTarget.DNSName ?? '') };
+  if (set.AliasTarget) {
+    out.AliasTarget = { ...set.AliasTarget, DNSName: normaliseName(set.AliasTarget.DNSName ?? ''), HostedZoneId: (set.AliasTarget.HostedZoneId ?? '').replace(/^\/?hostedzone\//, '') };
+    // An alias has no TTL of its own (AWS lists none); moto (5.2) lists it with TTL 0.
+    delete out.TTL;
+  }
   return sortKeys(out) as Record<string, unknown>;
 }
 
@@ -237,9 +241,17 @@ export function chunkByLimits<T>(items: readonly T[], changesOf: (item: T) => Ch
   return batches;
 }
 
+/** An alias set as Route 53 takes it: without the TTL 0 moto (5.2) lists alias sets with (AWS lists none, and rejects one). */
+function sendable(change: Change): Change {
+  const set = change.ResourceRecordSet;
+  if (!set?.AliasTarget || set.TTL === undefined) return change;
+  const { TTL: _ttl, ...rest } = set;
+  return { ...change, ResourceRecordSet: rest };
+}
+
 /** Send one batch; returns the change id without its `/change/` prefix. */
 export async function sendChangeBatch(client: Route53Client, zoneId: string, changes: Change[], comment: string, signal?: AbortSignal): Promise<string> {
-  const res = await client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } }), { abortSignal: signal });
+  const res = await client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes.map(sendable) } }), { abortSignal: signal });
   return normaliseChangeId(res.ChangeInfo?.Id);
 }
 

@@ -249,6 +249,8 @@ export function describeUndoRecord(undo: unknown): string {
   if (typeof undo !== 'object') return String(undo);
   const u = undo as Record<string, unknown>;
   if (u.dryRun === true) return 'dry run: nothing was changed';
+  // A step may journal how its undo reads to a person with the record itself.
+  if (typeof u.text === 'string' && u.text !== '') return u.text;
   if (u.kind === 'route53.change-records' && Array.isArray(u.before)) {
     const parts = (u.before as R53Entry[]).map((e) => {
       const label = `${e.name ?? '?'} ${e.type ?? ''}${e.setIdentifier ? ` [${e.setIdentifier}]` : ''}`;

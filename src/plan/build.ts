@@ -13,10 +13,7 @@
  *   before it is sent: a plan cannot change the world, whatever a step does.
  */
 import { hostname } from 'node:os';
-import type { FinalizeRequestHandlerOptions, InitializeHandlerOptions, InitializeMiddleware } from '@smithy/types';
-import { AwsClients, isReadOnlyCommand, type AwsOptions } from '../aws/clients.js';
-import type { Route53Client } from '@aws-sdk/client-route-53';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { AwsClients, type AwsOptions } from '../aws/clients.js';
 import { expectedConfirmation, needsTypedConfirmation } from '../engine/confirm.js';
 import { checkLimits } from '../engine/limits.js';
 import { resolveWith } from '../engine/resolve.js';
@@ -27,47 +24,20 @@ import { stepTypes } from '../runbook/step-types.js';
 import { findReferences, substitute } from '../runbook/template.js';
 import { collectSecrets, REDACTED, redactDeep, sealSecrets, type Secrets } from '../util/redact.js';
 import { loadStep } from '../steps/index.js';
+import { runsInPlan } from '../steps/traits.js';
 import type { OutputValue, StepContext, StepImpl, StepPlan } from '../steps/types.js';
 import { totalsOf } from './format.js';
 import { PLAN_KIND, PLAN_VERSION, paramsHash, type PlanDocument, type PlannedStep } from './saved.js';
 
 type Impl = StepImpl<Record<string, unknown>>;
 
-/** AWS clients that refuse, before sending, every command that could change something. */
+/**
+ * AWS clients that refuse, before sending, every operation that could change something:
+ * the guard is in AwsClients itself (option readOnly), for every service and every scope.
+ */
 export class ReadOnlyAwsClients extends AwsClients {
-  /** Commands refused (a bug in a step's plan if ever non-empty). */
-  readonly refused: string[] = [];
-  private readonly guarded = new WeakSet<object>();
-
   constructor(options: AwsOptions = {}) {
-    super(options);
-  }
-
-  override s3(): Promise<S3Client> {
-    return super.s3().then((c) => this.guard(c));
-  }
-
-  override route53(): Promise<Route53Client> {
-    return super.route53().then((c) => this.guard(c));
-  }
-
-  private guard<C extends object>(client: C): C {
-    if (this.guarded.has(client)) return client;
-    this.guarded.add(client);
-    const refused = this.refused;
-    const middleware: InitializeMiddleware<object, object> = (next, context) => async (args) => {
-      const name = String(context.commandName ?? 'unknown');
-      if (!isReadOnlyCommand(name)) {
-        refused.push(name);
-        throw new Error(`lifeboat plan is read-only: refused to send ${name}`);
-      }
-      return next(args);
-    };
-    (client as unknown as { middlewareStack: { add(m: InitializeMiddleware<object, object>, o: InitializeHandlerOptions | FinalizeRequestHandlerOptions): void } }).middlewareStack.add(middleware, {
-      step: 'initialize',
-      name: 'lifeboatReadOnlyGuard',
-    });
-    return client;
+    super({ ...options, readOnly: true });
   }
 }
 
@@ -236,7 +206,7 @@ export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
   const produce = async (step: Step, p: PlannedStep): Promise<PlannedStep> => {
     if (p.status === 'skipped') return p; // no outputs, as at run time
     const info = stepTypes[step.type];
-    if (p.status === 'planned' && needed.has(step.id) && info.readOnly && step.type !== 'wait' && p.dependsOn.length === 0) {
+    if (p.status === 'planned' && needed.has(step.id) && info.readOnly && runsInPlan(step.type) && p.dependsOn.length === 0) {
       try {
         const w = resolveWith(step, { params, outputs });
         const result = await (await impl(step)).execute(contextFor(step, p.notes), w);

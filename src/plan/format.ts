@@ -6,6 +6,7 @@
  */
 import pc from 'picocolors';
 import type { PlanLine } from '../steps/types.js';
+import { confirmedAsDone } from '../steps/traits.js';
 import { describeBreaches } from '../engine/limits.js';
 import type { PlanDocument, PlannedStep, PlanTotals } from './saved.js';
 import { formatBytes } from '../util/format.js';
@@ -52,7 +53,7 @@ export function totalsOf(require: readonly PlannedStep[], steps: readonly Planne
     t.bytes += c.bytes ?? 0;
     t.commands += c.commands ?? 0;
     t.checks += c.checks ?? 0;
-    if (s.type === 'manual') t.manual++;
+    if (confirmedAsDone(s.type)) t.manual++;
   }
   return { text: summaryText(t), ...t };
 }

@@ -6,6 +6,7 @@ import { parseDuration } from './duration.js';
 import type { Locator } from './locate.js';
 import type { Runbook, Step } from './model.js';
 import type { RunbookSpecRaw, StepSpecRaw } from './schema.js';
+import { stepTypes, type StepTypeInfo } from './step-types.js';
 
 export function buildRunbook(spec: RunbookSpecRaw, source: string, file: string, locator: Locator): Runbook {
   const toStep = (s: StepSpecRaw, path: Path): Step => ({
@@ -19,7 +20,8 @@ export function buildRunbook(spec: RunbookSpecRaw, source: string, file: string,
     when: s.when,
     modes: s.modes,
     limits: s.limits,
-    rollback: s.rollback,
+    rollback: s.rollback ?? ((stepTypes[s.type] as StepTypeInfo).irreversible === true ? false : undefined),
+    ...awsOf(spec.aws, s.aws),
     loc: locator.value(path),
   });
   return {
@@ -35,4 +37,10 @@ export function buildRunbook(spec: RunbookSpecRaw, source: string, file: string,
     require: (spec.require ?? []).map((s, i) => toStep(s, ['require', i])),
     steps: spec.steps.map((s, i) => toStep(s, ['steps', i])),
   };
+}
+
+/** A step's `aws:` merged over the runbook's, field by field; absent when neither says anything. */
+function awsOf(runbook: RunbookSpecRaw['aws'], step: StepSpecRaw['aws']): Pick<Step, 'aws'> {
+  const merged = { ...runbook, ...step };
+  return Object.keys(merged).length === 0 ? {} : { aws: merged };
 }

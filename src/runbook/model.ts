@@ -1,5 +1,5 @@
 /** A loaded, validated runbook: what the compiler and the engine work from. */
-import type { Limits, ParamSpec, RollbackSpec } from './schema.js';
+import type { AwsSpec, Limits, ParamSpec, RollbackSpec } from './schema.js';
 import type { StepMode } from './mode-names.js';
 import type { StepTypeName } from './step-types.js';
 
@@ -22,6 +22,8 @@ export interface Step {
   modes?: StepMode[] | undefined;
   limits?: Limits | undefined;
   rollback?: RollbackSpec | undefined;
+  /** Which account, region and role the step acts with: its own `aws:` over the runbook's. */
+  aws?: AwsSpec | undefined;
   loc: Location;
 }
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { duration } from './fields.js';
 import { STEP_MODES } from './mode-names.js';
 import { PARAM_TYPES } from './param-types.js';
-import { stepTypeNames, stepTypes, type StepTypeName } from './step-types.js';
+import { stepTypeNames, stepTypes, type StepTypeInfo, type StepTypeName } from './step-types.js';
 
 export const STEP_ID = /^[a-z0-9-]+$/;
 export const RUNBOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -75,6 +75,19 @@ export const rollbackSpec = z.union([
   rollbackInstructions,
 ]);
 
+export const awsSpec = z
+  .strictObject({
+    region: z.string().min(1).optional().describe('The AWS region the step acts in (default: --region, then the SDK chain)'),
+    profile: z.string().min(1).optional().describe('A profile of the shared config: its credentials are the base ones'),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'expected an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>')
+      .optional()
+      .describe('Assume this role (STS AssumeRole) from the base credentials'),
+    externalId: z.string().min(2).optional().describe("The external id the role's trust policy requires"),
+  })
+  .describe('Which account, region and role the step acts with; on the runbook, the default for every step');
+
 /** The step envelope; `with` is checked per type (see step-types.ts). */
 export const stepSpec = z.strictObject({
   id: stepId,
@@ -99,6 +112,7 @@ export const stepSpec = z.strictObject({
       'The modes the step runs in (plan, dry-run, run, rehearse, verify); skipped in the others. Default: all, except verify for steps that move live traffic (route53.*)',
     ),
   limits: limitsSpec.optional(),
+  aws: awsSpec.optional(),
   rollback: rollbackSpec
     .optional()
     .describe('A replacement undo ({ run: [argv…] }, or { instructions } for manual steps), or false for a step that cannot be undone'),
@@ -117,12 +131,14 @@ export const runbookSpec = z.strictObject({
   rto: duration.optional().describe('Target recovery time; rehearse and verify report against it'),
   rpo: duration.optional().describe('Oldest acceptable backup; default maxAge for s3.verify-backups'),
   params: z.record(z.string(), paramSpec).optional().describe('Parameters, given with --param <name>=<value>'),
+  aws: awsSpec.optional(),
   require: z.array(stepSpec).optional().describe('Checks (http.check, s3.verify-backups) that must pass before anything changes'),
   steps: z.array(stepSpec).min(1).describe('The steps, run in order'),
 });
 
 export type ParamSpec = z.output<typeof paramSpec>;
 export type Limits = z.output<typeof limitsSpec>;
+export type AwsSpec = z.output<typeof awsSpec>;
 export type RollbackSpec = z.output<typeof rollbackSpec>;
 export type StepSpecRaw = z.output<typeof stepSpec>;
 export type RunbookSpecRaw = z.output<typeof runbookSpec>;
@@ -138,7 +154,49 @@ const TYPE_DESCRIPTIONS: Record<StepTypeName, string> = {
   'http.check': 'Polls a URL until the status (and body) match, or the timeout passes. Read-only.',
   manual: 'Shows with.instructions; the operator confirms when done. rollback.instructions says how to undo.',
   wait: 'Waits with.duration.',
+  'route53.shift-weights':
+    'Moves traffic between two weighted sets of one name in stages (percent to `to`), pausing and checking health between stages; rollback restores every weight it changed.',
+  'rds.failover-cluster':
+    'Fails an Aurora / Multi-AZ DB cluster over to targetInstanceId (or any healthy reader) and waits until it is available; rollback fails back to the writer found before.',
+  'rds.promote-replica':
+    'Promotes a read replica to a standalone DB instance. Cannot be undone: needs a typed confirmation of the instance id.',
+  'autoscaling.set-capacity': 'Sets min, desired and max of an Auto Scaling group; rollback restores the previous sizes.',
 };
+
+const UNDO_TEXT: Record<string, string> = {
+  none: 'none needed (read-only)',
+  builtin: 'built in, exact; or `rollback: { run }` / `rollback: false`',
+  command: '`rollback: { run: [argv…] }`, or `rollback: false`',
+  instructions: '`rollback: { instructions }`, `{ run }` or `false`',
+};
+
+/**
+ * The step types as a Markdown page (docs/step-types.md), generated from the same catalogue
+ * the loader and the JSON Schema use: what each does, its `with` fields, outputs and undo.
+ */
+export function stepTypesMarkdown(): string {
+  const out: string[] = [
+    '# Step types',
+    '',
+    '<!-- Generated from src/runbook/step-types.ts by `npm run schema`; do not edit by hand. -->',
+    '',
+    '| type | does | outputs | undo |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const name of stepTypeNames) {
+    const info: StepTypeInfo = stepTypes[name];
+    const undo = info.irreversible ? 'cannot be undone: `rollback: false` by default (typed confirmation), or `rollback: { run }`' : UNDO_TEXT[info.undo];
+    out.push(`| \`${name}\` | ${TYPE_DESCRIPTIONS[name]} | ${info.outputs.map((o) => `\`${o}\``).join(', ') || '—'} | ${undo} |`);
+  }
+  for (const name of stepTypeNames) {
+    const json = z.toJSONSchema(stepTypes[name].with, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, { description?: string }>; required?: string[] };
+    const required = new Set(json.required ?? []);
+    out.push('', `## \`${name}\``, '', TYPE_DESCRIPTIONS[name], '', '| `with` field | required | meaning |', '| --- | --- | --- |');
+    for (const [field, prop] of Object.entries(json.properties ?? {}))
+      out.push(`| \`${field}\` | ${required.has(field) ? 'yes' : ''} | ${(prop.description ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+  }
+  return `${out.join('\n')}\n`;
+}
 
 const TEMPLATE = {
   type: 'string',

@@ -35,15 +35,35 @@ const waitWith = z.strictObject({
 
 export const RECORD_TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'DS', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SPF', 'SRV', 'TXT'] as const;
 
+const aliasTarget = z
+  .strictObject({
+    zoneId: z.string().min(1).describe("The hosted zone id of the target (e.g. a load balancer's canonical hosted zone)"),
+    dnsName: z.string().min(1).describe('The DNS name of the target'),
+    evaluateTargetHealth: z.boolean().optional().describe('Route 53 checks the target is healthy (default false)'),
+  })
+  .describe('An alias target instead of ttl and values');
+
+const geoLocation = z
+  .strictObject({
+    continent: z.string().min(2).max(2).optional().describe('AF, AN, AS, EU, OC, NA or SA'),
+    country: z.string().min(1).max(2).optional().describe('ISO 3166 alpha-2 code, or * for the default location'),
+    subdivision: z.string().min(1).max(3).optional().describe('A US state (with country: US)'),
+  })
+  .describe('Geolocation routing: a continent, or a country (and subdivision)');
+
 const recordChange = z.strictObject({
   action: z.enum(['UPSERT', 'CREATE', 'DELETE']).optional(),
   name: z.string().min(1),
   type: z.enum(RECORD_TYPES),
   ttl: z.coerce.number().int().nonnegative().optional(),
   values: z.array(z.string()).optional(),
+  alias: aliasTarget.optional(),
   setIdentifier: z.string().optional(),
   weight: z.coerce.number().int().min(0).max(255).optional(),
   failover: z.enum(['PRIMARY', 'SECONDARY']).optional(),
+  region: z.string().min(1).optional().describe('Latency routing: the AWS region of this set'),
+  geo: geoLocation.optional(),
+  multiValue: z.boolean().optional().describe('Multivalue answer routing'),
   healthCheckId: z.string().optional(),
 });
 
@@ -52,6 +72,53 @@ const route53With = z.strictObject({
   changes: z.array(recordChange).min(1),
   wait: z.enum(['insync', 'none']).optional().describe('insync: poll the change until Route 53 reports INSYNC'),
   waitTimeout: duration.optional(),
+});
+
+const shiftWeightsWith = z.strictObject({
+  zoneId: z.string().min(1),
+  name: z.string().min(1).describe('The record name both weighted sets share'),
+  type: z.enum(RECORD_TYPES),
+  from: z.string().min(1).describe('Set identifier of the weighted set traffic moves away from'),
+  to: z.string().min(1).describe('Set identifier of the weighted set traffic moves to'),
+  stages: z
+    .array(z.coerce.number().min(0).max(100))
+    .min(1)
+    .describe('Percent of the total weight sent to `to` after each stage, e.g. [10, 50, 100]'),
+  pause: duration.optional().describe('Hold after each stage before the check and the next stage (default 0s)'),
+  check: z
+    .strictObject({
+      url: z.string().min(1),
+      status: z.union([z.coerce.number().int(), z.array(z.coerce.number().int()).min(1)]).optional().describe('Expected status (default 200)'),
+      timeout: duration.optional().describe('Give up after this long (default 30s)'),
+      interval: duration.optional().describe('Time between attempts (default 2s)'),
+    })
+    .optional()
+    .describe('Polled after each stage until it passes or times out; a failed check fails the step (its rollback restores the weights)'),
+  wait: z.enum(['insync', 'none']).optional().describe('insync (default): wait for each stage to be INSYNC before pausing'),
+  waitTimeout: duration.optional(),
+});
+
+const failoverClusterWith = z.strictObject({
+  clusterId: z.string().min(1).describe('The DB cluster identifier'),
+  targetInstanceId: z.string().min(1).optional().describe('The reader to promote to writer (default: any healthy reader, as RDS picks)'),
+  wait: z.enum(['available', 'none']).optional().describe('available (default): wait until the cluster is available and the target is the writer'),
+  waitTimeout: duration.optional().describe('Default 15m'),
+});
+
+const promoteReplicaWith = z.strictObject({
+  instanceId: z.string().min(1).describe('The read replica DB instance identifier'),
+  backupRetentionPeriod: z.coerce.number().int().min(0).max(35).optional().describe('Days of automated backups on the promoted instance'),
+  wait: z.enum(['available', 'none']).optional().describe('available (default): wait until it is available and no longer a replica'),
+  waitTimeout: duration.optional().describe('Default 30m'),
+});
+
+const setCapacityWith = z.strictObject({
+  group: z.string().min(1).describe('The Auto Scaling group name'),
+  min: z.coerce.number().int().nonnegative().optional(),
+  desired: z.coerce.number().int().nonnegative().optional(),
+  max: z.coerce.number().int().nonnegative().optional(),
+  wait: z.enum(['none', 'in-service']).optional().describe('in-service: wait until `desired` instances are InService (default none)'),
+  waitTimeout: duration.optional().describe('Default 10m'),
 });
 
 const verifyBackupsWith = z.strictObject({
@@ -97,6 +164,8 @@ export interface StepTypeInfo {
   check: boolean;
   /** Moves live traffic, capacity or databases: left out of `verify` unless its `modes:` say otherwise. */
   live: boolean;
+  /** Cannot be undone: the step is `rollback: false` unless the runbook gives an undo command. */
+  irreversible?: boolean;
 }
 
 export const stepTypes = {
@@ -107,6 +176,17 @@ export const stepTypes = {
   'http.check': { with: httpCheckWith, outputs: ['status'], undo: 'none', readOnly: true, check: true, live: false },
   manual: { with: manualWith, outputs: [], undo: 'instructions', readOnly: false, check: false, live: false },
   wait: { with: waitWith, outputs: [], undo: 'none', readOnly: true, check: false, live: false },
+  'route53.shift-weights': { with: shiftWeightsWith, outputs: ['stage'], undo: 'builtin', readOnly: false, check: false, live: true },
+  'rds.failover-cluster': { with: failoverClusterWith, outputs: ['writer', 'previousWriter'], undo: 'builtin', readOnly: false, check: false, live: true },
+  'rds.promote-replica': { with: promoteReplicaWith, outputs: ['instanceId'], undo: 'command', readOnly: false, check: false, live: true, irreversible: true },
+  'autoscaling.set-capacity': {
+    with: setCapacityWith,
+    outputs: ['previousMin', 'previousDesired', 'previousMax'],
+    undo: 'builtin',
+    readOnly: false,
+    check: false,
+    live: true,
+  },
 } as const satisfies Record<string, StepTypeInfo>;
 
 export type StepTypeName = keyof typeof stepTypes;
@@ -120,6 +200,10 @@ export type WaitWith = z.output<typeof waitWith>;
 export type Route53With = z.output<typeof route53With>;
 export type RecordChange = z.output<typeof recordChange>;
 export type VerifyBackupsWith = z.output<typeof verifyBackupsWith>;
+export type ShiftWeightsWith = z.output<typeof shiftWeightsWith>;
+export type FailoverClusterWith = z.output<typeof failoverClusterWith>;
+export type PromoteReplicaWith = z.output<typeof promoteReplicaWith>;
+export type SetCapacityWith = z.output<typeof setCapacityWith>;
 export type RestoreWith = z.output<typeof restoreWith>;
 
 export function isStepType(name: string): name is StepTypeName {

@@ -8,9 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runbookJsonSchema } from './schema.js';
+import { runbookJsonSchema, stepTypesMarkdown } from './schema.js';
 
 export const SCHEMA_PATH = join('schema', 'runbook.schema.json');
+/** The docs' list of step types, generated from the same catalogue. */
+export const STEP_DOCS_PATH = join('docs', 'step-types.md');
 
 /** The file's exact text: pretty-printed, with a trailing newline. */
 export function renderRunbookSchema(): string {
@@ -35,8 +37,9 @@ export async function writeRunbookSchema(file = join(packageRoot(), SCHEMA_PATH)
 const invokedAs = process.argv[1];
 if (invokedAs !== undefined && import.meta.url === pathToFileURL(resolve(invokedAs)).href) {
   const target = process.argv[2];
-  writeRunbookSchema(target === undefined ? undefined : resolve(target)).then(
-    (file) => console.log(`wrote ${file}`),
+  const docs = target === undefined ? writeFile(join(packageRoot(), STEP_DOCS_PATH), stepTypesMarkdown()).then(() => console.log(`wrote ${join(packageRoot(), STEP_DOCS_PATH)}`)) : Promise.resolve();
+  Promise.all([writeRunbookSchema(target === undefined ? undefined : resolve(target)), docs]).then(
+    ([file]) => console.log(`wrote ${file}`),
     (err: unknown) => {
       console.error(`lifeboat: cannot write the runbook schema: ${err instanceof Error ? err.message : String(err)}`);
       process.exitCode = 1;

@@ -24,5 +24,13 @@ export async function loadStep(type: StepTypeName): Promise<AnyStep> {
       return (await import('./s3-verify-backups.js')).s3VerifyBackupsStep;
     case 's3.restore':
       return (await import('./s3-restore.js')).s3RestoreStep;
+    case 'route53.shift-weights':
+      return (await import('./route53-shift-weights.js')).shiftWeightsStep;
+    case 'rds.failover-cluster':
+      return (await import('./rds-failover-cluster.js')).failoverClusterStep;
+    case 'rds.promote-replica':
+      return (await import('./rds-promote-replica.js')).promoteReplicaStep;
+    case 'autoscaling.set-capacity':
+      return (await import('./autoscaling-set-capacity.js')).setCapacityStep;
   }
 }

@@ -38,6 +38,7 @@ import {
 import { formatDuration, parseDuration } from '../runbook/duration.js';
 import type { RecordChange, Route53With } from '../runbook/step-types.js';
 import { isAbortError, sleep } from '../util/sleep.js';
+import { actedWith, stepClients, undoClients, type ActedWith } from './aws-scope.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 
 const DEFAULT_TTL = 300;
@@ -56,6 +57,8 @@ export interface Route53Undo {
   kind: typeof UNDO_KIND;
   zoneId: string;
   before: UndoEntry[];
+  /** Where the change was made (account, region, role): the undo acts the same way. */
+  acted?: ActedWith;
 }
 
 /** What the step left (StepResult.left): every touched set as the change made it; null: deleted. */
@@ -100,9 +103,26 @@ function targetsOf(w: Route53With): Target[] {
         hint: 'give each record set (name, type, setIdentifier) once; merge the two entries',
       });
     seen.add(id);
-    if (action !== 'DELETE' && !(change.values && change.values.length > 0))
+    if (change.alias !== undefined && (change.values !== undefined || change.ttl !== undefined))
+      throw new StepError(`changes[${index}]: ${keyLabel(key)} has both an alias and ${change.values !== undefined ? 'values' : 'a ttl'}`, {
+        hint: 'an alias record takes alias: { zoneId, dnsName } instead of ttl and values: drop one of them',
+      });
+    if (action !== 'DELETE' && change.alias === undefined && !(change.values && change.values.length > 0))
       throw new StepError(`changes[${index}]: ${keyLabel(key)} has no values for ${action}`, {
-        hint: 'list the record values, e.g. values: ["standby.example.com"]; to remove the record use action: DELETE',
+        hint: 'list the record values, e.g. values: ["standby.example.com"], or give an alias: { zoneId, dnsName }; to remove the record use action: DELETE',
+      });
+    const policies = (['weight', 'failover', 'region', 'geo', 'multiValue'] as const).filter((p) => change[p] !== undefined && change[p] !== false);
+    if (policies.length > 1)
+      throw new StepError(`changes[${index}]: ${keyLabel(key)} mixes routing policies (${policies.join(', ')})`, {
+        hint: 'a record set has one routing policy: weight, failover, region (latency), geo or multiValue',
+      });
+    if (policies.length === 1 && change.setIdentifier === undefined)
+      throw new StepError(`changes[${index}]: ${keyLabel(key)} uses ${policies[0]} routing but has no setIdentifier`, {
+        hint: 'every set of a routing policy needs its own setIdentifier, e.g. setIdentifier: usw2',
+      });
+    if (change.geo !== undefined && (change.geo.continent === undefined) === (change.geo.country === undefined))
+      throw new StepError(`changes[${index}]: ${keyLabel(key)}: geo needs either continent or country (with an optional subdivision)`, {
+        hint: 'e.g. geo: { continent: EU } or geo: { country: US, subdivision: WA }, or geo: { country: "*" } for the default',
       });
     return { index, change, action, key };
   });
@@ -116,15 +136,30 @@ function targetsOf(w: Route53With): Target[] {
 function wantedSet(t: Target, base: ResourceRecordSet | null): ResourceRecordSet | null {
   if (t.action === 'DELETE') return null;
   const c = t.change;
-  const set: ResourceRecordSet = {
-    Name: t.key.name,
-    Type: c.type,
-    TTL: c.ttl ?? base?.TTL ?? DEFAULT_TTL,
-    ResourceRecords: (c.values ?? []).map((Value) => ({ Value })),
-  };
+  const set: ResourceRecordSet = c.alias
+    ? {
+        Name: t.key.name,
+        Type: c.type,
+        AliasTarget: { HostedZoneId: normaliseZoneId(c.alias.zoneId), DNSName: c.alias.dnsName, EvaluateTargetHealth: c.alias.evaluateTargetHealth ?? false },
+      }
+    : {
+        Name: t.key.name,
+        Type: c.type,
+        TTL: c.ttl ?? base?.TTL ?? DEFAULT_TTL,
+        ResourceRecords: (c.values ?? []).map((Value) => ({ Value })),
+      };
   if (c.setIdentifier !== undefined) set.SetIdentifier = c.setIdentifier;
   if (c.weight !== undefined) set.Weight = c.weight;
   if (c.failover !== undefined) set.Failover = c.failover;
+  if (c.region !== undefined) set.Region = c.region as ResourceRecordSet['Region'];
+  if (c.geo !== undefined) {
+    set.GeoLocation = {
+      ...(c.geo.continent === undefined ? {} : { ContinentCode: c.geo.continent }),
+      ...(c.geo.country === undefined ? {} : { CountryCode: c.geo.country }),
+      ...(c.geo.subdivision === undefined ? {} : { SubdivisionCode: c.geo.subdivision }),
+    };
+  }
+  if (c.multiValue === true) set.MultiValueAnswer = true;
   if (c.healthCheckId !== undefined) set.HealthCheckId = c.healthCheckId;
   return set;
 }
@@ -203,7 +238,7 @@ export function parseUndo(undo: unknown): Route53Undo {
     throw new StepError('the undo record for this route53.change-records step is missing or damaged: cannot tell what to put back', {
       hint: 'look at the record sets by hand (aws route53 list-resource-record-sets) and restore them from the journal\'s "before" entries',
     });
-  return { kind: UNDO_KIND, zoneId: o.zoneId, before: o.before };
+  return { kind: UNDO_KIND, zoneId: o.zoneId, before: o.before, ...(o.acted === undefined ? {} : { acted: o.acted as ActedWith }) };
 }
 
 function undoKey(e: UndoEntry): RecordKey {
@@ -385,7 +420,7 @@ function fingerprint(zoneId: string, assessed: readonly Assessed[]): unknown {
 async function plan(ctx: StepContext, w: Route53With): Promise<StepPlan> {
   const zoneId = normaliseZoneId(w.zoneId);
   const targets = targetsOf(w);
-  const client = await ctx.aws.route53();
+  const client = await stepClients(ctx).route53();
   const sets = await read(ctx, client, zoneId, targets.map((t) => t.key));
   const assessed = assess(targets, (key) => currentOf(sets, key));
   const changed = assessed.filter((a) => !sameSet(a.before, a.wanted));
@@ -408,7 +443,8 @@ async function plan(ctx: StepContext, w: Route53With): Promise<StepPlan> {
 async function undoFor(ctx: StepContext, zoneId: string, targets: readonly Target[], seen: Map<string, ResourceRecordSet | null>): Promise<Route53Undo> {
   const keys = targets.map((t) => t.key);
   if (ctx.priorUndo === undefined || ctx.priorUndo === null) {
-    const undo = captureUndo(zoneId, keys, seen);
+    const acted = ctx.step.aws ? await actedWith(stepClients(ctx), ctx.step.aws) : undefined;
+    const undo: Route53Undo = { ...captureUndo(zoneId, keys, seen), ...(acted ? { acted } : {}) };
     await ctx.recordUndo(undo);
     return undo;
   }
@@ -438,7 +474,7 @@ async function execute(ctx: StepContext, w: Route53With, options: Required<Route
   }
   const zoneId = normaliseZoneId(w.zoneId);
   const targets = targetsOf(w);
-  const client = await ctx.aws.route53();
+  const client = await stepClients(ctx).route53();
   const seen = await read(ctx, client, zoneId, targets.map((t) => t.key));
   const undo = await undoFor(ctx, zoneId, targets, seen);
   const beforeByKey = new Map(undo.before.map((e) => [keyId(undoKey(e)), e.set] as const));
@@ -465,7 +501,7 @@ async function execute(ctx: StepContext, w: Route53With, options: Required<Route
 async function verify(ctx: StepContext, w: Route53With): Promise<void> {
   const zoneId = normaliseZoneId(w.zoneId);
   const targets = targetsOf(w);
-  const client = await ctx.aws.route53();
+  const client = await stepClients(ctx).route53();
   const sets = await read(ctx, client, zoneId, targets.map((t) => t.key));
   for (const t of targets) {
     const current = currentOf(sets, t.key);
@@ -481,7 +517,7 @@ async function verify(ctx: StepContext, w: Route53With): Promise<void> {
 async function rollback(ctx: StepContext, w: Route53With, raw: unknown, options: Required<Route53StepOptions>): Promise<void> {
   const undo = parseUndo(raw);
   const zoneId = normaliseZoneId(undo.zoneId);
-  const client = await ctx.aws.route53();
+  const client = await undoClients(ctx, undo.acted).route53();
   const keys = undo.before.map(undoKey);
   const now = await read(ctx, client, zoneId, keys);
   const moves = undo.before
@@ -515,7 +551,7 @@ function stateText(set: ResourceRecordSet | null): string {
 async function previewUndo(ctx: StepContext, w: Route53With, raw: unknown, rawLeft: unknown): Promise<UndoPreview> {
   const undo = parseUndo(raw);
   const zoneId = normaliseZoneId(undo.zoneId);
-  const client = await ctx.aws.route53();
+  const client = await undoClients(ctx, undo.acted).route53();
   const keys = undo.before.map(undoKey);
   const now = await read(ctx, client, zoneId, keys);
   const left = parseLeft(rawLeft);

@@ -43,6 +43,7 @@ import { bucketVersioning, currentObjects, describeS3Undo, preserveS3, readS3Tar
 import { selectAsOf, type SourceObject } from './restore/select.js';
 import { isRestoreUndo, newUndoId, type LocalRestoreUndo, type RestoreUndo, type S3RestoreUndo } from './restore/undo.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
+import { stepClients } from './aws-scope.js';
 
 /** How many keys a plan lists. */
 const PLAN_LINES = 20;
@@ -371,7 +372,7 @@ function isS3Left(x: unknown): x is S3RestoreLeft {
  * what it left: only the plan is shown.
  */
 async function previewS3Undo(ctx: StepContext, undo: S3RestoreUndo, rawLeft: unknown): Promise<UndoPreview> {
-  const s3 = await ctx.aws.s3();
+  const s3 = await stepClients(ctx).s3();
   const now = await currentObjects(s3, undo.bucket, undo.prefix);
   const lines: PlanLine[] = [];
   const created = undo.created.filter((k) => now.has(k));
@@ -427,8 +428,9 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
 
   async plan(ctx: StepContext, w: RestoreWith): Promise<StepPlan> {
     // The client first: whether a custom endpoint is in use (guardMode) is known once it exists.
-    const s3 = await ctx.aws.s3();
-    const cfg = configOf(ctx, w);
+    const clients = stepClients(ctx);
+    const s3 = await clients.s3();
+    const cfg = configOf({ ...ctx, aws: clients }, w);
     const sv = await survey(ctx, s3, cfg);
     const { plan } = sv;
     const bytesOf = (kind: Action['kind']): string => formatBytes(plan.actions.filter((a) => a.kind === kind).reduce((n, a) => n + a.source.size, 0));
@@ -460,8 +462,9 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
   async execute(ctx: StepContext, w: RestoreWith): Promise<StepResult> {
     const started = performance.now();
     const requestsBefore = ctx.aws.requests.total();
-    const s3 = await ctx.aws.s3();
-    const cfg = configOf(ctx, w);
+    const clients = stepClients(ctx);
+    const s3 = await clients.s3();
+    const cfg = configOf({ ...ctx, aws: clients }, w);
     const sv = await survey(ctx, s3, cfg);
     const { plan } = sv;
     const writes = plan.actions.filter((a) => a.kind !== 'unchanged');
@@ -550,7 +553,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
       ctx.out.info(`put back ${plural(r.restored, 'file')}, removed ${plural(r.deleted, 'file')} in ${undo.dir}`);
       return;
     }
-    const s3 = await ctx.aws.s3();
+    const s3 = await stepClients(ctx).s3();
     const concurrency = concurrencyOf(w);
     const r = await rollbackS3(
       s3,

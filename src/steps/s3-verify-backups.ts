@@ -24,6 +24,7 @@ import { formatAge, formatBytes, listSome, plural } from '../util/format.js';
 import { hashObject } from './restore/hash.js';
 import { parseManifest, type ManifestEntry } from './restore/manifest.js';
 import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
+import { stepClients } from './aws-scope.js';
 
 /** How many offending keys each problem names. */
 const SHOW = 10;
@@ -120,7 +121,7 @@ export const s3VerifyBackupsStep: StepImpl<VerifyBackupsWith> = {
 
   async execute(ctx: StepContext, w: VerifyBackupsWith): Promise<StepResult> {
     const l = limitsOf(ctx, w);
-    const s3 = await ctx.aws.s3();
+    const s3 = await stepClients(ctx).s3();
     const manifest = w.manifest ? await readManifest(s3, w.manifest, l.prefix, ctx.signal) : undefined;
     const seenInManifest = new Set<string>();
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 export interface Recorded {
   method: string;
   path: string;
-  /** A query-protocol call's `Action` (STS), read from the form body. */
+  /** For query-protocol services (RDS, Auto Scaling, STS: every call is a POST), the Action named in the form body. */
   action?: string;
 }
 
@@ -21,6 +21,8 @@ export interface RecordingProxy {
   requests: Recorded[];
   /** Requests that could change something: anything but GET and HEAD, except S3 list/read POSTs (none exist). */
   mutating(): Recorded[];
+  /** Query-protocol calls whose Action is not read-only (Describe*, List*, Get*, AssumeRole…), plus non-query writes. */
+  mutatingActions(): string[];
   close(): Promise<void>;
 }
 
@@ -56,6 +58,11 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     endpoint: `http://127.0.0.1:${port}`,
     requests,
     mutating: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && !(r.action !== undefined && READ_ONLY_ACTIONS.has(r.action))),
+    mutatingActions: () =>
+      requests
+        .filter((r) => r.method !== 'GET' && r.method !== 'HEAD')
+        .map((r) => r.action ?? `${r.method} ${r.path}`)
+        .filter((a) => !/^(Describe|List|Get|AssumeRole$)/.test(a)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

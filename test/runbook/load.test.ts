@@ -245,7 +245,7 @@ const bad: BadCase[] = [
       '    with: { run: [ls] }',
     ),
     problems: [
-      'rb.yaml:3:1: unknown field "stpes" (did you mean steps?); a runbook takes: version, name, description, rto, rpo, params, require, steps',
+      'rb.yaml:3:1: unknown field "stpes" (did you mean steps?); a runbook takes: version, name, description, rto, rpo, params, aws, require, steps',
     ],
   },
   {
@@ -289,7 +289,7 @@ const bad: BadCase[] = [
       '    with: { run: [ls] }',
     ),
     problems: [
-      'rb.yaml:5:11: unknown step type "shel" (did you mean shell?); known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait',
+      'rb.yaml:5:11: unknown step type "shel" (did you mean shell?); known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity',
     ],
   },
   {
@@ -303,7 +303,7 @@ const bad: BadCase[] = [
       '    with: { zoneId: Z1 }',
     ),
     problems: [
-      'rb.yaml:5:11: unknown step type "route53" (did you mean route53.change-records?); known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait',
+      'rb.yaml:5:11: unknown step type "route53"; known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity',
     ],
   },
   {
@@ -316,7 +316,7 @@ const bad: BadCase[] = [
       '    type: kubernetes.apply',
     ),
     problems: [
-      'rb.yaml:5:11: unknown step type "kubernetes.apply"; known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait',
+      'rb.yaml:5:11: unknown step type "kubernetes.apply"; known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity',
     ],
   },
   {
@@ -330,7 +330,7 @@ const bad: BadCase[] = [
     ),
     problems: [
       'rb.yaml:4:5: missing required field "id" in steps[0]',
-      'rb.yaml:4:5: missing required field "type" in steps[0]; known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait',
+      'rb.yaml:4:5: missing required field "type" in steps[0]; known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity',
     ],
   },
   {
@@ -357,7 +357,7 @@ const bad: BadCase[] = [
       '    with: { run: [ls] }',
     ),
     problems: [
-      'rb.yaml:6:5: unknown field "timout" (did you mean timeout?); a step takes: id, type, description, with, confirm, timeout, retries, when, modes, limits, rollback',
+      'rb.yaml:6:5: unknown field "timout" (did you mean timeout?); a step takes: id, type, description, with, confirm, timeout, retries, when, modes, limits, aws, rollback',
     ],
   },
   {
@@ -495,7 +495,7 @@ const bad: BadCase[] = [
       '        - { name: app.example.com, type: CNAME, TTL: 60, values: [b.example.com] }',
     ),
     problems: [
-      'rb.yaml:9:49: unknown field "TTL" (did you mean ttl?); with.changes[0] takes: action, name, type, ttl, values, setIdentifier, weight, failover, healthCheckId',
+      'rb.yaml:9:49: unknown field "TTL" (did you mean ttl?); with.changes[0] takes: action, name, type, ttl, values, alias, setIdentifier, weight, failover, region, geo, multiValue, healthCheckId',
     ],
   },
   {
@@ -1040,14 +1040,14 @@ const bad: BadCase[] = [
     ),
     problems: [
       'rb.yaml:3:6: bad duration 15 for rto: a duration is a number and a unit: 500ms, 30s, 5m, 1h, 1d (or combined, 1h30m)',
-      'rb.yaml:8:11: unknown step type "s3.verify-backup" (did you mean s3.verify-backups?); known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait',
+      'rb.yaml:8:11: unknown step type "s3.verify-backup" (did you mean s3.verify-backups?); known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity',
       'rb.yaml:14:15: unknown param "zone" in ${{ params.zone }}; declared: zone_id',
       'rb.yaml:16:54: with.changes[0].ttl must be a number (got "sixty")',
       'rb.yaml:17:9: duplicate step id "failover-dns" (first used at line 10): step ids must be unique; rename one',
       'rb.yaml:19:18: ${{ steps.restore.outputs.objects }} refers to unknown step "restore"; steps before this one: verify-backups, failover-dns',
       'rb.yaml:19:76: bad duration 30 for with.timeout: a duration is a number and a unit: 500ms, 30s, 5m, 1h, 1d (or combined, 1h30m)',
       'rb.yaml:20:5: step "failover-dns": an http.check step changes nothing, so it takes no rollback; remove the rollback',
-      'rb.yaml:21:5: unknown field "notes" (did you mean modes?); a step takes: id, type, description, with, confirm, timeout, retries, when, modes, limits, rollback',
+      'rb.yaml:21:5: unknown field "notes" (did you mean modes?); a step takes: id, type, description, with, confirm, timeout, retries, when, modes, limits, aws, rollback',
     ],
   },
 ];
@@ -1229,7 +1229,7 @@ describe('loadRunbook', () => {
     const invalid = err as RunbookInvalidError;
     expect(invalid.exitCode).toBe(ExitCode.usage);
     expect(invalid.problems.map(formatProblem)).toEqual([
-      `${file}:5:11: unknown step type "shel" (did you mean shell?); known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait`,
+      `${file}:5:11: unknown step type "shel" (did you mean shell?); known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity`,
       `${file}:6:9: duplicate step id "a" (first used at line 4): step ids must be unique; rename one`,
       `${file}:8:23: bad duration "soon": a duration is a number and a unit: 500ms, 30s, 5m, 1h, 1d (or combined, 1h30m)`,
     ]);
