@@ -243,7 +243,9 @@ describe('verify', () => {
     for (;;) {
       if (Date.now() > deadline) throw new Error(`the restore never started:\n${output}`);
       const runs = join(state, 'runs');
-      if (existsSync(runs) && readdirSync(runs).length > 0 && journalOf(state).some((e) => e.type === 'intent' && e.stepId === 'restore') && (await listKeys(d.scratch)).length >= 3) break;
+      // The run's directory is made a moment before its journal file: wait for both.
+      const first = existsSync(runs) ? readdirSync(runs).sort()[0] : undefined;
+      if (first !== undefined && existsSync(join(runs, first, 'journal.jsonl')) && journalOf(state).some((e) => e.type === 'intent' && e.stepId === 'restore') && (await listKeys(d.scratch)).length >= 3) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const partial = (await listKeys(d.scratch)).length;
