@@ -36,7 +36,7 @@ export async function journal(): Promise<Figure[]> {
     const files: Record<number, string> = {};
     for (const n of [1, 20]) {
       files[n] = join(dir, `wait-${n}.yaml`);
-      writeFileSync(files[n] as string, waitRunbook(n));
+      writeFileSync(files[n], waitRunbook(n));
     }
     const walls: Record<number, number[]> = { 1: [], 20: [] };
     const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NO_COLOR: '1' };

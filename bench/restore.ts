@@ -154,7 +154,7 @@ export async function restore(motoEndpoint: string, proxy: CountingProxy, tmp: s
     if (aws.m.code === 0) awsRuns.push(aws);
   }
   const lb = lbRuns[0] as ToolRun;
-  const rclone: ToolRun | undefined = rcloneWhy === '' && rcRuns.length > 0 ? (rcRuns[0] as ToolRun) : undefined;
+  const rclone: ToolRun | undefined = rcloneWhy === '' && rcRuns.length > 0 ? (rcRuns[0]) : undefined;
   const wallOf = (runs: ToolRun[]): number => median(runs.map((t) => t.m.wallMs));
 
   const per = (n: number | undefined): string => ((n ?? 0) / OBJECTS).toFixed(2);

@@ -94,7 +94,7 @@ export function stdoutTaken(flags: ReportFlags): boolean {
  * output goes to stderr (openSession does that for `--json`).
  */
 export function sessionOptions(opts: CommonOptions): CommonOptions {
-  return stdoutTaken(opts as ReportFlags) ? { ...opts, json: true } : opts;
+  return stdoutTaken(opts) ? { ...opts, json: true } : opts;
 }
 
 export function render(report: Report, format: ReportFormat): string {

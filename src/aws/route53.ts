@@ -327,10 +327,11 @@ export function route53Endpoint(env: NodeJS.ProcessEnv = process.env): { url: st
 function networkCode(err: SdkErrorShape, depth = 0): string | undefined {
   if (typeof err.code === 'string' && NETWORK_CODES.has(err.code)) return err.code;
   if (depth > 3) return undefined;
-  const nested = [err.cause, ...(Array.isArray(err.errors) ? err.errors : [])];
+  const nested: unknown[] = [err.cause];
+  if (Array.isArray(err.errors)) nested.push(...(err.errors as unknown[]));
   for (const inner of nested) {
     if (inner && typeof inner === 'object') {
-      const code = networkCode(inner as SdkErrorShape, depth + 1);
+      const code = networkCode(inner, depth + 1);
       if (code) return code;
     }
   }

@@ -86,7 +86,7 @@ export function isPlainMd5Etag(etag: string | undefined): boolean {
 }
 
 /** Whether an object's encryption makes its ETag something other than the MD5 of its bytes. */
-export function etagIsNotMd5(sse: string | undefined, sseCustomerAlgorithm?: string | undefined): boolean {
+export function etagIsNotMd5(sse: string | undefined, sseCustomerAlgorithm?: string  ): boolean {
   return Boolean(sseCustomerAlgorithm) || (sse !== undefined && sse.startsWith('aws:kms'));
 }
 
@@ -103,7 +103,7 @@ export function sha256Hex(text: string | undefined): string | undefined {
  * A full-object SHA-256 from a HeadObject/CopyObject checksum field, as hex. A composite
  * (multipart) checksum `…-N` is not a hash of the bytes: undefined.
  */
-export function fullObjectSha256(checksum: string | undefined, checksumType?: string | undefined): string | undefined {
+export function fullObjectSha256(checksum: string | undefined, checksumType?: string  ): string | undefined {
   if (!checksum || checksum.includes('-') || checksumType === 'COMPOSITE') return undefined;
   return sha256Hex(checksum);
 }
@@ -251,7 +251,7 @@ export async function forEachConcurrent<T>(
   signal?: AbortSignal,
 ): Promise<void> {
   const it: AsyncIterator<T> | Iterator<T> =
-    Symbol.asyncIterator in items ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
+    Symbol.asyncIterator in items ? (items)[Symbol.asyncIterator]() : (items)[Symbol.iterator]();
   let failed = false;
   let firstError: unknown;
   // Pulls are serialised: an async generator queues concurrent next() calls anyway.

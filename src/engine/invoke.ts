@@ -65,7 +65,7 @@ export class StepInvoker {
   async impl(step: Step): Promise<Impl> {
     let impl = this.impls.get(step.type);
     if (!impl) {
-      impl = (await loadStep(step.type)) as unknown as Impl;
+      impl = await loadStep(step.type);
       this.impls.set(step.type, impl);
     }
     return impl;

@@ -20,5 +20,5 @@ export function resolveWith(step: Step, scope: Scope): Record<string, unknown> {
       hint: 'check the --param values this step uses',
     });
   }
-  return parsed.data as Record<string, unknown>;
+  return parsed.data;
 }

@@ -72,7 +72,7 @@ export class JournalWriter {
     const next = this.chain.then(async () => {
       this.seq += 1;
       // Masked and sealed for the file; the caller keeps its own (unmasked) body.
-      const entry = protectEntry({ v: 1, seq: this.seq, at: new Date().toISOString(), ...body } as JournalEntry, this.secrets);
+      const entry = protectEntry({ v: 1, seq: this.seq, at: new Date().toISOString(), ...body }, this.secrets);
       await this.fd.appendFile(serializeEntry(entry));
       await this.fd.datasync();
       this.writes += 1;

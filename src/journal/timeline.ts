@@ -6,7 +6,7 @@
 import type { JournalEntry, ReplayedRun, RunProcess, StepState } from './format.js';
 
 /** A run's status: how it ended, or `running` / `unfinished` (its process is gone without an end: killed or crashed). */
-export type RunStatus = 'completed' | 'rolledBack' | 'aborted' | 'rollbackFailed' | 'suspended' | 'refused' | 'running' | 'unfinished' | string;
+export type RunStatus = 'completed' | 'rolledBack' | 'aborted' | 'rollbackFailed' | 'suspended' | 'refused' | 'running' | 'unfinished' | (string & Record<never, never>);
 
 export interface RunSummary {
   runId: string;

@@ -279,7 +279,7 @@ export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
       undos: input.restore?.undos ?? {},
       left: input.restore?.left ?? {},
       driftAccepted: [],
-      status: input.restore?.status ?? Object.fromEntries(steps.map((s) => [s.id, 'pending' as StepStatus])),
+      status: input.restore?.status ?? Object.fromEntries(steps.map((s) => [s.id, 'pending'])),
       skipReasons: {},
       plans: {},
       interrupted: false,

@@ -102,7 +102,7 @@ export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
   const impl = async (step: Step): Promise<Impl> => {
     let i = impls.get(step.type);
     if (!i) {
-      i = (await loadStep(step.type)) as unknown as Impl;
+      i = await loadStep(step.type);
       impls.set(step.type, i);
     }
     return i;

@@ -51,7 +51,7 @@ function recordsOf(fp: unknown): RecordEntry[] | undefined {
   const out: RecordEntry[] = [];
   for (const r of fp.records) {
     if (!isObj(r) || typeof r.key !== 'string' || !(r.set === null || isObj(r.set))) return undefined;
-    out.push({ key: r.key, set: r.set as Obj | null });
+    out.push({ key: r.key, set: r.set });
   }
   return out;
 }

@@ -86,6 +86,10 @@ export class InquirerPrompter implements Prompter {
   /** Set once the terminal is gone: every later question is answered as an interrupt would be. */
   lost: TerminalLostError | undefined;
 
+  private lostNow(): TerminalLostError | undefined {
+    return this.lost;
+  }
+
   get terminalLost(): boolean {
     return this.lost !== undefined;
   }
@@ -122,7 +126,9 @@ export class InquirerPrompter implements Prompter {
     try {
       return await prompt;
     } catch (err) {
-      if (this.lost) throw this.lost;
+      // Read again: the terminal may have gone while the prompt was open (set from an event handler).
+      const lost = this.lostNow();
+      if (lost) throw lost;
       // inquirer rejects with ExitPromptError on Ctrl-C and AbortPromptError on abort.
       const name = (err as Error).name;
       if (name === 'ExitPromptError' || name === 'AbortPromptError') throw new InterruptedError('Ctrl-C at a prompt');

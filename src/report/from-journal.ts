@@ -35,7 +35,7 @@ export interface JournalReportInput {
 const TERMINAL = new Set<string>(FINAL_STATES);
 
 export function buildJournalReport(input: JournalReportInput): Report {
-  const run = 'entries' in input.journal && 'start' in input.journal ? input.journal : replay([...(input.journal as readonly JournalEntry[])]);
+  const run = 'entries' in input.journal && 'start' in input.journal ? input.journal : replay([...(input.journal)]);
   const outcome = outcomeFromJournal(run, input.runbook);
   const mode = run.start.mode;
   const rehearsal = mode === 'rehearse' || mode === 'verify';

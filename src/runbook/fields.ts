@@ -35,7 +35,7 @@ const ISO_PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?
 export function isIsoInstant(text: string): boolean {
   const m = ISO_PARTS.exec(text);
   if (!m) return false;
-  const [year, month, day, hour, minute, second, offH, offM] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v))) as number[];
+  const [year, month, day, hour, minute, second, offH, offM] = m.slice(1).map((v): number => (v === undefined ? 0 : Number(v)));
   if ((month as number) < 1 || (month as number) > 12) return false;
   const days = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
   if ((day as number) < 1 || (day as number) > days) return false;

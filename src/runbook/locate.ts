@@ -32,7 +32,7 @@ export class Locator {
   ) {}
 
   private node(path: Path): YamlNode | undefined {
-    if (path.length === 0) return (this.doc.contents ?? undefined) as YamlNode | undefined;
+    if (path.length === 0) return (this.doc.contents ?? undefined);
     const n = this.doc.getIn(path, true);
     return n && typeof n === 'object' && 'range' in n ? (n as YamlNode) : undefined;
   }

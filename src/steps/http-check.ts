@@ -101,7 +101,7 @@ type Attempt = { ok: true; status: number } | { ok: false; status?: number; why:
 
 async function readBody(res: Response): Promise<string> {
   if (!res.body) return '';
-  const reader = res.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
   const decoder = new TextDecoder();
   let text = '';
   try {

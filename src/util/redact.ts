@@ -91,7 +91,7 @@ export interface Secrets {
   readonly params: Readonly<Record<string, string>>;
 }
 
-export const NO_SECRETS: Secrets = Object.freeze({ values: Object.freeze([]) as readonly string[], params: Object.freeze({}) });
+export const NO_SECRETS: Secrets = Object.freeze({ values: Object.freeze([]), params: Object.freeze({}) });
 
 /**
  * A run's secrets: the values of its secret params (any length) and of the secret-named

@@ -16,7 +16,7 @@ const START: EntryBody = {
 };
 
 function journal(...bodies: EntryBody[]): JournalEntry[] {
-  return [START, ...bodies].map((b, i) => ({ v: 1, seq: i + 1, at: new Date(Date.UTC(2026, 10, 23, 4, 12, i)).toISOString(), ...b }) as JournalEntry);
+  return [START, ...bodies].map((b, i) => ({ v: 1, seq: i + 1, at: new Date(Date.UTC(2026, 10, 23, 4, 12, i)).toISOString(), ...b }));
 }
 
 function text(entries: JournalEntry[]): string {
@@ -137,7 +137,7 @@ describe('replay', () => {
 });
 
 describe('protectEntry: masks what people read, keeps what the journal acts on', () => {
-  const at = (body: EntryBody): JournalEntry => ({ v: 1, seq: 1, at: '2026-11-23T04:12:00.000Z', ...body }) as JournalEntry;
+  const at = (body: EntryBody): JournalEntry => ({ v: 1, seq: 1, at: '2026-11-23T04:12:00.000Z', ...body });
   // DEPLOY_KEY=primary: a secret-named environment value that also occurs in the data.
   const secrets = collectSecrets({ env: { DEPLOY_KEY: 'primary', HOME: '/home/ana' }, params: { token: 'tok-hunter2', zone: 'Z1' }, secretNames: ['token'] });
 
@@ -169,7 +169,7 @@ describe('protectEntry: masks what people read, keeps what the journal acts on',
 
   test('the run-start keeps the runbook source and non-secret params verbatim, and leaves secret params out', () => {
     const source = 'params:\n  token: { secret: true }\nsteps: [{ id: s, with: { to: primary.example.com } }]\n';
-    const start = START as Extract<EntryBody, { type: 'run-start' }>;
+    const start = START;
     const e = protectEntry(at({ ...start, runbook: { ...start.runbook, source }, params: { zone: 'primary', token: 'tok-hunter2' } }), secrets);
     expect(e).toMatchObject({ params: { zone: 'primary' }, secretParams: ['token'], runbook: { source } });
     expect(JSON.stringify(e)).not.toContain('tok-hunter2');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { replay, type EntryBody, type JournalEntry } from '../../src/journal/format.js';
+import { replay, type EntryBody } from '../../src/journal/format.js';
 import { describeUndoRecord, stepRows, summarize, timeline } from '../../src/journal/timeline.js';
 
 const START: EntryBody = {
@@ -16,7 +16,7 @@ const START: EntryBody = {
 };
 
 function run(...bodies: EntryBody[]) {
-  return replay([START, ...bodies].map((b, i) => ({ v: 1, seq: i + 1, at: new Date(Date.UTC(2026, 10, 23, 4, 12, i * 10)).toISOString(), ...b }) as JournalEntry));
+  return replay([START, ...bodies].map((b, i) => ({ v: 1, seq: i + 1, at: new Date(Date.UTC(2026, 10, 23, 4, 12, i * 10)).toISOString(), ...b })));
 }
 
 const DNS_UNDO = {

@@ -15,11 +15,11 @@ const step = createSetCapacityStep({ pollIntervalMs: 20 });
 const asg = testAutoScaling();
 
 function withBlock(raw: Record<string, unknown>): SetCapacityWith {
-  return stepTypes['autoscaling.set-capacity'].with.parse(raw) as SetCapacityWith;
+  return stepTypes['autoscaling.set-capacity'].with.parse(raw);
 }
 
 function ctxFor(w: SetCapacityWith, overrides: Partial<StepContext> = {}, region: string | null = SEED_REGION): TestStepContext {
-  return testContext(testStep('autoscaling.set-capacity', w as unknown as Record<string, unknown>, region ? { aws: { region } } : {}), overrides);
+  return testContext(testStep('autoscaling.set-capacity', w, region ? { aws: { region } } : {}), overrides);
 }
 
 function mutating(ctx: StepContext): string[] {

@@ -39,7 +39,7 @@ afterEach(async () => {
 });
 
 function check(w: HttpCheckWith, overrides: Parameters<typeof testContext>[1] = {}) {
-  return { ctx: testContext(testStep('http.check', w as unknown as Record<string, unknown>), overrides), w };
+  return { ctx: testContext(testStep('http.check', w), overrides), w };
 }
 
 async function failure(p: Promise<unknown>): Promise<StepError> {

@@ -16,11 +16,11 @@ const step = createFailoverClusterStep({ pollIntervalMs: 20 });
 const rds = testRds();
 
 function withBlock(raw: Record<string, unknown>): FailoverClusterWith {
-  return stepTypes['rds.failover-cluster'].with.parse(raw) as FailoverClusterWith;
+  return stepTypes['rds.failover-cluster'].with.parse(raw);
 }
 
 function ctxFor(w: FailoverClusterWith, overrides: Partial<StepContext> = {}, region: string | null = SEED_REGION): TestStepContext {
-  return testContext(testStep('rds.failover-cluster', w as unknown as Record<string, unknown>, region ? { aws: { region } } : {}), overrides);
+  return testContext(testStep('rds.failover-cluster', w, region ? { aws: { region } } : {}), overrides);
 }
 
 function mutating(ctx: StepContext): string[] {

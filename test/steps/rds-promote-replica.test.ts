@@ -29,11 +29,11 @@ async function newReplica(): Promise<{ source: string; replica: string }> {
 }
 
 function withBlock(raw: Record<string, unknown>): PromoteReplicaWith {
-  return stepTypes['rds.promote-replica'].with.parse(raw) as PromoteReplicaWith;
+  return stepTypes['rds.promote-replica'].with.parse(raw);
 }
 
 function ctxFor(w: PromoteReplicaWith, overrides: Partial<StepContext> = {}): TestStepContext {
-  return testContext(testStep('rds.promote-replica', w as unknown as Record<string, unknown>, { aws: { region: SEED_REGION }, rollback: false }), overrides);
+  return testContext(testStep('rds.promote-replica', w, { aws: { region: SEED_REGION }, rollback: false }), overrides);
 }
 
 function mutating(ctx: StepContext): string[] {

@@ -55,11 +55,11 @@ async function getSet(zoneId: string, name: string, type: string, setIdentifier?
 
 /** The `with` block as the runbook loader would hand it over (parsed by the step type's schema). */
 function withBlock(raw: Record<string, unknown>): Route53With {
-  return stepTypes['route53.change-records'].with.parse(raw) as Route53With;
+  return stepTypes['route53.change-records'].with.parse(raw);
 }
 
 function ctxFor(w: Route53With, overrides: Partial<StepContext> = {}): TestStepContext {
-  return testContext(testStep('route53.change-records', w as unknown as Record<string, unknown>), overrides);
+  return testContext(testStep('route53.change-records', w), overrides);
 }
 
 function sentChanges(ctx: StepContext): number {

@@ -28,11 +28,11 @@ async function snapshot(zoneId: string, client: Route53Client = r53): Promise<Re
 }
 
 function withBlock(raw: Record<string, unknown>): Route53With {
-  return stepTypes['route53.change-records'].with.parse(raw) as Route53With;
+  return stepTypes['route53.change-records'].with.parse(raw);
 }
 
 function ctxFor(w: Route53With, extra: Parameters<typeof testStep>[2] = {}, overrides: Partial<StepContext> = {}): TestStepContext {
-  return testContext(testStep('route53.change-records', w as unknown as Record<string, unknown>, extra), overrides);
+  return testContext(testStep('route53.change-records', w, extra), overrides);
 }
 
 describe('route53.change-records: alias, latency, geolocation, multivalue', () => {

@@ -63,11 +63,11 @@ async function weights(zoneId: string): Promise<Record<string, number | undefine
 }
 
 function withBlock(raw: Record<string, unknown>): ShiftWeightsWith {
-  return stepTypes['route53.shift-weights'].with.parse(raw) as ShiftWeightsWith;
+  return stepTypes['route53.shift-weights'].with.parse(raw);
 }
 
 function ctxFor(w: ShiftWeightsWith, overrides: Partial<StepContext> = {}): TestStepContext {
-  return testContext(testStep('route53.shift-weights', w as unknown as Record<string, unknown>), overrides);
+  return testContext(testStep('route53.shift-weights', w), overrides);
 }
 
 function changes(ctx: StepContext): number {

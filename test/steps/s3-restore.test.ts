@@ -14,7 +14,7 @@ import { testContext, testStep, type TestStepContext } from '../helpers/step-con
 import { createBucket, dirSnapshot, getBytes, getText, listKeys, nextSecond, put, putAll, s3, sha256, snapshot, versionsOf } from '../helpers/s3-seed.js';
 
 function ctxFor(w: RestoreWith, overrides: Parameters<typeof testContext>[1] = {}): TestStepContext {
-  return testContext(testStep('s3.restore', w as unknown as Record<string, unknown>), overrides);
+  return testContext(testStep('s3.restore', w), overrides);
 }
 
 /** Run a hook on every command the step's own S3 client sends, before it is serialised. */
@@ -396,7 +396,7 @@ describe('s3.restore: nothing to restore is a failure', () => {
     const dst = await createBucket('restore-allow-dst');
     for (const allowEmpty of [true, 'true']) {
       const w = { source: `s3://${src}/db/`, target: `s3://${dst}/restored/`, allowEmpty } as unknown as RestoreWith;
-      const parsed = stepTypes['s3.restore'].with.parse(w) as RestoreWith;
+      const parsed = stepTypes['s3.restore'].with.parse(w);
       expect(parsed.allowEmpty).toBe(true);
       const ctx = ctxFor(parsed);
       const plan = await s3RestoreStep.plan(ctx, parsed);

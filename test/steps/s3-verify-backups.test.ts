@@ -8,7 +8,7 @@ import { testContext, testStep, type TestStepContext } from '../helpers/step-con
 import { createBucket, put, putAll } from '../helpers/s3-seed.js';
 
 function ctxFor(w: VerifyBackupsWith, overrides: Parameters<typeof testContext>[1] = {}): TestStepContext {
-  return testContext(testStep('s3.verify-backups', w as unknown as Record<string, unknown>), overrides);
+  return testContext(testStep('s3.verify-backups', w), overrides);
 }
 
 async function failure(w: VerifyBackupsWith, overrides: Parameters<typeof testContext>[1] = {}): Promise<StepError> {

@@ -13,7 +13,7 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const fixture = (name: string): string => path.join(FIXTURES, name);
 
 function shell(w: ShellWith, extra: Partial<Step> = {}, overrides: Parameters<typeof testContext>[1] = {}): { ctx: TestStepContext; w: ShellWith } {
-  const ctx = testContext(testStep('shell', w as unknown as Record<string, unknown>, extra), { runbookDir: FIXTURES, ...overrides });
+  const ctx = testContext(testStep('shell', w, extra), { runbookDir: FIXTURES, ...overrides });
   return { ctx, w };
 }
 
