@@ -112,6 +112,8 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(paramOption())
     .option('--out <plan.json>', 'save the plan with a fingerprint of the world it saw (for run --plan)')
     .addOption(json('print the plan (schema/plan.schema.json) on stdout'))
+    // Accepted as everywhere (scripts pass it to every command); plan keeps nothing on disk.
+    .addOption(stateDir().hideHelp())
     .addOption(region())
     .addOption(profile())
     .action((file, opts) => runModule(() => import('./commands/plan.js'), [file], opts));

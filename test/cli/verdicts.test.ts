@@ -218,9 +218,10 @@ describe('skippable references', () => {
     expect(good.code, explain(good)).toBe(0);
     const run = await runCli(['run', 'test/fixtures/verdicts/skippable-fallback.yaml', '--yes', '--json', '--state-dir', tempDir()]);
     expect(run.code, explain(run)).toBe(0);
-    const out = JSON.parse(run.stdout) as { outputs: Record<string, { stdout?: string }>; status: Record<string, string> };
-    expect(out.status.probe).toBe('skipped');
-    expect(JSON.parse(out.outputs.report?.stdout ?? 'null')).toEqual(['probe said nothing (skipped)']);
+    // --json prints the run report (schema/report.schema.json).
+    const out = JSON.parse(run.stdout) as { steps: Array<{ id: string; status: string; outputs: Record<string, unknown> }> };
+    expect(out.steps.find((s) => s.id === 'probe')?.status).toBe('skipped');
+    expect(JSON.parse(String(out.steps.find((s) => s.id === 'report')?.outputs.stdout ?? 'null'))).toEqual(['probe said nothing (skipped)']);
   });
 });
 

@@ -93,7 +93,7 @@ steps:
   - id: announce
     type: shell
     with:
-      run: ["./announce.sh", "done \${{ steps.restore-db.outputs.objects }}", "\${{ steps.failover-dns.outputs.changeId }}"]
+      run: ["./announce.sh", "done \${{ steps.restore-db.outputs.objects || 'none' }}", "\${{ steps.failover-dns.outputs.changeId }}"]
       cwd: scripts
       env: { CHANNEL: ops, TOKEN: "\${{ params.token }}" }
       timeout: 30s
