@@ -14,6 +14,7 @@ import { stateDir } from '../execute.js';
 import { processAlive } from '../run-session.js';
 import { table } from '../table.js';
 import { showReport } from '../show-report.js';
+import { collectSecrets, REDACTED, redactDeep, redactor } from '../../src/util/redact.js';
 
 const time = (at: string): string => at.replace(/^\d{4}-\d{2}-\d{2}T/, '').replace(/Z$/, '');
 const ms = (v: number | null): string => (v === null ? '' : formatDuration(v));
@@ -25,9 +26,11 @@ export default async function show([runId]: string[], opts: CommonOptions): Prom
   const summary = summarize(run, processAlive);
   const steps = stepRows(run);
   const events = timeline(run);
+  // What people read is masked (secret-named environment values); the journal itself keeps undo records verbatim.
+  const secrets = collectSecrets({ env: process.env });
   if (opts.json) {
     const params = run.start.params;
-    const out: ShowOutput = { version: JSON_VERSION, ...summary, journal: path, params, warnings, steps, timeline: events };
+    const out: ShowOutput = redactDeep({ version: JSON_VERSION, ...summary, journal: path, params, warnings, steps, timeline: events }, secrets);
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return ExitCode.ok;
   }
@@ -35,7 +38,7 @@ export default async function show([runId]: string[], opts: CommonOptions): Prom
   out.push(`run ${summary.runId}: ${summary.runbook} (${summary.mode}) — ${summary.status}${summary.exitCode === null ? '' : `, exit ${summary.exitCode}`}`);
   out.push(`  runbook  ${summary.file}`);
   out.push(`  started  ${summary.startedAt} by ${summary.who} on ${summary.host}; last entry ${summary.lastAt} (${formatDuration(summary.durationMs)} later)`);
-  const params = Object.entries(run.start.params);
+  const params = [...Object.entries(run.start.params).filter(([k]) => !run.start.secretParams.includes(k)), ...run.start.secretParams.map((k): [string, string] => [k, REDACTED])];
   if (params.length) out.push(`  params   ${params.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   out.push(`  journal  ${path}`);
   out.push('');
@@ -56,6 +59,6 @@ export default async function show([runId]: string[], opts: CommonOptions): Prom
     if (summary.status !== 'completed') out.push(`continue with: lifeboat resume ${summary.runId}   or undo with: lifeboat rollback ${summary.runId}`);
     else out.push(`to undo it: lifeboat rollback ${summary.runId}`);
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(`${redactor(secrets)(out.join('\n'))}\n`);
   return ExitCode.ok;
 }

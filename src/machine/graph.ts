@@ -36,6 +36,12 @@ function guardLabel(guard: unknown): string {
 }
 
 function collect(node: AnyStateNode, edges: Edge[]): void {
+  // The root's own transitions (JOURNAL_FAILED: from any state to journalFailed) are not
+  // edges of one state; drawing one from every state would hide the rest.
+  if (node.parent === undefined) {
+    for (const child of Object.values(node.states)) collect(child, edges);
+    return;
+  }
   const transitions = [...[...node.on ? Object.values(node.on) : []].flat(), ...(node.always ?? [])] as Array<{
     eventType: string;
     guard?: unknown;
