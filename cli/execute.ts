@@ -173,6 +173,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
     host: hostname(),
     pid: process.pid,
     lock: lock.where,
+    ...(aws.identity ? { identity: { account: aws.identity.account, arn: aws.identity.arn, region: aws.identity.region, profile: aws.identity.profile } } : {}),
   });
   const execution = new Execution({
     runbook,

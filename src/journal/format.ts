@@ -33,6 +33,8 @@ export type EntryBody =
       pid: number;
       /** Where the run's lock is: a local lock file path, or the `--lock s3://bucket/key` URL. */
       lock?: string | undefined;
+      /** Who the run acts as in AWS (the preflight's sts:GetCallerIdentity), when it uses AWS. */
+      identity?: { account: string; arn: string; region?: string | undefined; profile?: string | undefined } | undefined;
     }
   | { type: 'transition'; state: string }
   | { type: 'plan'; stepId: string; summary: string; mutating: boolean; counts?: Record<string, number> }

@@ -148,6 +148,34 @@ describe('targets are verdicts', () => {
   });
 });
 
+describe('nothing to restore is a failure', () => {
+  /** A run of one s3.restore step; `allowEmpty` as given. */
+  async function restoreRun(w: { backups: string; scratch: string }, o: { prefix: string; asOf: string; allowEmpty?: boolean }): Promise<CliResult> {
+    const dir = tempDir();
+    const file = join(dir, 'restore.yaml');
+    const allow = o.allowEmpty ? ', allowEmpty: true' : '';
+    await writeFile(
+      file,
+      ['version: 1', 'name: empty-restore', 'steps:', '  - id: restore', '    type: s3.restore', `    with: { source: "s3://${w.backups}/${o.prefix}", target: "s3://${w.scratch}/r/", asOf: "${o.asOf}"${allow} }`, ''].join('\n'),
+    );
+    return runCli(['run', file, '--yes', '--state-dir', join(dir, 'state')]);
+  }
+
+  test('a mistyped prefix and an asOf before the first backup: exit 1 naming the source; with allowEmpty: true, exit 0', async () => {
+    const w = await seedBackups();
+    const typo = await restoreRun(w, { prefix: 'dbb/', asOf: 'latest' });
+    expect(typo.code, explain(typo)).toBe(1);
+    expect(typo.stdout + typo.stderr).toContain(`s3://${w.backups}/dbb/`);
+    const early = await restoreRun(w, { prefix: 'db/', asOf: '2020-01-01T00:00:00Z' });
+    expect(early.code, explain(early)).toBe(1);
+    expect(early.stdout + early.stderr).toContain('2020-01-01T00:00:00Z');
+    const allowed = await restoreRun(w, { prefix: 'dbb/', asOf: 'latest', allowEmpty: true });
+    expect(allowed.code, explain(allowed)).toBe(0);
+    const allowedEarly = await restoreRun(w, { prefix: 'db/', asOf: '2020-01-01T00:00:00Z', allowEmpty: true });
+    expect(allowedEarly.code, explain(allowedEarly)).toBe(0);
+  });
+});
+
 describe('a refused verify is never green', () => {
   test('refused before it starts: the JUnit file has an <error>, errors=1, not an all-skipped pass', async () => {
     const dir = tempDir();

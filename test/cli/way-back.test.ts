@@ -285,6 +285,9 @@ describe('consent and exit codes', () => {
     const sd = tempDir();
     const r = await expectExit(runCli([...runArgs(z, sd, 'fail'), '--yes']), 1);
     expect(r.stdout).toMatch(/send-email not undone/);
+    // The preflight's identity is journaled with the run.
+    const [failedId] = runIds(sd) as [string];
+    expect(entries(sd, failedId)[0]).toMatchObject({ type: 'run-start', identity: { account: expect.stringMatching(/^\d{12}$/) as unknown } });
     expect(await recordValue(z)).toBe(`primary.${z.zone}`);
     expect(locks(sd)).toEqual([]);
 
