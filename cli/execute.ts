@@ -3,7 +3,7 @@
  * journal, signals, and the end of a run told plainly (what happened, the exit code, what
  * to type next). Resume and rollback open a session on an existing run (./run-session.ts).
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { AwsClients } from '../src/aws/clients.js';
@@ -29,7 +29,7 @@ import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import { dropOutputErrors } from '../src/ui/streams.js';
 import { collectSecrets, redactor, type Secrets } from '../src/util/redact.js';
 import { notifierFor } from '../src/notify/notifier.js';
-import { userAgent } from '../src/version.js';
+import { lifeboatVersion, userAgent } from '../src/version.js';
 import type { CommonOptions } from './options.js';
 
 export function stateDir(opts: CommonOptions): string {
@@ -189,9 +189,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
     rollbackAfter,
     expectedFingerprints,
     secrets: secrets.values,
-    ignoreDrift: opts.ignoreDrift,
-    skipUndo: opts.skipUndo,
-    onFailure: opts.onFailure ?? 'rollback',
+    ...wayBackFlags(opts),
     observer: notifierFor(opts.notify, { runId, runbook, mode, who, redact: redactor(secrets), userAgent: userAgent() }),
   });
   ui.heading(`lifeboat ${mode} ${runbook.name} — run ${runId}${interactive ? '' : ' (non-interactive)'}`);
@@ -220,14 +218,13 @@ function promptOutput(): NodeJS.WritableStream {
   }
 }
 
-/** The installed lifeboat's version (package.json), journaled with every run. */
-export function lifeboatVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return process.env.npm_package_version ?? 'unknown';
-  }
+/** What the flags say about the way back and about going on without a person. */
+export function wayBackFlags(opts: CommonOptions): { ignoreDrift: boolean; skipUndo: string[]; onFailure: 'rollback' | 'abort' } {
+  return { ignoreDrift: opts.ignoreDrift === true, skipUndo: opts.skipUndo ?? [], onFailure: opts.onFailure ?? 'rollback' };
 }
+
+/** The installed lifeboat's version (package.json), journaled with every run. */
+export { lifeboatVersion } from '../src/version.js';
 
 /** The lock each execution holds: released by runWithSignals when the run ends, however it ends. */
 const locks = new WeakMap<Execution, HeldLock>();

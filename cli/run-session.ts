@@ -20,7 +20,7 @@ import type { Runbook, Step } from '../src/runbook/model.js';
 import { resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import { collectSecrets, paramEnvName, REDACTED, redactor, undosMissingSecrets, unsealSecrets, type MissingSecretUndo, type Secrets } from '../src/util/redact.js';
-import { confirmations, holdLock, isInteractive, makePrompter, preflightConfirmations, requireConsent, stateDir, stateDirError, takeLock, type Session } from './execute.js';
+import { confirmations, holdLock, isInteractive, makePrompter, wayBackFlags, preflightConfirmations, requireConsent, stateDir, stateDirError, takeLock, type Session } from './execute.js';
 import { notifierFor } from '../src/notify/notifier.js';
 import { userAgent } from '../src/version.js';
 import type { CommonOptions } from './options.js';
@@ -314,9 +314,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: _earl
     env,
     confirmations: given,
     secrets: secrets.values,
-    ignoreDrift: opts.ignoreDrift,
-    skipUndo: opts.skipUndo,
-    onFailure: opts.onFailure ?? 'rollback',
+    ...wayBackFlags(opts),
     observer: notifierFor(opts.notify, { runId: run.runId, runbook, mode, who, redact: redactor(secrets), userAgent: userAgent() }),
     rollbackAfter: command === 'resume' && (run.start.mode === 'rehearse' || run.start.mode === 'verify'),
     stepMode: run.start.mode,

@@ -8,8 +8,8 @@
  *
  * `verify` (./verify.ts) is the same walk, non-interactive, for cron and CI.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { lifeboatVersion } from '../../src/version.js';
 import { operatorName } from '../../src/engine/run.js';
 import { LifeboatError } from '../../src/errors.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/util/format.js';
@@ -22,14 +22,6 @@ import type { CommonOptions } from '../options.js';
 import { deliverReport, reportTargets, sessionOptions, stdoutTaken, type ReportFlags } from '../report-output.js';
 import { journalReport } from '../run-report.js';
 
-export function lifeboatVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return '0.0.0';
-  }
-}
 
 export type RehearsalMode = 'rehearse' | 'verify';
 
