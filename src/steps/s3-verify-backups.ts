@@ -37,8 +37,9 @@ class Offenders {
     this.count++;
     if (this.keys.length < SHOW) this.keys.push(text);
   }
+  /** Sorted: checks run concurrently, and the same backups must read the same way every night. */
   list(): string {
-    return listSome(this.keys, this.count, SHOW);
+    return listSome([...this.keys].sort(), this.count, SHOW);
   }
 }
 
