@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file runs from dist/bench/). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = join(ROOT, 'dist/cli/bin.js');
+/** The shipped executable (package.json "bin": the esbuild bundle), as users run it. */
+export const BIN = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { lifeboat: string } }).bin.lifeboat);
 
 /** One row of the table. `met` is null when the figure was skipped or has no target. */
 export interface Figure {
