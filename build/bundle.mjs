@@ -92,4 +92,5 @@ function notices(metafile) {
 
 const files = readdirSync(outdir);
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-process.stdout.write(`bundle: dist/bundle/lifeboat.js and ${files.length - 1} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB\n`);
+// On stderr: `npm pack --json` runs the build (prepack) and its stdout must stay JSON.
+process.stderr.write(`bundle: dist/bundle/lifeboat.js and ${files.length - 1} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB\n`);
