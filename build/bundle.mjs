@@ -60,6 +60,11 @@ const result = await build({
   target: 'node20',
   chunkNames: '[name]-[hash]',
   tsconfig: 'tsconfig.build.json',
+  // The ESM build of a package without an "exports" map (the AWS SDK's dist-es): its
+  // imports link statically. Through their CommonJS builds the SDK's clients reach each
+  // other in a require cycle, and `await import()` of one got it half-initialised
+  // ("STSClient is not a constructor"). Packages with "exports" pick by conditions anyway.
+  mainFields: ['module', 'main'],
   // CommonJS dependencies (commander, yaml, the AWS SDK's) call require() for Node's own
   // modules; an ESM bundle has no require of its own.
   banner: { js: "import { createRequire as __lifeboatCreateRequire } from 'node:module';\nconst require = __lifeboatCreateRequire(import.meta.url);" },
