@@ -7,7 +7,7 @@
  * And the bundle runs with no node_modules at all: everything it needs is inside.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -125,4 +125,12 @@ test('the bundle runs with no node_modules: every dependency is inside it', () =
   expect(v.stdout.match(/: ok$/gm)).toHaveLength(RUNBOOKS.length);
   const s = run(['schema', '--path']);
   expect(s.stdout.trim()).toBe(join(pkg, 'schema', 'runbook.schema.json'));
+  // Every chunk links and evaluates there too, the AWS SDK's and the prompts' included.
+  const bundleDir = join(bin, '..');
+  const chunks = readdirSync(bundleDir).filter((f) => f.endsWith('.js') && f !== basename(BIN));
+  expect(chunks.length).toBeGreaterThan(10);
+  const script = `for (const f of ${JSON.stringify(chunks.map((c) => pathToFileURL(join(bundleDir, c)).href))}) await import(f);\nprocess.stdout.write('loaded');`;
+  const all = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: pkg, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: pkg } });
+  expect(all.status, all.stderr).toBe(0);
+  expect(all.stdout).toBe('loaded');
 });
