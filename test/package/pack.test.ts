@@ -3,8 +3,9 @@
  * tree, `npm ci && npm pack` (no build before: prepack builds) → a global install of the
  * tarball into a temporary prefix → `lifeboat --version`, `lifeboat validate` of a shipped
  * example and `lifeboat schema` from an empty directory, with no source tree around. The
- * package ships the esbuild bundle (dist/bundle/) and no dependency: the install has no
- * node_modules of its own, so every command below runs the bundle and only the bundle.
+ * package ships the esbuild bundle (dist/bundle/), which imports nothing but Node's
+ * built-ins; its dependencies stay declared (and installed) so that what it is built from
+ * is on record — that the bundle runs without them is test/package/bundle.test.ts's.
  * Slow (an npm ci and an install from the registry or npm's cache): one test.
  */
 import { execFile } from 'node:child_process';
@@ -36,7 +37,7 @@ test('fresh clone → npm ci → npm pack → npm install -g → lifeboat works 
   const files = packed[0]?.files.map((f) => f.path) ?? [];
   const pkg = JSON.parse(readFileSync(join(clone, 'package.json'), 'utf8')) as { bin: { lifeboat: string }; dependencies?: Record<string, string> };
   expect(pkg.bin.lifeboat).toBe('dist/bundle/lifeboat.js');
-  expect(pkg.dependencies ?? {}, 'everything is bundled: nothing to install beside it').toEqual({});
+  expect(Object.keys(pkg.dependencies ?? {})).toEqual(expect.arrayContaining(['@aws-sdk/client-s3', '@aws-sdk/client-route-53', 'xstate', '@inquirer/prompts', 'execa']));
   expect(files).toContain('dist/bundle/lifeboat.js');
   expect(files).toContain('dist/bundle/THIRD-PARTY-NOTICES.txt');
   expect(files.filter((f) => f.startsWith('dist/') && !f.startsWith('dist/bundle/')), 'only the bundle from dist/').toEqual([]);
@@ -51,7 +52,6 @@ test('fresh clone → npm ci → npm pack → npm install -g → lifeboat works 
   const bin = join(prefix, 'bin', 'lifeboat');
   expect(existsSync(bin)).toBe(true);
   const installed = join(prefix, 'lib', 'node_modules', 'lifeboat');
-  expect(existsSync(join(installed, 'node_modules')), 'no dependency installed').toBe(false);
 
   const empty = tempDir('lifeboat-empty-');
   const env = { ...process.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}` };
