@@ -4,7 +4,7 @@
  * disagree. Per-type `with` blocks live in ./step-types.ts.
  */
 import { z } from 'zod';
-import { duration } from './fields.js';
+import { duration, longDuration } from './fields.js';
 import { STEP_MODES } from './mode-names.js';
 import { PARAM_TYPES } from './param-types.js';
 import { stepTypeNames, stepTypes, type StepTypeInfo, type StepTypeName } from './step-types.js';
@@ -128,8 +128,8 @@ export const runbookSpec = z.strictObject({
     })
     .meta({ description: 'Runbook name: names its lock and its run ids', pattern: RUNBOOK_NAME.source }),
   description: z.string().optional().describe('What the runbook does, for the operator'),
-  rto: duration.optional().describe('Target recovery time; rehearse and verify report against it'),
-  rpo: duration.optional().describe('Oldest acceptable backup; default maxAge for s3.verify-backups'),
+  rto: longDuration.optional().describe('Target recovery time; rehearse and verify report against it'),
+  rpo: longDuration.optional().describe('Oldest acceptable backup; default maxAge for s3.verify-backups'),
   params: z.record(z.string(), paramSpec).optional().describe('Parameters, given with --param <name>=<value>'),
   aws: awsSpec.optional(),
   require: z.array(stepSpec).optional().describe('Checks (http.check, s3.verify-backups) that must pass before anything changes'),

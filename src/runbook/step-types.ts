@@ -4,7 +4,7 @@
  * in src/steps/, loaded only when a run needs them, so `validate` never loads an SDK.
  */
 import { z } from 'zod';
-import { count, duration, flag, instantOrLatest, s3Url } from './fields.js';
+import { count, duration, flag, instantOrLatest, longDuration, s3Url } from './fields.js';
 
 const shellWith = z.strictObject({
   run: z.array(z.string()).min(1).describe('argv: program and arguments; never run through a shell'),
@@ -124,7 +124,7 @@ const setCapacityWith = z.strictObject({
 const verifyBackupsWith = z.strictObject({
   bucket: z.string().min(3),
   prefix: z.string().optional(),
-  maxAge: duration.optional().describe("Newest object must be younger than this (default: the runbook's rpo)"),
+  maxAge: longDuration.optional().describe("Newest object must be younger than this (default: the runbook's rpo)"),
   minCount: count.optional(),
   maxCount: count.optional(),
   minSize: count.optional().describe('Smallest acceptable object, bytes'),

@@ -7,7 +7,6 @@ import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
 import type { ShellWith } from '../runbook/step-types.js';
 import { collectSecrets, redact, secretEnvValues, StreamRedactor } from '../util/redact.js';
@@ -193,6 +192,9 @@ export async function runCommand(ctx: StepContext, spec: CommandSpec, secrets: r
   // The command runs in its own process group (detached: a new session), so that a timeout
   // or an interrupt stops everything it started, not just the program itself: a script's
   // `sleep 600` would otherwise hold the output pipes open long after the script was killed.
+  // Loaded by the first command run: a runbook without shell steps (or undo commands) never
+  // carries execa (about 15 MiB of RSS).
+  const { execa } = await import('execa');
   const subprocess = execa(file, args, {
     cwd,
     env: { ...ctx.env, ...spec.env },
