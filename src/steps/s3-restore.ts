@@ -22,10 +22,11 @@
  *
  * Requests to an S3 target, N objects to write, M in the target after: the survey (source
  * listing ceil(N/1000), target GetBucketVersioning + listing), one page re-list per 1,000
- * keys, one CopyObject per object, the final listing ceil(M/1000): ≈ 1.003 per object on
- * every endpoint (plus a source HEAD per object when the source stores a SHA-256, and on an
- * unversioned target one CopyObject per overwritten object, its preserved copy, and one
- * listing of the preserved area). A local target: one GetObject per object.
+ * keys, one CopyObject per object, the final listing ceil(M/1000): ≈ 1.004 per object for
+ * N = M = 2,000, on every endpoint. Plus a source HEAD per object when the source stores a
+ * SHA-256 (its checksum verification), and on an unversioned target one CopyObject per
+ * overwritten object (its preserved copy) and one listing of the preserved area. A local
+ * target: one GetObject per object.
  *
  * `s3://b/db` means the folder `db/` (prefixes get a final `/`). Outputs: `objects` and
  * `bytes` are everything now in place as of asOf (written plus already identical),
