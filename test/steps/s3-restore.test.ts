@@ -274,6 +274,24 @@ describe('s3.restore to S3', () => {
     expect(ctx.aws.requests.byCommand.CopyObjectCommand ?? 0).toBe(0);
   });
 
+  test('every copy carries the destination condition AWS enforces: IfNoneMatch * for a new key, IfMatch the ETag seen for an overwrite', async () => {
+    const src = await createBucket('restore-cond-src');
+    const dst = await createBucket('restore-cond-dst');
+    await putAll(src, { 'p/new': 'new', 'p/over': 'restored' });
+    await putAll(dst, { 'p/over': 'older' });
+    const w: RestoreWith = { source: `s3://${src}/p/`, target: `s3://${dst}/p/` };
+    const ctx = ctxFor(w);
+    const copies: Record<string, unknown> = {};
+    await onCommand(ctx, (name, input) => {
+      if (name === 'CopyObjectCommand' && String(input.Key).startsWith('p/')) copies[String(input.Key)] = { IfMatch: input.IfMatch, IfNoneMatch: input.IfNoneMatch };
+    });
+    const planned = (await s3RestoreStep.plan(ctxFor(w), w)).lines.map((l) => l.text).join('\n');
+    const seen = /p\/over .*replaces ETag ([0-9a-f]{32})/.exec(planned)?.[1];
+    expect(seen).toBeDefined();
+    await s3RestoreStep.execute(ctx, w);
+    expect(copies).toEqual({ 'p/new': { IfMatch: undefined, IfNoneMatch: '*' }, 'p/over': { IfMatch: `"${seen}"`, IfNoneMatch: undefined } });
+  });
+
   test('include / exclude globs match keys relative to the source prefix; unchanged keys are skipped', async () => {
     const src = await createBucket('restore-glob-src');
     const dst = await createBucket('restore-glob-dst');
