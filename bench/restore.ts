@@ -126,8 +126,9 @@ export async function restore(motoEndpoint: string, proxy: CountingProxy, tmp: s
     const targets = targetsOf(round);
     log(`restore: round ${round + 1}/${ROUNDS}: lifeboat run (s3.restore)`);
     const lb = await lifeboat(targets.lifeboat);
-    const lbOut = lastJson<{ outcome: string }>(lb.m.stdout);
-    if (lb.m.code !== 0 || lbOut?.outcome !== 'completed') {
+    // --json prints the run report: `final` is how the run ended.
+    const lbOut = lastJson<{ final?: string }>(lb.m.stdout);
+    if (lb.m.code !== 0 || lbOut?.final !== 'completed') {
       const why = `lifeboat's restore did not complete (exit ${String(lb.m.code)}): ${lb.m.stderr.trim().split('\n').slice(-2).join(' / ').slice(0, 200)}`;
       return Object.values(rows).map((r) => skipped(r.id, r.figure, r.target, why));
     }
