@@ -6,6 +6,10 @@
  * included), copy requests per object and the size of list pages.
  *
  * rclone is not installed by the bench: without it the comparison rows say so.
+ *
+ * lifeboat's write-time guard is the same on every endpoint: one listing of each target page
+ * of 1,000 keys right before copying it, plus conditional copies (which AWS enforces and
+ * moto ignores, see MOTO-NOTES): what runs here is what runs against AWS.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -18,7 +22,7 @@ import type { CountingProxy } from './proxy.js';
 const OBJECTS = Number(process.env.BENCH_RESTORE_OBJECTS ?? 2000);
 const SIZE = 64 * 1024;
 const TARGET = 0.8;
-/** rclone's --transfers, set to lifeboat's default s3.restore concurrency so both copy 16 at a time. */
+/** rclone's --transfers and --checkers, set to lifeboat's default s3.restore concurrency so both copy as many at a time. */
 const CONCURRENCY = 16;
 /** Interleaved rounds of (lifeboat, rclone), each onto fresh buckets; medians are reported. */
 const ROUNDS = Number(process.env.BENCH_RESTORE_ROUNDS ?? 5);
@@ -55,8 +59,7 @@ interface ToolRun {
 export async function restore(motoEndpoint: string, proxy: CountingProxy, tmp: string): Promise<Figure[]> {
   const rows = {
     wall: { id: 'restore-vs-rclone', figure: `restore ${OBJECTS.toLocaleString('en')} × 64 KiB, S3 → S3: wall vs rclone copy`, target: `≤ ${ratio(TARGET)} rclone` },
-    requests: { id: 'restore-requests', figure: 'restore: requests per object, listings included (rclone alongside)', target: `≤ ${REQUESTS_TARGET.toFixed(2)}` },
-    copies: { id: 'restore-copy-requests', figure: 'restore: CopyObject requests per object', target: '1' },
+    requests: { id: 'restore-requests', figure: 'restore: requests per object, every listing included', target: `≤ ${REQUESTS_TARGET.toFixed(2)}` },
     pages: { id: 'restore-list-pages', figure: 'restore: objects per list page', target: '1,000' },
   };
   if (!existsSync(join(ROOT, 'dist/src/steps/s3-restore.js'))) {
@@ -92,8 +95,8 @@ export async function restore(motoEndpoint: string, proxy: CountingProxy, tmp: s
     const m = await run();
     return { m, counts: { ...proxy.counts }, listPages: [...proxy.listPages], maxKeys: [...proxy.maxKeys] };
   };
-  const lifeboat = (bucket: string, extra: Record<string, string> = {}): Promise<ToolRun> =>
-    tool(() => measure(process.execPath, [BIN, 'run', runbook(bucket), '--yes', '--json', '--state-dir', join(tmp, `state-${bucket}`)], { env: cliEnv(proxy.endpoint, extra), cwd: tmp }));
+  const lifeboat = (bucket: string): Promise<ToolRun> =>
+    tool(() => measure(process.execPath, [BIN, 'run', runbook(bucket), '--yes', '--json', '--state-dir', join(tmp, `state-${bucket}`)], { env: cliEnv(proxy.endpoint), cwd: tmp }));
 
   const rc = hasRclone();
   let rcloneWhy = rc.ok ? '' : rc.reason;
@@ -116,8 +119,9 @@ export async function restore(motoEndpoint: string, proxy: CountingProxy, tmp: s
     const targets = targetsOf(round);
     log(`restore: round ${round + 1}/${ROUNDS}: lifeboat run (s3.restore)`);
     const lb = await lifeboat(targets.lifeboat);
-    const lbOut = lastJson<{ outcome: string }>(lb.m.stdout);
-    if (lb.m.code !== 0 || lbOut?.outcome !== 'completed') {
+    // --json prints the run report: `final` is how the run ended.
+    const lbOut = lastJson<{ final?: string }>(lb.m.stdout);
+    if (lb.m.code !== 0 || lbOut?.final !== 'completed') {
       const why = `lifeboat's restore did not complete (exit ${String(lb.m.code)}): ${lb.m.stderr.trim().split('\n').slice(-2).join(' / ').slice(0, 200)}`;
       return Object.values(rows).map((r) => skipped(r.id, r.figure, r.target, why));
     }
@@ -163,25 +167,19 @@ export async function restore(motoEndpoint: string, proxy: CountingProxy, tmp: s
       raw: { lifeboatMs: runs.map((t) => t.m.wallMs), rcloneMs: rcRuns.map((t) => t.m.wallMs), lifeboatRequests: runs[0]?.counts, rcloneRequests: rclone.counts },
     };
   };
+  const total = (t: ToolRun): number => Object.values(t.counts).reduce((a, b) => a + b, 0);
   out.push({
     ...wallRow(rows.wall, lbRuns),
-    note: `median of ${lbRuns.length} interleaved rounds (lifeboat, rclone; fresh target buckets each), all through one counting proxy in front of moto, ${CONCURRENCY} copies at a time (rclone --transfers ${CONCURRENCY}); seeding took ${secs(seedMs)}`,
-  });
-  out.push({
-    ...rows.requests,
-    measured: `${per(total(lb))} (${total(lb)} for ${OBJECTS} objects)${rclone ? `; rclone ${per(total(rclone))}` : `; rclone: ${rcloneWhy}`}`,
-    met: total(lb) / OBJECTS <= REQUESTS_TARGET,
-    value: total(lb) / OBJECTS,
-    note: `counted at the proxy in the first round: lifeboat ${describe(lb)}${rclone ? `; rclone ${describe(rclone)}` : ''}`,
-    raw: { lifeboat: lb.counts, rclone: rclone?.counts },
+    note: `median of ${lbRuns.length} interleaved rounds (lifeboat, rclone; fresh target buckets each), both through one counting proxy in front of moto, ${CONCURRENCY} copies at a time (rclone --transfers ${CONCURRENCY} --checkers ${CONCURRENCY}); requests: lifeboat ${describe(lb)} (${per(total(lb))} a object)${rclone ? `; rclone ${describe(rclone)} (${per(total(rclone))} a object)` : ''}; seeding took ${secs(seedMs)}`,
   });
   const copies = (lb.counts.CopyObject ?? 0) + (lb.counts.UploadPartCopy ?? 0);
+  const perObject = total(lb) / OBJECTS;
   out.push({
-    ...rows.copies,
-    measured: `${per(copies)} (${copies} for ${copied} objects)`,
-    met: copies === OBJECTS && copied === OBJECTS,
-    value: copies / OBJECTS,
-    note: 'counted at the proxy; the SDK retries would count too (none here)',
+    ...rows.requests,
+    measured: `${per(total(lb))} (${total(lb)} for ${copied} objects: ${describe(lb)})`,
+    met: perObject <= REQUESTS_TARGET && copies === OBJECTS && copied === OBJECTS,
+    value: perObject,
+    note: 'counted at the proxy for the whole `lifeboat run` (plan and execute: source and target listings, GetBucketVersioning, one re-list per target page of 1,000 keys, the final listing, the preflight); SDK retries would count too (none here)',
   });
   const pages = lb.listPages;
   const full = pages.filter((p) => p >= 1000).length;

@@ -10,16 +10,23 @@
  * execute, in order: refuse unsafe keys (nothing written yet); build the undo record (or
  * take the first attempt's from ctx.priorUndo, adding only keys it does not cover) and
  * journal it with recordUndo; preserve what will be overwritten where versions cannot
- * (unversioned bucket, local directory); then copy with bounded concurrency, each write
- * guarded against drift (restore/s3-copy.ts, restore/local-target.ts) and verified; then
- * (verify: size/checksum) one listing of the target to confirm every written object is
- * there with the expected size and the ETag its copy returned. An interrupt stops
- * scheduling copies; in-flight ones finish.
+ * (unversioned bucket, local directory); then copy with bounded concurrency and verify
+ * each copy. An S3 target is copied a page of (at most) 1,000 keys at a time: right before
+ * a page's first copy its key range is listed again and compared with the plan, and a key
+ * that changed refuses the page before any of it is written (restore/target-pages.ts); each
+ * copy is also conditional on what the plan saw, which AWS enforces (restore/s3-copy.ts).
+ * A local target is guarded per file (restore/local-target.ts). Then one listing of an S3
+ * target to confirm every written object is there with the expected size and the ETag its
+ * copy returned (verify: size/checksum), and to record what the restore left, for the
+ * drift check of its way back. An interrupt stops scheduling copies; in-flight ones finish.
  *
- * Requests: 1 + 2 × ceil(N/1000) listings, then per object one CopyObject (one GetObject
- * for a local target), plus one guard HEAD per object when the guard is `head` (any custom
- * endpoint; see restore/s3-copy.ts), plus a source HEAD when the source stores a SHA-256;
- * unversioned targets add one CopyObject per overwritten object (its preserved copy).
+ * Requests to an S3 target, N objects to write, M in the target after: the survey (source
+ * listing ceil(N/1000), target GetBucketVersioning + listing), one page re-list per 1,000
+ * keys, one CopyObject per object, the final listing ceil(M/1000): ≈ 1.004 per object for
+ * N = M = 2,000, on every endpoint. Plus a source HEAD per object when the source stores a
+ * SHA-256 (its checksum verification), and on an unversioned target one CopyObject per
+ * overwritten object (its preserved copy) and one listing of the preserved area. A local
+ * target: one GetObject per object.
  *
  * `s3://b/db` means the folder `db/` (prefixes get a final `/`). Outputs: `objects` and
  * `bytes` are everything now in place as of asOf (written plus already identical),
@@ -38,9 +45,10 @@ import { formatBytes, listSome, plural } from '../util/format.js';
 import { describeLocalUndo, preserveLocal, rollbackLocal, surveyLocal, writeLocal, type LocalSurvey } from './restore/local-target.js';
 import { planRestore, type Action, type RestorePlan, type TargetObject } from './restore/plan.js';
 import { Progress } from './restore/progress.js';
-import { DEFAULT_MULTIPART_THRESHOLD, MAX_PART, copyObject, type CopySettings, type GuardMode, type VerifyMode } from './restore/s3-copy.js';
+import { DEFAULT_MULTIPART_THRESHOLD, MAX_PART, copyObject, type CopySettings, type VerifyMode } from './restore/s3-copy.js';
 import { bucketVersioning, currentObjects, describeS3Undo, preserveS3, readS3Target, rollbackS3 } from './restore/s3-target.js';
 import { selectAsOf, type SourceObject } from './restore/select.js';
+import { driftRefusal, inKeyOrder, listRange, pageDrift, pagesOf } from './restore/target-pages.js';
 import { isRestoreUndo, newUndoId, type LocalRestoreUndo, type RestoreUndo, type S3RestoreUndo } from './restore/undo.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 import { stepClients } from './aws-scope.js';
@@ -62,21 +70,11 @@ interface Config {
   exclude: string | string[] | undefined;
   concurrency: number;
   verify: VerifyMode;
-  guard: GuardMode;
   copy: CopySettings;
   allowEmpty: boolean;
 }
 
-/**
- * The write-time guard: `conditional` (conditional CopyObject only) against AWS, `head`
- * (also HEAD the destination before each copy) when a custom endpoint is set, because moto
- * and some S3-compatible stores ignore conditional copies. LIFEBOAT_S3_GUARD overrides.
- */
-export function guardMode(ctx: Pick<StepContext, 'env' | 'aws'>): GuardMode {
-  const v = ctx.env.LIFEBOAT_S3_GUARD;
-  if (v === 'head' || v === 'conditional') return v;
-  return ctx.aws.hasEndpoint('S3') ? 'head' : 'conditional';
-}
+type S3Config = Config & { target: { kind: 's3' } };
 
 /** `s3://b/db` means the "folder" db/, as with `aws s3 sync`: prefixes are made to end with `/`. */
 function folder(loc: S3Location): S3Location {
@@ -112,7 +110,6 @@ function configOf(ctx: StepContext, w: RestoreWith): Config {
   }
   const concurrency = w.concurrency ?? 16;
   const verify = w.verify ?? 'checksum';
-  const guard = guardMode(ctx);
   return {
     source,
     target,
@@ -122,11 +119,9 @@ function configOf(ctx: StepContext, w: RestoreWith): Config {
     exclude: w.exclude,
     concurrency,
     verify,
-    guard,
     allowEmpty: w.allowEmpty === true,
     copy: {
       verify,
-      guard,
       // CopyObject takes at most 5 GiB: larger objects are always copied in parts.
       multipartThreshold: Math.min(w.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD, MAX_PART),
       partSize: w.partSize,
@@ -353,7 +348,7 @@ export interface S3RestoreLeft {
   objects: Record<string, string | null>;
 }
 
-function leftOf(cfg: Config & { target: { kind: 's3' } }, after: Map<string, { etag: string | undefined }>): S3RestoreLeft {
+function leftOf(cfg: S3Config, after: Map<string, { etag: string | undefined }>): S3RestoreLeft {
   const objects: Record<string, string | null> = {};
   for (const [key, o] of after) if (!key.startsWith(`${UNDO_DIR}/`)) objects[key] = o.etag ?? null;
   return { kind: 's3', bucket: cfg.target.bucket, prefix: cfg.target.prefix, objects };
@@ -399,8 +394,32 @@ async function previewS3Undo(ctx: StepContext, undo: S3RestoreUndo, rawLeft: unk
   return { lines, drift };
 }
 
+/**
+ * The writes to an S3 target, a page at a time, each page re-checked right before its first
+ * copy is started (restore/target-pages.ts). Pulled by forEachConcurrent as workers free up,
+ * so the next page's listing runs while the last copies of the page before finish; a
+ * refusal stops scheduling, in-flight copies (of the page before) finish.
+ */
+async function* checkedPages(ctx: StepContext, s3: S3Client, cfg: S3Config, actions: readonly Action[]): AsyncGenerator<Action> {
+  const { bucket, prefix } = cfg.target;
+  const pages = pagesOf(inKeyOrder(actions, (a) => prefix + a.rel));
+  let after: string | undefined;
+  for (const [index, page] of pages.entries()) {
+    const last = prefix + (page[page.length - 1] as Action).rel;
+    const writes = page.filter((a) => a.kind !== 'unchanged');
+    if (writes.length > 0) {
+      const listed = await listRange(s3, bucket, prefix, after, last, ctx.signal);
+      const planned = page.map((a) => ({ key: prefix + a.rel, seen: a.existing ? { etag: a.existing.etag } : undefined }));
+      const drift = pageDrift(planned, listed);
+      if (drift.length > 0) throw driftRefusal(bucket, drift, { index, count: pages.length, keys: page.length });
+      yield* writes;
+    }
+    after = last;
+  }
+}
+
 /** One listing of the target after the copies: every written object is there, with the right size and the ETag its copy returned. */
-function checkWritten(cfg: Config & { target: { kind: 's3' } }, written: readonly Written[], now: Map<string, { size: number; etag: string | undefined }>): void {
+function checkWritten(cfg: S3Config, written: readonly Written[], now: Map<string, { size: number; etag: string | undefined }>): void {
   if (cfg.verify === 'none' || written.length === 0) return;
   const bad: string[] = [];
   for (const w of written) {
@@ -427,10 +446,8 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
   awsServices: ['S3'],
 
   async plan(ctx: StepContext, w: RestoreWith): Promise<StepPlan> {
-    // The client first: whether a custom endpoint is in use (guardMode) is known once it exists.
-    const clients = stepClients(ctx);
-    const s3 = await clients.s3();
-    const cfg = configOf({ ...ctx, aws: clients }, w);
+    const cfg = configOf(ctx, w);
+    const s3 = await stepClients(ctx).s3();
     const sv = await survey(ctx, s3, cfg);
     const { plan } = sv;
     const bytesOf = (kind: Action['kind']): string => formatBytes(plan.actions.filter((a) => a.kind === kind).reduce((n, a) => n + a.source.size, 0));
@@ -462,9 +479,8 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
   async execute(ctx: StepContext, w: RestoreWith): Promise<StepResult> {
     const started = performance.now();
     const requestsBefore = ctx.aws.requests.total();
-    const clients = stepClients(ctx);
-    const s3 = await clients.s3();
-    const cfg = configOf({ ...ctx, aws: clients }, w);
+    const cfg = configOf(ctx, w);
+    const s3 = await stepClients(ctx).s3();
     const sv = await survey(ctx, s3, cfg);
     const { plan } = sv;
     const writes = plan.actions.filter((a) => a.kind !== 'unchanged');
@@ -493,7 +509,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
       const progress = new Progress(ctx.out, writes.length, plan.bytesToWrite);
       try {
         await forEachConcurrent(
-          writes,
+          cfg.target.kind === 's3' ? checkedPages(ctx, s3, cfg as S3Config, plan.actions) : writes,
           cfg.concurrency,
           async (a) => {
             const onBytes = (n: number): void => {
@@ -519,6 +535,9 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
           },
           ctx.signal,
         );
+      } catch (err) {
+        // An interrupt during a page re-list surfaces as the abort itself: reported below.
+        if (!ctx.signal.aborted) throw err;
       } finally {
         progress.stop();
       }
@@ -530,7 +549,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
     // What the restore left, for the way back's drift check (and the read-back check of what it wrote).
     let left: S3RestoreLeft | undefined;
     if (cfg.target.kind === 's3') {
-      const s3cfg = cfg as Config & { target: { kind: 's3' } };
+      const s3cfg = cfg as S3Config;
       const after = await currentObjects(s3, s3cfg.target.bucket, s3cfg.target.prefix);
       checkWritten(s3cfg, written, after);
       left = leftOf(s3cfg, after);
@@ -558,7 +577,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
     const r = await rollbackS3(
       s3,
       undo,
-      { verify: 'checksum', guard: 'conditional', multipartThreshold: DEFAULT_MULTIPART_THRESHOLD, partSize: undefined, partConcurrency: Math.min(8, concurrency) },
+      { verify: 'checksum', multipartThreshold: DEFAULT_MULTIPART_THRESHOLD, partSize: undefined, partConcurrency: Math.min(8, concurrency) },
       concurrency,
     );
     ctx.out.info(`put back ${plural(r.restored, 'object')}, removed ${plural(r.deleted, 'object')} under ${s3Uri(undo.bucket, undo.prefix)}`);

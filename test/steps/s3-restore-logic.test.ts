@@ -6,6 +6,7 @@ import { parseManifest } from '../../src/steps/restore/manifest.js';
 import { planRestore, type TargetObject } from '../../src/steps/restore/plan.js';
 import { effectivePartSize, MIB } from '../../src/steps/restore/s3-copy.js';
 import { versionAsOf, type SourceObject } from '../../src/steps/restore/select.js';
+import { compareKeys, driftRefusal, inKeyOrder, pageDrift, pagesOf } from '../../src/steps/restore/target-pages.js';
 import { StepError } from '../../src/steps/types.js';
 
 const T = (s: string): Date => new Date(`2026-11-23T04:00:${s}Z`);
@@ -181,5 +182,53 @@ describe('forEachConcurrent', () => {
       if (i === 2) ac.abort();
     }, ac.signal);
     expect(done).toEqual([1, 2]);
+  });
+});
+
+describe('restore target pages', () => {
+  test('compareKeys is S3 order (UTF-8 bytes), also for characters beyond U+FFFF', () => {
+    expect(compareKeys('a', 'b')).toBeLessThan(0);
+    expect(compareKeys('p/k1', 'p/k1')).toBe(0);
+    // U+FF5E (3 UTF-8 bytes EF BD 9E) sorts before U+1F600 (F0 9F 98 80), though its UTF-16 unit is greater.
+    expect('\uFF5E' > '\u{1F600}').toBe(true);
+    expect(compareKeys('\uFF5E', '\u{1F600}')).toBeLessThan(0);
+    expect(inKeyOrder(['\u{1F600}', '\uFF5E', 'a'], (k) => k)).toEqual(['a', '\uFF5E', '\u{1F600}']);
+  });
+
+  test('pagesOf cuts consecutive pages of at most 1,000', () => {
+    const pages = pagesOf(Array.from({ length: 2500 }, (_, i) => i));
+    expect(pages.map((p) => p.length)).toEqual([1000, 1000, 500]);
+    expect(pages[1]?.[0]).toBe(1000);
+    expect(pagesOf([])).toEqual([]);
+  });
+
+  test('pageDrift names every planned key not as the plan saw it: appeared, rewritten, deleted; other keys are not its business', () => {
+    const planned = [
+      { key: 'p/new', seen: undefined },
+      { key: 'p/over', seen: { etag: 'e1' } },
+      { key: 'p/same', seen: { etag: 'e2' } },
+      { key: 'p/gone', seen: { etag: 'e3' } },
+      { key: 'p/still-absent', seen: undefined },
+    ];
+    const listed = new Map([
+      ['p/new', { size: 1, etag: 'x' }],
+      ['p/over', { size: 1, etag: 'e9' }],
+      ['p/same', { size: 1, etag: 'e2' }],
+      ['p/unplanned', { size: 1, etag: 'u' }],
+    ]);
+    expect(pageDrift(planned, listed)).toEqual([
+      { key: 'p/new', planned: 'absent', now: 'ETag x' },
+      { key: 'p/over', planned: 'ETag e1', now: 'ETag e9' },
+      { key: 'p/gone', planned: 'ETag e3', now: 'absent' },
+    ]);
+    expect(pageDrift(planned.slice(2, 3), listed)).toEqual([]);
+  });
+
+  test('the refusal names bucket/key, what the plan saw, what is there, the page, and says to plan again', () => {
+    const err = driftRefusal('b', [{ key: 'p/x', planned: 'absent', now: 'ETag y' }], { index: 1, count: 3, keys: 1000 });
+    expect(err.message).toBe(
+      '1 target key changed since the plan: s3://b/p/x (the plan saw absent, now ETag y); refusing to write page 2 of 3 (1000 keys): none of it was written; the earlier pages were written and are undone by rollback',
+    );
+    expect(err.hint).toMatch(/run lifeboat plan again/);
   });
 });

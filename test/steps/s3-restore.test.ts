@@ -250,19 +250,46 @@ describe('s3.restore to S3', () => {
   test('drift at write time: a key that appears after the survey is not overwritten', async () => {
     const src = await createBucket('restore-drift-src');
     const dst = await createBucket('restore-drift-dst');
-    await putAll(src, { 'p/a': 'restored a' });
+    await putAll(src, { 'p/a': 'restored a', 'p/b': 'restored b' });
     const w: RestoreWith = { source: `s3://${src}/p/`, target: `s3://${dst}/p/` };
-    const ctx = ctxFor(w);
+    let undoRecorded = false;
+    const ctx = ctxFor(w, {
+      recordUndo: async () => {
+        undoRecorded = true;
+      },
+    });
     let injected = false;
-    await onCommand(ctx, async (name) => {
-      // After the survey and the undo record, someone else writes p/a.
-      if (name === 'HeadObjectCommand' && !injected) {
+    await onCommand(ctx, async (name, input) => {
+      // After the survey and the undo record, right before the page is re-listed, someone else writes p/a.
+      if (name === 'ListObjectsV2Command' && input.Bucket === dst && undoRecorded && !injected) {
         injected = true;
         await s3().send(new PutObjectCommand({ Bucket: dst, Key: 'p/a', Body: 'written by someone else' }));
       }
     });
-    await expectStepError(s3RestoreStep.execute(ctx, w), /p\/a changed since it was checked/);
+    const err = await expectStepError(s3RestoreStep.execute(ctx, w), new RegExp(`s3://${dst}/p/a \\(the plan saw absent, now ETag [0-9a-f]{32}\\).*none of it was written`));
+    expect(err.hint).toMatch(/run lifeboat plan again/);
+    expect(injected).toBe(true);
     expect(await getText(dst, 'p/a')).toBe('written by someone else');
+    expect(await listKeys(dst)).toEqual(['p/a']);
+    expect(ctx.aws.requests.byCommand.CopyObjectCommand ?? 0).toBe(0);
+  });
+
+  test('every copy carries the destination condition AWS enforces: IfNoneMatch * for a new key, IfMatch the ETag seen for an overwrite', async () => {
+    const src = await createBucket('restore-cond-src');
+    const dst = await createBucket('restore-cond-dst');
+    await putAll(src, { 'p/new': 'new', 'p/over': 'restored' });
+    await putAll(dst, { 'p/over': 'older' });
+    const w: RestoreWith = { source: `s3://${src}/p/`, target: `s3://${dst}/p/` };
+    const ctx = ctxFor(w);
+    const copies: Record<string, unknown> = {};
+    await onCommand(ctx, (name, input) => {
+      if (name === 'CopyObjectCommand' && String(input.Key).startsWith('p/')) copies[String(input.Key)] = { IfMatch: input.IfMatch, IfNoneMatch: input.IfNoneMatch };
+    });
+    const planned = (await s3RestoreStep.plan(ctxFor(w), w)).lines.map((l) => l.text).join('\n');
+    const seen = /p\/over .*replaces ETag ([0-9a-f]{32})/.exec(planned)?.[1];
+    expect(seen).toBeDefined();
+    await s3RestoreStep.execute(ctx, w);
+    expect(copies).toEqual({ 'p/new': { IfMatch: undefined, IfNoneMatch: '*' }, 'p/over': { IfMatch: `"${seen}"`, IfNoneMatch: undefined } });
   });
 
   test('include / exclude globs match keys relative to the source prefix; unchanged keys are skipped', async () => {
@@ -283,7 +310,7 @@ describe('s3.restore to S3', () => {
     expect(r.outputs.objects).toBe(2);
   });
 
-  test('requests per object stay low: one CopyObject each, plus the guard HEAD on a non-AWS endpoint', async () => {
+  test('requests per object stay low: one CopyObject each, no HEAD, on any endpoint', async () => {
     const src = await createBucket('restore-req-src');
     const dst = await createBucket('restore-req-dst');
     const objects: Record<string, string> = {};
@@ -293,8 +320,10 @@ describe('s3.restore to S3', () => {
     const ctx = ctxFor(w);
     const r = await s3RestoreStep.execute(ctx, w);
     expect(ctx.aws.requests.byCommand.CopyObjectCommand).toBe(30);
-    expect(ctx.aws.requests.byCommand.HeadObjectCommand).toBe(30);
-    expect(r.outputs.requests).toBeLessThanOrEqual(30 * 2 + 5);
+    expect(ctx.aws.requests.byCommand.HeadObjectCommand ?? 0).toBe(0);
+    // Source listing, target listing, the page re-list, the final listing.
+    expect(ctx.aws.requests.byCommand.ListObjectsV2Command).toBe(4);
+    expect(r.outputs.requests).toBe(30 + 4 + 1);
   });
 
   test('an interrupt stops scheduling copies; in-flight ones finish; prefixes without a final / are folders', async () => {

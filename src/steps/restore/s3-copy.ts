@@ -1,17 +1,17 @@
 /**
  * One server-side copy, S3 to S3, with its write-time guard and its verification.
  *
- * Requests per object, common case: 1 CopyObject (+1 HeadObject of the destination when the
- * guard is `head`, see below; +1 HeadObject of the source when it stores a SHA-256).
+ * Requests per object, common case: 1 CopyObject (+1 HeadObject of the source when it
+ * stores a SHA-256).
  *
- * Guard (the destination must still be as it was when captured):
- *  - always: CopyObject `IfNoneMatch: '*'` for a new key, `IfMatch: <ETag seen>` for an
- *    overwrite (AWS enforces both: 412), and `CopySourceIfMatch` when the source is not
- *    pinned by a version id;
- *  - `head`: also HEAD the destination right before the copy and refuse on drift. moto
- *    (and some S3-compatible stores) accept but ignore conditional copies, so this is the
- *    default whenever a custom endpoint is set; on AWS the conditional copy alone is the
- *    guard (atomic, and no extra request). LIFEBOAT_S3_GUARD=head|conditional overrides.
+ * Guard (the destination must still be as it was when captured): CopyObject `IfNoneMatch:
+ * '*'` for a new key, `IfMatch: <ETag seen>` for an overwrite (AWS enforces both: 412, or
+ * 409 ConditionalRequestConflict on a concurrent write; the same on
+ * CompleteMultipartUpload), and `CopySourceIfMatch` when the source is not pinned by a
+ * version id. moto (and some S3-compatible stores) accept but ignore the destination
+ * conditions, so the caller also re-lists the target page right before copying it
+ * (restore/target-pages.ts): the same mechanism on every endpoint, atomic where the
+ * endpoint honours the conditions.
  *
  * Verification (`verify: checksum`), cheapest comparable evidence first:
  *  1. the source stores a full-object SHA-256 (its listing says so): HEAD it and compare
@@ -40,7 +40,6 @@ import {
   copySource,
   etagIsNotMd5,
   fullObjectSha256,
-  isNotFound,
   isPlainMd5Etag,
   isPreconditionFailed,
   normalizeEtag,
@@ -51,7 +50,6 @@ import {
 import { StepError } from '../types.js';
 import { hashObject, multipartEtag } from './hash.js';
 
-export type GuardMode = 'head' | 'conditional';
 export type VerifyMode = 'checksum' | 'size' | 'none';
 
 export const MIB = 1024 * 1024;
@@ -72,7 +70,6 @@ export interface CopyJob {
 
 export interface CopySettings {
   verify: VerifyMode;
-  guard: GuardMode;
   multipartThreshold: number;
   partSize: number | undefined;
   /** Concurrent part copies within one multipart copy. */
@@ -92,21 +89,6 @@ function driftError(job: CopyJob, now: string): StepError {
   return new StepError(`${s3Uri(job.to.bucket, job.to.key)} changed since it was checked (was ${was}, now ${now}): refusing to overwrite it`, {
     hint: 'someone else is writing to the target; run plan again and retry',
   });
-}
-
-/** HEAD the destination right before writing; refuse if it is not as captured. */
-export async function headGuard(s3: S3Client, job: CopyJob): Promise<void> {
-  let now: string;
-  try {
-    const h = await s3.send(new HeadObjectCommand({ Bucket: job.to.bucket, Key: job.to.key }));
-    now = `ETag ${normalizeEtag(h.ETag) ?? '?'}`;
-    if (job.expect.exists && normalizeEtag(h.ETag) === job.expect.etag) return;
-  } catch (err) {
-    if (!isNotFound(err)) throw s3Failure(err, { op: 'HeadObject', bucket: job.to.bucket, key: job.to.key });
-    now = 'absent';
-    if (!job.expect.exists) return;
-  }
-  throw driftError(job, now);
 }
 
 function conditions(job: CopyJob): { IfNoneMatch?: string; IfMatch?: string } {
@@ -134,8 +116,6 @@ function mismatch(job: CopyJob, what: string): StepError {
 
 export async function copyObject(s3: S3Client, job: CopyJob, settings: CopySettings): Promise<CopyResult> {
   const where = { op: 'CopyObject', bucket: job.to.bucket, key: job.to.key, from: s3Uri(job.from.bucket, job.from.key) };
-  if (settings.guard === 'head') await headGuard(s3, job);
-
   const wantSha = settings.verify === 'checksum';
   let sourceSha: string | undefined;
   let sourceHead: Awaited<ReturnType<typeof headSource>> | undefined;

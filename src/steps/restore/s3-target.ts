@@ -55,7 +55,7 @@ export async function currentObjects(s3: S3Client, bucket: string, prefix: strin
  * that copy already exists (a retry: it was made by the first attempt, before any write).
  */
 export async function preserveS3(s3: S3Client, undo: S3RestoreUndo, entries: readonly S3OverwrittenEntry[], settings: CopySettings, concurrency: number): Promise<void> {
-  if (undo.versioned || !undo.preservedPrefix) return;
+  if (undo.versioned || !undo.preservedPrefix || entries.length === 0) return;
   const already = await currentObjects(s3, undo.bucket, undo.preservedPrefix);
   const todo = entries.filter((e) => e.preservedKey && !already.has(e.preservedKey));
   await forEachConcurrent(todo, concurrency, async (e) => {
@@ -115,7 +115,7 @@ export async function rollbackS3(s3: S3Client, undo: S3RestoreUndo, settings: Co
             to: { bucket: undo.bucket, key: e.key },
             expect: cur ? { exists: true, etag: cur.etag } : { exists: false },
           },
-          { ...settings, guard: 'conditional', verify: 'checksum', onBytes: undefined },
+          { ...settings, verify: 'checksum', onBytes: undefined },
         );
         restored++;
       }),
