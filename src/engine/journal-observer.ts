@@ -1,8 +1,10 @@
 /**
- * The run's journal as the engine uses it. Every entry is appended in order and fsynced;
- * the first write that fails (disk full, permissions, a vanished directory) is kept and
- * reported once, and from then on every effect refuses to start: no change is made that
- * the journal could not record. Entries the machine's transitions produce (transitions,
+ * The run's journal as the engine uses it. Every entry is written in order at once, and is
+ * as durable as its type needs when `write` resolves (group commit, see `Durability` in
+ * journal/store.ts: an intent is fdatasynced before its side effect; transitions, plans and
+ * decisions ride the next fdatasync). The first write or fdatasync that fails (disk full,
+ * permissions, a vanished directory) is kept and reported once, and from then on every
+ * effect refuses to start: no change is made that the journal could not record. Entries the machine's transitions produce (transitions,
  * skips) are queued with `note` and never left as unhandled promises.
  */
 import { ExitCode, LifeboatError } from '../errors.js';
@@ -43,15 +45,18 @@ export class RunJournal {
   constructor(
     private readonly writer: JournalWriter,
     private readonly onFailure: (err: JournalWriteError) => void = () => undefined,
-    /** Told of each entry once it is durable (--notify); it must not throw or wait. */
+    /** Told of each entry once it is written (--notify); it must not throw or wait. */
     private readonly observer?: (entry: EntryBody) => void,
-  ) {}
+  ) {
+    // A result's fdatasync runs in the background: its failure stops the run as a write's would.
+    writer.onBroken((err) => this.fail(err));
+  }
 
   get path(): string {
     return this.writer.path;
   }
 
-  /** Append and fsync; rejects with the JournalWriteError once the journal is broken. */
+  /** Append (durable as its type needs); rejects with the JournalWriteError once the journal is broken. */
   async write(body: EntryBody): Promise<void> {
     if (this.failure) throw this.failure;
     try {

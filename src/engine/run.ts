@@ -121,7 +121,8 @@ export class Execution {
       skipUndo: new Set(options.skipUndo ?? []),
       timings: this.timings,
     });
-    this.machine = compileRunbook(options.runbook, { mode: options.stepMode ?? options.mode }).provide({
+    this.machine = compileRunbook(options.runbook, {
+      mode: options.stepMode ?? options.mode,
       actors: {
         runChecks: fromPromise(async () => this.runChecks()),
         planStep: fromPromise(async ({ input }: { input: StepActorInput }) => this.plan(input)),

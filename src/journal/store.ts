@@ -1,11 +1,12 @@
 /**
- * Journal files on disk: <state-dir>/runs/<run-id>/journal.jsonl. Each entry is appended
- * and fsynced before the call returns, so an intent is durable before the side effect it
- * describes. Before an entry is written, its human-readable fields are masked and its
+ * Journal files on disk: <state-dir>/runs/<run-id>/journal.jsonl. Each entry is written
+ * when it is appended; fdatasyncs are grouped (`Durability`): an intent is durable before
+ * the side effect it describes, a result before the next one, the rest rides along. Before an entry is written, its human-readable fields are masked and its
  * records sealed (format.ts `protectEntry`): what the journal acts on is kept verbatim, and a
  * secret param's value is never written.
  */
 import { randomBytes } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -25,20 +26,60 @@ export function newRunId(runbookName: string, now = new Date()): string {
   return makeRunId(runbookName, now, randomBytes(2).toString('hex'));
 }
 
-/** Test-only crash switch: LIFEBOAT_TEST_CRASH_AFTER=n kills the process right after the n-th fsynced entry. */
+/**
+ * Test-only crash switch: LIFEBOAT_TEST_CRASH_AFTER=n kills the process right after the n-th
+ * entry it writes (an entry that must be durable at once: right after its fdatasync). kill -9
+ * keeps what was written (the kernel holds it), so crashing after every entry visits every
+ * point at which an undo record or a result is on record, as before group commit.
+ */
 function crashPoint(env: NodeJS.ProcessEnv): number | undefined {
   const n = Number(env.LIFEBOAT_TEST_CRASH_AFTER);
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+/**
+ * When an entry must be on disk (group commit):
+ * - `now`: the call resolves once it is fdatasynced. An `intent` (the undo record, before its
+ *   side effect), the way back's entries (`undo-start` before an undo's change, `undo-done`
+ *   before the next), failures, interrupts, and a process's first and last entries.
+ * - `soon`: a `result`; an fdatasync starts at once but the run does not wait for it. It must
+ *   be on disk before the next side effect, and is: the next `intent` waits for every earlier
+ *   entry (an fdatasync covers all earlier writes to the file).
+ * - `ride`: transitions, plans, decisions, step starts and skips are written at once and made
+ *   durable by the next fdatasync. A crash of the machine (not of the process: kill -9 keeps
+ *   what was written) may lose them; no undo depends on them, and resume re-plans and asks.
+ */
+export type Durability = 'now' | 'soon' | 'ride';
+
+export function durabilityOf(type: EntryBody['type']): Durability {
+  switch (type) {
+    case 'transition':
+    case 'plan':
+    case 'decision':
+    case 'step-start':
+    case 'skipped':
+      return 'ride';
+    case 'result':
+      return 'soon';
+    default:
+      return 'now';
+  }
+}
+
 export class JournalWriter {
   private seq: number;
-  private writes = 0;
+  /** Entries written to the file (the write returned), and of those, how many an fdatasync covers. */
+  private written = 0;
+  private synced = 0;
+  private syncing: Promise<void> | undefined;
+  /** The first write or fdatasync that failed: the journal is broken from then on. */
+  private broken: Error | undefined;
+  private closed = false;
+  private readonly brokenListeners: Array<(err: Error) => void> = [];
   private readonly crashAfter: number | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly fd: FileHandle,
+    private readonly fh: FileHandle,
     readonly path: string,
     readonly runId: string,
     startSeq: number,
@@ -67,26 +108,114 @@ export class JournalWriter {
     return new JournalWriter(fd, path, runId, options.lastSeq ?? 0, secrets, options.env ?? process.env);
   }
 
-  /** Append and fsync; resolves once the entry is durable. Appends are serialised. */
-  append(body: EntryBody): Promise<JournalEntry> {
-    const next = this.chain.then(async () => {
-      this.seq += 1;
+  /**
+   * Append an entry. It is written before this returns (entries keep the order of the calls);
+   * the promise resolves when it is as durable as its type needs (`durabilityOf`, or
+   * `durability` to ask for more). Rejects once the journal is broken.
+   */
+  append(body: EntryBody, durability: Durability = durabilityOf(body.type)): Promise<JournalEntry> {
+    let entry: JournalEntry;
+    let index: number;
+    try {
+      if (this.broken !== undefined) return Promise.reject(this.broken);
+      if (this.closed) throw new Error('the journal is closed');
       // Masked and sealed for the file; the caller keeps its own (unmasked) body.
-      const entry = protectEntry({ v: 1, seq: this.seq, at: new Date().toISOString(), ...body }, this.secrets);
-      await this.fd.appendFile(serializeEntry(entry));
-      await this.fd.datasync();
-      this.writes += 1;
-      if (this.crashAfter !== undefined && this.writes >= this.crashAfter) process.kill(process.pid, 'SIGKILL');
+      entry = protectEntry({ v: 1, seq: this.seq + 1, at: new Date().toISOString(), ...body }, this.secrets);
+      this.writeLine(serializeEntry(entry));
+      this.seq += 1;
+      index = ++this.written;
+    } catch (err) {
+      return Promise.reject(asError(err));
+    }
+    if (durability === 'ride') {
+      this.crashCheck(index);
+      return Promise.resolve(entry);
+    }
+    const durable = this.durable(index);
+    if (durability === 'soon') {
+      durable.catch(() => undefined); // kept in `broken`: the next append or close reports it
+      this.crashCheck(index);
+      return Promise.resolve(entry);
+    }
+    return durable.then(() => {
+      this.crashCheck(index);
       return entry;
     });
-    this.chain = next.catch(() => undefined);
-    return next;
+  }
+
+  /**
+   * Told once, when the journal breaks (a write or an fdatasync failed), also when no caller
+   * waits for it: a `result`'s fdatasync runs in the background.
+   */
+  onBroken(listener: (err: Error) => void): void {
+    this.brokenListeners.push(listener);
+  }
+
+  /** Resolves once every entry written so far is on disk. */
+  flush(): Promise<void> {
+    return this.durable(this.written);
   }
 
   async close(): Promise<void> {
-    await this.chain;
-    await this.fd.close();
+    if (this.closed) return;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      await this.syncing?.catch(() => undefined);
+      await this.fh.close();
+    }
   }
+
+  /**
+   * The whole line, with a synchronous write: it takes microseconds (the page cache), keeps
+   * the entries in call order without a queue, and is in the file before the caller goes on.
+   */
+  private writeLine(line: string): void {
+    const buf = Buffer.from(line, 'utf8');
+    try {
+      for (let off = 0; off < buf.length; ) off += writeSync(this.fh.fd, buf, off, buf.length - off);
+    } catch (err) {
+      this.breaks(err);
+      throw err;
+    }
+  }
+
+  /** Entries up to `index` on disk: one fdatasync at a time, each covering every write before it started. */
+  private durable(index: number): Promise<void> {
+    if (this.synced >= index) return Promise.resolve();
+    if (this.broken !== undefined) return Promise.reject(this.broken);
+    this.syncing ??= this.sync();
+    return this.syncing.then(() => this.durable(index));
+  }
+
+  private async sync(): Promise<void> {
+    const upTo = this.written;
+    try {
+      await this.fh.datasync();
+      this.synced = Math.max(this.synced, upTo);
+    } catch (err) {
+      // After a failed fdatasync what reached the disk is unknown: nothing more is written.
+      this.breaks(err);
+      throw err;
+    } finally {
+      this.syncing = undefined;
+    }
+  }
+
+  private breaks(err: unknown): void {
+    if (this.broken !== undefined) return;
+    this.broken = asError(err);
+    for (const listener of this.brokenListeners) listener(this.broken);
+  }
+
+  private crashCheck(index: number): void {
+    if (this.crashAfter !== undefined && index >= this.crashAfter) process.kill(process.pid, 'SIGKILL');
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 /**

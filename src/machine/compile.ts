@@ -1,7 +1,7 @@
 /**
  * Compiles a runbook into an xstate v5 machine. The machine is pure data: every effect
  * (planning against AWS, prompting, executing, undoing) is a named actor that the engine
- * provides with `machine.provide({ actors })`, and tests swap for fakes. No I/O here.
+ * passes in (`CompileOptions.actors`) and tests swap for fakes. No I/O here.
  *
  * Shape:
  *   start ─► checks ─► s:<id1> ─► s:<id2> ─► … ─► completed
@@ -160,9 +160,30 @@ function toStepInput(stepId: string) {
   });
 }
 
+/** Every actor the machine invokes; each fails until provided (the engine, or a test's fakes). */
+function unprovidedActors() {
+  return {
+    runChecks: notProvided('runChecks') as unknown as ReturnType<typeof fromPromise<void, { params: Record<string, string> }>>,
+    planStep: notProvided('planStep') as unknown as ReturnType<typeof fromPromise<PlanSummary, StepActorInput>>,
+    decideBefore: notProvided('decideBefore') as unknown as ReturnType<typeof fromPromise<BeforeChoice, DecideInput>>,
+    executeStep: notProvided('executeStep') as unknown as ReturnType<typeof fromPromise<ExecuteOutput, StepActorInput>>,
+    verifyStep: notProvided('verifyStep') as unknown as ReturnType<typeof fromPromise<void, StepActorInput>>,
+    decideAfterFailure: notProvided('decideAfterFailure') as unknown as ReturnType<typeof fromPromise<FailureChoice, FailureInput>>,
+    decideInterrupted: notProvided('decideInterrupted') as unknown as ReturnType<typeof fromPromise<InterruptChoice, { stepId: string | undefined; canRollback: boolean }>>,
+    undoStep: notProvided('undoStep') as unknown as ReturnType<typeof fromPromise<UndoOutput, UndoInput>>,
+    previewRollback: notProvided('previewRollback') as unknown as ReturnType<typeof fromPromise<RollbackChoice, RollbackPreviewInput>>,
+    decideUndoFailure: notProvided('decideUndoFailure') as unknown as ReturnType<typeof fromPromise<UndoFailureChoice, UndoFailureInput>>,
+  };
+}
+
+/** The actors the engine runs the machine with (`CompileOptions.actors`). */
+export type RunActors = ReturnType<typeof unprovidedActors>;
+
 export interface CompileOptions {
   /** The mode steps are gated by (`modes:`, `mode` in `when:`): plan, dry-run, run, rehearse, verify. */
   mode?: string | undefined;
+  /** The actors to run with (the engine's); those left out fail when invoked. */
+  actors?: Partial<RunActors> | undefined;
 }
 
 export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
@@ -174,18 +195,9 @@ export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
       input: {} as RunInput,
       events: {} as { type: 'INTERRUPT' } | { type: 'JOURNAL_FAILED' },
     },
-    actors: {
-      runChecks: notProvided('runChecks') as unknown as ReturnType<typeof fromPromise<void, { params: Record<string, string> }>>,
-      planStep: notProvided('planStep') as unknown as ReturnType<typeof fromPromise<PlanSummary, StepActorInput>>,
-      decideBefore: notProvided('decideBefore') as unknown as ReturnType<typeof fromPromise<BeforeChoice, DecideInput>>,
-      executeStep: notProvided('executeStep') as unknown as ReturnType<typeof fromPromise<ExecuteOutput, StepActorInput>>,
-      verifyStep: notProvided('verifyStep') as unknown as ReturnType<typeof fromPromise<void, StepActorInput>>,
-      decideAfterFailure: notProvided('decideAfterFailure') as unknown as ReturnType<typeof fromPromise<FailureChoice, FailureInput>>,
-      decideInterrupted: notProvided('decideInterrupted') as unknown as ReturnType<typeof fromPromise<InterruptChoice, { stepId: string | undefined; canRollback: boolean }>>,
-      undoStep: notProvided('undoStep') as unknown as ReturnType<typeof fromPromise<UndoOutput, UndoInput>>,
-      previewRollback: notProvided('previewRollback') as unknown as ReturnType<typeof fromPromise<RollbackChoice, RollbackPreviewInput>>,
-      decideUndoFailure: notProvided('decideUndoFailure') as unknown as ReturnType<typeof fromPromise<UndoFailureChoice, UndoFailureInput>>,
-    },
+    // Given here rather than with machine.provide(), which builds the whole machine again
+    // (xstate formats every transition of every step: milliseconds a step).
+    actors: { ...unprovidedActors(), ...options.actors },
     guards: {
       isChoice: ({ event }, params: { choice: string }) => (event as unknown as { output?: unknown }).output === params.choice,
       conditionFalse: ({ context }, params: { stepId: string; when: string }) =>

@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { JournalWriter, journalPath, listRunIds, loadRun, newRunId, readJournal, resolveRunId } from '../../src/journal/store.js';
+import { durabilityOf, JournalWriter, journalPath, listRunIds, loadRun, newRunId, readJournal, resolveRunId } from '../../src/journal/store.js';
 import { tempDir } from '../helpers/cli.js';
 import { collectSecrets } from '../../src/util/redact.js';
 
@@ -86,6 +88,82 @@ describe('JournalWriter', () => {
     ]);
     expect(after.warnings).toHaveLength(1);
     expect(after.warnings[0]).toMatch(/unreadable line ignored/);
+  });
+});
+
+/** FileHandle.prototype.datasync, to count and fail fdatasyncs (the class is not exported). */
+async function datasyncSpy() {
+  const probe = await open(join(tempDir(), 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+  await probe.close();
+  return vi.spyOn(proto, 'datasync');
+}
+
+const lines = (dir: string, id: string) => readFileSync(journalPath(dir, id), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { type: string }).type);
+
+describe('group commit', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  test('only what an undo depends on waits for its fdatasync: intents and the way back now, a result soon, the rest rides', () => {
+    expect(['intent', 'undo-start', 'undo-done', 'undo-failed', 'step-failed', 'interrupt', 'run-start', 'resumed', 'run-end', 'drift', 'warning'].map((t) => durabilityOf(t as EntryBody['type']))).toEqual(Array(11).fill('now'));
+    expect(durabilityOf('result')).toBe('soon');
+    expect(['transition', 'plan', 'decision', 'step-start', 'skipped'].map((t) => durabilityOf(t as EntryBody['type']))).toEqual(Array(5).fill('ride'));
+  });
+
+  test('entries are in the file, in call order, when append returns; one fdatasync makes all of them durable before the intent resolves', async () => {
+    const dir = tempDir();
+    const id = newRunId('rb');
+    const w = await JournalWriter.open(dir, id, { secrets: [], env: {} });
+    await w.append(start(id));
+    const sync = await datasyncSpy();
+    // Not awaited: each is written synchronously, so the file holds it at once.
+    void w.append({ type: 'transition', state: 's:a.planning' });
+    void w.append({ type: 'plan', stepId: 'a', summary: 'x', mutating: true });
+    void w.append({ type: 'decision', stepId: 'a', phase: 'before', choice: 'proceed', who: 'u', by: '--yes' });
+    void w.append({ type: 'step-start', stepId: 'a', attempt: 1 });
+    expect(lines(dir, id)).toEqual(['run-start', 'transition', 'plan', 'decision', 'step-start']);
+    expect(sync).not.toHaveBeenCalled();
+    const intent = w.append({ type: 'intent', stepId: 'a', undo: { before: 1 } });
+    expect(lines(dir, id)).toHaveLength(6);
+    await intent;
+    expect(sync).toHaveBeenCalledTimes(1);
+    // A result starts its fdatasync without being waited for; close waits for it.
+    await w.append({ type: 'result', stepId: 'a', outputs: {}, durationMs: 1, requests: 1 });
+    await w.close();
+    expect(sync).toHaveBeenCalledTimes(2);
+    const { entries } = await readJournal(dir, id);
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  test('an intent written while an fdatasync is under way waits for one that started after it', async () => {
+    const dir = tempDir();
+    const id = newRunId('rb');
+    const w = await JournalWriter.open(dir, id, { secrets: [], env: {} });
+    const sync = await datasyncSpy();
+    const first = w.append(start(id));
+    const intent = w.append({ type: 'intent', stepId: 'a', undo: {} });
+    await Promise.all([first, intent]);
+    // The first fdatasync started before the intent was written: a second one covers it.
+    expect(sync).toHaveBeenCalledTimes(2);
+    await w.close();
+  });
+
+  test("a failed fdatasync (even a result's, in the background) breaks the journal: listeners are told, later appends are refused", async () => {
+    const dir = tempDir();
+    const id = newRunId('rb');
+    const w = await JournalWriter.open(dir, id, { secrets: [], env: {} });
+    await w.append(start(id));
+    const broken: unknown[] = [];
+    w.onBroken((err) => broken.push(err));
+    const sync = await datasyncSpy();
+    sync.mockRejectedValue(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+    await w.append({ type: 'result', stepId: 'a', outputs: {}, durationMs: 1, requests: 1 }); // resolves: written, its sync in the background
+    await vi.waitFor(() => expect(broken).toHaveLength(1));
+    await expect(w.append({ type: 'transition', state: 'completed' })).rejects.toThrow(/no space/);
+    await expect(w.append({ type: 'intent', stepId: 'b', undo: {} })).rejects.toThrow(/no space/);
+    await expect(w.close()).rejects.toThrow(/no space/);
+    expect(broken).toHaveLength(1);
+    expect(lines(dir, id)).toEqual(['run-start', 'result']);
   });
 });
 
