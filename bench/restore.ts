@@ -167,7 +167,6 @@ export async function restore(motoEndpoint: string, proxy: CountingProxy, tmp: s
       raw: { lifeboatMs: runs.map((t) => t.m.wallMs), rcloneMs: rcRuns.map((t) => t.m.wallMs), lifeboatRequests: runs[0]?.counts, rcloneRequests: rclone.counts },
     };
   };
-  const total = (t: ToolRun): number => Object.values(t.counts).reduce((a, b) => a + b, 0);
   out.push({
     ...wallRow(rows.wall, lbRuns),
     note: `median of ${lbRuns.length} interleaved rounds (lifeboat, rclone; fresh target buckets each), both through one counting proxy in front of moto, ${CONCURRENCY} copies at a time (rclone --transfers ${CONCURRENCY} --checkers ${CONCURRENCY}); requests: lifeboat ${describe(lb)} (${per(total(lb))} a object)${rclone ? `; rclone ${describe(rclone)} (${per(total(rclone))} a object)` : ''}; seeding took ${secs(seedMs)}`,
