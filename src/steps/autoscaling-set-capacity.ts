@@ -14,12 +14,24 @@
 import type { AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { AwsClients } from '../aws/clients.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
-import type { SetCapacityWith } from '../runbook/step-types.js';
+import { z } from 'zod';
+import { duration } from '../runbook/fields.js';
 import { isAbortError, sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, whereText, type ActedWith } from './aws-scope.js';
+import { defineStepType } from './descriptor.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 
 const UNDO_KIND = 'autoscaling.set-capacity';
+
+const setCapacityWith = z.strictObject({
+  group: z.string().min(1).describe('The Auto Scaling group name'),
+  min: z.coerce.number().int().nonnegative().optional(),
+  desired: z.coerce.number().int().nonnegative().optional(),
+  max: z.coerce.number().int().nonnegative().optional(),
+  wait: z.enum(['none', 'in-service']).optional().describe('in-service: wait until `desired` instances are InService (default none)'),
+  waitTimeout: duration.optional().describe('Default 10m'),
+});
+export type SetCapacityWith = z.output<typeof setCapacityWith>;
 const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000;
 
 export interface Sizes {
@@ -294,3 +306,17 @@ export function createSetCapacityStep(opts: SetCapacityOptions = {}): StepImpl<S
 }
 
 export const setCapacityStep = createSetCapacityStep();
+
+export const autoscalingSetCapacityType = defineStepType({
+  type: UNDO_KIND,
+  description: 'Sets min, desired and max of an Auto Scaling group; rollback restores the previous sizes.',
+  with: setCapacityWith,
+  outputs: ['previousMin', 'previousDesired', 'previousMax'],
+  undo: 'builtin',
+  readOnly: false,
+  check: false,
+  live: true,
+  awsServices: ['Auto Scaling'],
+  confirmation: { text: (w) => (typeof w.group === 'string' && w.group !== '' ? w.group : undefined) },
+  load: async () => setCapacityStep,
+});

@@ -1,7 +1,6 @@
 /** A StepContext for testing one step on its own, with real AWS clients pointed at moto. */
 import { AwsClients } from '../../src/aws/clients.js';
 import type { Step } from '../../src/runbook/model.js';
-import type { StepTypeName } from '../../src/runbook/step-types.js';
 import type { StepContext } from '../../src/steps/types.js';
 
 export interface TestStepContext extends StepContext {
@@ -12,7 +11,7 @@ export interface TestStepContext extends StepContext {
   streamed: string;
 }
 
-export function testStep(type: StepTypeName, withBlock: Record<string, unknown> = {}, extra: Partial<Step> = {}): Step {
+export function testStep(type: string, withBlock: Record<string, unknown> = {}, extra: Partial<Step> = {}): Step {
   return { id: 'step-under-test', type, with: withBlock, confirm: 'none', retries: 0, loc: { line: 1, col: 1 }, ...extra };
 }
 

@@ -5,7 +5,7 @@
 import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { describe, expect, test } from 'vitest';
 import { AwsClients, isReadOnlyCommand } from '../../src/aws/clients.js';
-import { stepTypes, type SetCapacityWith } from '../../src/runbook/step-types.js';
+import { autoscalingSetCapacityType, type SetCapacityWith } from '../../src/steps/autoscaling-set-capacity.js';
 import { createSetCapacityStep, type SetCapacityUndo } from '../../src/steps/autoscaling-set-capacity.js';
 import { StepError, type StepContext } from '../../src/steps/types.js';
 import { newGroup, SEED_REGION, sizesNow, testAutoScaling } from '../helpers/aws-regional.js';
@@ -15,7 +15,7 @@ const step = createSetCapacityStep({ pollIntervalMs: 20 });
 const asg = testAutoScaling();
 
 function withBlock(raw: Record<string, unknown>): SetCapacityWith {
-  return stepTypes['autoscaling.set-capacity'].with.parse(raw);
+  return autoscalingSetCapacityType.with.parse(raw);
 }
 
 function ctxFor(w: SetCapacityWith, overrides: Partial<StepContext> = {}, region: string | null = SEED_REGION): TestStepContext {

@@ -6,7 +6,7 @@
 import { FailoverDBClusterCommand } from '@aws-sdk/client-rds';
 import { describe, expect, test } from 'vitest';
 import { AwsClients, isReadOnlyCommand } from '../../src/aws/clients.js';
-import { stepTypes, type FailoverClusterWith } from '../../src/runbook/step-types.js';
+import { rdsFailoverClusterType, type FailoverClusterWith } from '../../src/steps/rds-failover-cluster.js';
 import { createFailoverClusterStep, type FailoverUndo } from '../../src/steps/rds-failover-cluster.js';
 import { StepError, type StepContext } from '../../src/steps/types.js';
 import { newCluster, SEED_REGION, testRds, writerNow } from '../helpers/aws-regional.js';
@@ -16,7 +16,7 @@ const step = createFailoverClusterStep({ pollIntervalMs: 20 });
 const rds = testRds();
 
 function withBlock(raw: Record<string, unknown>): FailoverClusterWith {
-  return stepTypes['rds.failover-cluster'].with.parse(raw);
+  return rdsFailoverClusterType.with.parse(raw);
 }
 
 function ctxFor(w: FailoverClusterWith, overrides: Partial<StepContext> = {}, region: string | null = SEED_REGION): TestStepContext {

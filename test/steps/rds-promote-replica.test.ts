@@ -7,8 +7,8 @@ import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand } from '@aw
 import { describe, expect, test } from 'vitest';
 import { isReadOnlyCommand } from '../../src/aws/clients.js';
 import { parseRunbook } from '../../src/runbook/load.js';
-import { stepTypes, type PromoteReplicaWith } from '../../src/runbook/step-types.js';
-import { expectedConfirmation, needsTypedConfirmation } from '../../src/engine/confirm.js';
+import { rdsPromoteReplicaType, type PromoteReplicaWith } from '../../src/steps/rds-promote-replica.js';
+import { expectedConfirmation, needsTypedConfirmation } from '../../src/steps/invoke.js';
 import { createPromoteReplicaStep } from '../../src/steps/rds-promote-replica.js';
 import { StepError, type StepContext } from '../../src/steps/types.js';
 import { uniqueName } from '../helpers/aws.js';
@@ -29,7 +29,7 @@ async function newReplica(): Promise<{ source: string; replica: string }> {
 }
 
 function withBlock(raw: Record<string, unknown>): PromoteReplicaWith {
-  return stepTypes['rds.promote-replica'].with.parse(raw);
+  return rdsPromoteReplicaType.with.parse(raw);
 }
 
 function ctxFor(w: PromoteReplicaWith, overrides: Partial<StepContext> = {}): TestStepContext {

@@ -6,7 +6,7 @@ import { groupByKey, listObjects, listVersions } from '../../src/aws/s3.js';
 import { selectAsOf } from '../../src/steps/restore/select.js';
 import { afterAll, describe, expect, test } from 'vitest';
 import { AwsClients, isReadOnlyCommand } from '../../src/aws/clients.js';
-import { stepTypes, type RestoreWith } from '../../src/runbook/step-types.js';
+import { s3RestoreType, type RestoreWith } from '../../src/steps/s3-restore-type.js';
 import { s3RestoreStep } from '../../src/steps/s3-restore.js';
 import { StepError } from '../../src/steps/types.js';
 import type { LocalRestoreUndo, S3RestoreUndo } from '../../src/steps/restore/undo.js';
@@ -396,7 +396,7 @@ describe('s3.restore: nothing to restore is a failure', () => {
     const dst = await createBucket('restore-allow-dst');
     for (const allowEmpty of [true, 'true']) {
       const w = { source: `s3://${src}/db/`, target: `s3://${dst}/restored/`, allowEmpty } as unknown as RestoreWith;
-      const parsed = stepTypes['s3.restore'].with.parse(w);
+      const parsed = s3RestoreType.with.parse(w);
       expect(parsed.allowEmpty).toBe(true);
       const ctx = ctxFor(parsed);
       const plan = await s3RestoreStep.plan(ctx, parsed);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { isReadOnlyCommand } from '../../src/aws/clients.js';
-import type { VerifyBackupsWith } from '../../src/runbook/step-types.js';
+import type { VerifyBackupsWith } from '../../src/steps/s3-verify-backups-type.js';
 import { s3VerifyBackupsStep } from '../../src/steps/s3-verify-backups.js';
 import { StepError } from '../../src/steps/types.js';
 import { testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
