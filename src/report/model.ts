@@ -92,7 +92,7 @@ export const ReportSchema = z
       rollback: z
         .enum(['done', 'failed', 'not-needed'])
         .describe('done: every change was undone; failed: see leftChanged; not-needed: nothing to undo'),
-      backupKey: z.string().nullable().describe('Newest backup seen by s3.verify-backups (the oldest such, if several steps)'),
+      backupKey: z.string().nullable().describe('Newest backup seen by the backup checks (the oldest such, if several steps)'),
       backupAgeSeconds: z.number().nullable().describe('Its age: the recovery point actually achieved'),
       backupStepId: z.string().nullable().describe('The backup check step that measured backupAgeSeconds'),
       rpoMs: ms.nullable().describe("The runbook's rpo (or the step's maxAge)"),
@@ -106,7 +106,7 @@ export const ReportSchema = z
       .array(
         z.object({
           target: z.enum(['rto', 'rpo']),
-          stepId: z.string().nullable().describe('The step that measured it (rpo: the s3.verify-backups step); null for the run as a whole'),
+          stepId: z.string().nullable().describe('The step that measured it (rpo: the backup check); null for the run as a whole'),
           measuredMs: ms.describe('Recovery time (rto) or the newest backup\'s age (rpo)'),
           limitMs: ms,
           message: z.string(),

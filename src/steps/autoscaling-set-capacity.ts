@@ -18,7 +18,8 @@ import { z } from 'zod';
 import { duration } from '../runbook/fields.js';
 import { isAbortError, sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, whereText, type ActedWith } from './aws-scope.js';
-import { defineStepType } from './descriptor.js';
+import { awsStepError, pollingStep, undoText } from './aws-step.js';
+import { confirmField, defineStepType } from './descriptor.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 
 const UNDO_KIND = 'autoscaling.set-capacity';
@@ -59,16 +60,13 @@ export interface SetCapacityOptions {
 
 // ---------------------------------------------------------------- AWS
 
-function awsFailure(err: unknown, doing: string, group: string, clients: AwsClients): StepError {
-  if (err instanceof StepError) return err;
-  const name = err instanceof Error ? err.name : 'Error';
-  const message = err instanceof Error ? err.message : String(err);
-  const denied = /AccessDenied|UnauthorizedOperation|not authorized/i.test(`${name} ${message}`);
-  return new StepError(`Auto Scaling failed while ${doing} group ${group} in ${clients.region() ?? 'the default region'}: ${name}: ${message}`, {
-    hint: denied
-      ? `the credentials need autoscaling:DescribeAutoScalingGroups and autoscaling:UpdateAutoScalingGroup${clients.roleArn ? ` (role ${clients.roleArn})` : ''}`
-      : 'run with LIFEBOAT_DEBUG=1 for the full error',
-    cause: err,
+function awsFailure(err: unknown, doing: string, group: string, clients: AwsClients): Error {
+  return awsStepError(err, {
+    service: 'Auto Scaling',
+    doing,
+    what: `group ${group}`,
+    where: clients.region() ?? 'the default region',
+    denied: `the credentials need autoscaling:DescribeAutoScalingGroups and autoscaling:UpdateAutoScalingGroup${clients.roleArn ? ` (role ${clients.roleArn})` : ''}`,
   });
 }
 
@@ -284,28 +282,12 @@ async function previewUndo(ctx: StepContext, w: SetCapacityWith, raw: unknown, l
 }
 
 function describeUndo(_w: SetCapacityWith, raw: unknown): string {
-  try {
-    const u = parseUndo(raw);
-    return `set Auto Scaling group ${u.group} back to ${sizesText(u)}${whereText(u.acted)}`;
-  } catch {
-    return 'no usable undo record: the group sizes cannot be restored automatically';
-  }
+  return undoText(raw, parseUndo, (u) => `set Auto Scaling group ${u.group} back to ${sizesText(u)}${whereText(u.acted)}`, 'the group sizes cannot be restored automatically');
 }
 
 export function createSetCapacityStep(opts: SetCapacityOptions = {}): StepImpl<SetCapacityWith> {
-  const o: Required<SetCapacityOptions> = { pollIntervalMs: opts.pollIntervalMs ?? 5000 };
-  return {
-    type: UNDO_KIND,
-    plan,
-    execute: (ctx, w) => execute(ctx, w, o),
-    verify,
-    rollback,
-    describeUndo,
-    previewUndo,
-  };
+  return pollingStep(UNDO_KIND, opts, 5000, { plan, execute, verify, rollback, describeUndo, previewUndo });
 }
-
-export const setCapacityStep = createSetCapacityStep();
 
 export const autoscalingSetCapacityType = defineStepType({
   type: UNDO_KIND,
@@ -313,10 +295,8 @@ export const autoscalingSetCapacityType = defineStepType({
   with: setCapacityWith,
   outputs: ['previousMin', 'previousDesired', 'previousMax'],
   undo: 'builtin',
-  readOnly: false,
-  check: false,
   live: true,
   awsServices: ['Auto Scaling'],
-  confirmation: { text: (w) => (typeof w.group === 'string' && w.group !== '' ? w.group : undefined) },
-  load: async () => setCapacityStep,
+  confirmation: confirmField('group'),
+  load: async () => createSetCapacityStep(),
 });

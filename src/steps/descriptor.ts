@@ -42,12 +42,12 @@ export interface StepTypeDescriptor<W = Record<string, unknown>> {
   readonly outputs: readonly string[];
   /** none: read-only, `rollback:` may not be given. */
   readonly undo: UndoKind;
-  /** Read-only types run for real in --dry-run. */
-  readonly readOnly: boolean;
-  /** Allowed in a runbook's `require:` list. */
-  readonly check: boolean;
-  /** Moves live traffic, capacity or databases: left out of `verify` unless its `modes:` say otherwise. */
-  readonly live: boolean;
+  /** Read-only types run for real in --dry-run (default false). */
+  readonly readOnly?: boolean;
+  /** Allowed in a runbook's `require:` list (default false). */
+  readonly check?: boolean;
+  /** Moves live traffic, capacity or databases: left out of `verify` unless its `modes:` say otherwise (default false). */
+  readonly live?: boolean;
   /** Cannot be undone: the step is `rollback: false` unless the runbook gives an undo command. */
   readonly irreversible?: boolean;
   /** The modes a step of this type runs in when it has no `modes:` (default: all, without verify for `live` types). */
@@ -77,6 +77,18 @@ export interface StepTypeDescriptor<W = Record<string, unknown>> {
 export interface AnyStepType extends Omit<StepTypeDescriptor<unknown>, 'load' | 'with'> {
   readonly with: z.ZodType;
   load(): Promise<StepImpl<never>>;
+}
+
+/** The typed confirmation is the `with` field `name` (a cluster id, a group, a target), when it is a non-empty string. */
+export function confirmField(name: string): Confirmation {
+  return { text: (w) => (typeof w[name] === 'string' && w[name] !== '' ? w[name] : undefined) };
+}
+
+/** A finite number from a step's output (numbers, or numeric strings from a template); else undefined. */
+export function outputNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
 }
 
 /** Declares a step type (an identity function: it checks the descriptor against the implementation's `with`). */

@@ -266,6 +266,5 @@ export const httpCheckType = defineStepType({
   undo: 'none',
   readOnly: true,
   check: true,
-  live: false,
   load: async () => httpCheckStep,
 });

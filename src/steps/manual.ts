@@ -96,9 +96,6 @@ export const manualType = defineStepType({
   with: manualWith,
   outputs: [],
   undo: 'instructions',
-  readOnly: false,
-  check: false,
-  live: false,
   confirmedAsDone: true,
   load: async () => manualStep,
 });

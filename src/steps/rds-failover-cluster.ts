@@ -21,7 +21,8 @@ import { duration } from '../runbook/fields.js';
 import { sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, whereText, type ActedWith } from './aws-scope.js';
 import { describeCluster, describeInstance, rdsCall, readersOf, writerOf } from './rds-common.js';
-import { defineStepType } from './descriptor.js';
+import { pollingStep, undoText } from './aws-step.js';
+import { confirmField, defineStepType } from './descriptor.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 
 const UNDO_KIND = 'rds.failover-cluster';
@@ -262,28 +263,12 @@ async function previewUndo(ctx: StepContext, w: FailoverClusterWith, raw: unknow
 }
 
 function describeUndo(_w: FailoverClusterWith, raw: unknown): string {
-  try {
-    const u = parseUndo(raw);
-    return `fail DB cluster ${u.clusterId} back to writer ${u.writer}${whereText(u.acted)}`;
-  } catch {
-    return 'no usable undo record: the cluster cannot be failed back automatically';
-  }
+  return undoText(raw, parseUndo, (u) => `fail DB cluster ${u.clusterId} back to writer ${u.writer}${whereText(u.acted)}`, 'the cluster cannot be failed back automatically');
 }
 
 export function createFailoverClusterStep(opts: FailoverOptions = {}): StepImpl<FailoverClusterWith> {
-  const o: Required<FailoverOptions> = { pollIntervalMs: opts.pollIntervalMs ?? 5000 };
-  return {
-    type: UNDO_KIND,
-    plan,
-    execute: (ctx, w) => execute(ctx, w, o),
-    verify,
-    rollback: (ctx, w, undo) => rollback(ctx, w, undo, o),
-    describeUndo,
-    previewUndo,
-  };
+  return pollingStep(UNDO_KIND, opts, 5000, { plan, execute, verify, rollback, describeUndo, previewUndo });
 }
-
-export const failoverClusterStep = createFailoverClusterStep();
 
 export const rdsFailoverClusterType = defineStepType({
   type: UNDO_KIND,
@@ -292,10 +277,8 @@ export const rdsFailoverClusterType = defineStepType({
   with: failoverClusterWith,
   outputs: ['writer', 'previousWriter'],
   undo: 'builtin',
-  readOnly: false,
-  check: false,
   live: true,
   awsServices: ['RDS'],
-  confirmation: { text: (w) => (typeof w.clusterId === 'string' && w.clusterId !== '' ? w.clusterId : undefined) },
-  load: async () => failoverClusterStep,
+  confirmation: confirmField('clusterId'),
+  load: async () => createFailoverClusterStep(),
 });

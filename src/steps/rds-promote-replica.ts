@@ -21,7 +21,8 @@ import { duration } from '../runbook/fields.js';
 import { sleep } from '../util/sleep.js';
 import { actedWith, stepClients, whereText, type ActedWith } from './aws-scope.js';
 import { describeInstance, rdsCall } from './rds-common.js';
-import { defineStepType } from './descriptor.js';
+import { pollingStep } from './aws-step.js';
+import { confirmField, defineStepType } from './descriptor.js';
 import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 
 const UNDO_KIND = 'rds.promote-replica';
@@ -193,19 +194,8 @@ function describeUndo(_w: PromoteReplicaWith, raw: unknown): string {
 }
 
 export function createPromoteReplicaStep(opts: PromoteOptions = {}): StepImpl<PromoteReplicaWith> {
-  const o: Required<PromoteOptions> = { pollIntervalMs: opts.pollIntervalMs ?? 10_000 };
-  return {
-    type: UNDO_KIND,
-    plan,
-    execute: (ctx, w) => execute(ctx, w, o),
-    verify,
-    rollback,
-    describeUndo,
-    previewUndo,
-  };
+  return pollingStep(UNDO_KIND, opts, 10_000, { plan, execute, verify, rollback, describeUndo, previewUndo });
 }
-
-export const promoteReplicaStep = createPromoteReplicaStep();
 
 export const rdsPromoteReplicaType = defineStepType({
   type: UNDO_KIND,
@@ -213,11 +203,9 @@ export const rdsPromoteReplicaType = defineStepType({
   with: promoteReplicaWith,
   outputs: ['instanceId'],
   undo: 'command',
-  readOnly: false,
-  check: false,
   live: true,
   irreversible: true,
   awsServices: ['RDS'],
-  confirmation: { text: (w) => (typeof w.instanceId === 'string' && w.instanceId !== '' ? w.instanceId : undefined) },
-  load: async () => promoteReplicaStep,
+  confirmation: confirmField('instanceId'),
+  load: async () => createPromoteReplicaStep(),
 });

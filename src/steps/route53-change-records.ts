@@ -40,6 +40,7 @@ import { z } from 'zod';
 import { duration } from '../runbook/fields.js';
 import { isAbortError, sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, type ActedWith } from './aws-scope.js';
+import { awsStepError } from './aws-step.js';
 import { defineStepType } from './descriptor.js';
 import { aliasTarget, geoLocation, RECORD_TYPES, recordNameConfirmation } from './route53-fields.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
@@ -216,15 +217,8 @@ function errorContext(ctx: StepContext, zoneId: string, doing: string, keys: rea
 
 /** An AWS failure as a StepError an operator can act on (StepErrors and aborts pass through). */
 function toStepError(ctx: StepContext, where: ErrorContext, err: unknown): unknown {
-  if (err instanceof StepError || isAbortError(err, ctx.signal)) return err;
-  const advice = describeRoute53Error(err, where);
-  if (advice) return new StepError(advice.message, { hint: advice.hint, cause: err });
-  const name = err instanceof Error ? err.name : 'Error';
-  const message = err instanceof Error ? err.message : String(err);
-  return new StepError(`Route 53 failed while ${where.doing} ${where.records ?? 'record sets'} in hosted zone ${where.zoneId}: ${name}: ${message}`, {
-    hint: 'run with LIFEBOAT_DEBUG=1 for the full error',
-    cause: err,
-  });
+  if (isAbortError(err, ctx.signal)) return err;
+  return awsStepError(err, { service: 'Route 53', doing: where.doing, what: where.records ?? 'record sets', where: `hosted zone ${where.zoneId}`, advice: describeRoute53Error(err, where) });
 }
 
 async function call<T>(ctx: StepContext, where: ErrorContext, fn: () => Promise<T>): Promise<T> {
@@ -650,8 +644,6 @@ export const route53ChangeRecordsType = defineStepType({
   with: route53With,
   outputs: ['changeId'],
   undo: 'builtin',
-  readOnly: false,
-  check: false,
   live: true,
   awsServices: ['Route 53'],
   confirmation: {

@@ -38,6 +38,7 @@ import { z } from 'zod';
 import { duration } from '../runbook/fields.js';
 import { isAbortError, sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, whereText, type ActedWith } from './aws-scope.js';
+import { awsStepError, pollingStep, undoText } from './aws-step.js';
 import { defineStepType } from './descriptor.js';
 import { RECORD_TYPES, recordNameConfirmation } from './route53-fields.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
@@ -135,11 +136,8 @@ function keysOf(zoneName: string, type: string, from: string, to: string): [Reco
 }
 
 function r53Failure(ctx: StepContext, err: unknown, zoneId: string, doing: string, records: string): unknown {
-  if (err instanceof StepError || isAbortError(err, ctx.signal)) return err;
-  const advice = describeRoute53Error(err, { zoneId, doing, records, env: ctx.env });
-  if (advice) return new StepError(advice.message, { hint: advice.hint, cause: err });
-  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return new StepError(`Route 53 failed while ${doing} ${records} in hosted zone ${zoneId}: ${message}`, { hint: 'run with LIFEBOAT_DEBUG=1 for the full error', cause: err });
+  if (isAbortError(err, ctx.signal)) return err;
+  return awsStepError(err, { service: 'Route 53', doing, what: records, where: `hosted zone ${zoneId}`, advice: describeRoute53Error(err, { zoneId, doing, records, env: ctx.env }) });
 }
 
 /** Both weighted sets, as listed now; refuses when one is missing or not weighted. */
@@ -433,28 +431,17 @@ async function previewUndo(ctx: StepContext, w: ShiftWeightsWith, raw: unknown, 
 }
 
 function describeUndo(_w: ShiftWeightsWith, raw: unknown): string {
-  try {
-    const u = parseUndo(raw);
-    return `put the weights of ${u.name} ${u.type} back to ${weightsText(u, weightsOf(u.before))} in hosted zone ${u.zoneId}${whereText(u.acted)}`;
-  } catch {
-    return 'no usable undo record: the weights cannot be restored automatically';
-  }
+  return undoText(
+    raw,
+    parseUndo,
+    (u) => `put the weights of ${u.name} ${u.type} back to ${weightsText(u, weightsOf(u.before))} in hosted zone ${u.zoneId}${whereText(u.acted)}`,
+    'the weights cannot be restored automatically',
+  );
 }
 
 export function createShiftWeightsStep(opts: ShiftWeightsOptions = {}): StepImpl<ShiftWeightsWith> {
-  const o: Required<ShiftWeightsOptions> = { pollIntervalMs: opts.pollIntervalMs ?? 2000 };
-  return {
-    type: UNDO_KIND,
-    plan,
-    execute: (ctx, w) => execute(ctx, w, o),
-    verify,
-    rollback: (ctx, w, undo) => rollback(ctx, w, undo, o),
-    describeUndo,
-    previewUndo,
-  };
+  return pollingStep(UNDO_KIND, opts, 2000, { plan, execute, verify, rollback, describeUndo, previewUndo });
 }
-
-export const shiftWeightsStep = createShiftWeightsStep();
 
 export const route53ShiftWeightsType = defineStepType({
   type: 'route53.shift-weights',
@@ -463,10 +450,8 @@ export const route53ShiftWeightsType = defineStepType({
   with: shiftWeightsWith,
   outputs: ['stage'],
   undo: 'builtin',
-  readOnly: false,
-  check: false,
   live: true,
   awsServices: ['Route 53'],
   confirmation: { text: (w) => recordNameConfirmation(w.name), dnsName: true },
-  load: async () => shiftWeightsStep,
+  load: async () => createShiftWeightsStep(),
 });

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { count, flag, instantOrLatest, s3Url } from '../runbook/fields.js';
-import { defineStepType } from './descriptor.js';
+import { confirmField, defineStepType, outputNumber } from './descriptor.js';
 
 const restoreWith = z.strictObject({
   source: s3Url,
@@ -22,24 +22,16 @@ const restoreWith = z.strictObject({
 });
 export type RestoreWith = z.output<typeof restoreWith>;
 
-/** A finite number from an output (numbers, or numeric strings from a template); else 0. */
-function num(v: unknown): number {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : 0;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  return 0;
-}
-
 export const s3RestoreType = defineStepType({
   type: 's3.restore',
   description: 'Copies the objects under source, as they were at asOf, to target (s3:// or a local directory); rollback deletes what it created.',
   with: restoreWith,
   outputs: ['objects', 'bytes', 'seconds', 'requests'],
   undo: 'builtin',
-  readOnly: false,
-  check: false,
-  live: false,
   awsServices: ['S3'],
-  confirmation: { text: (w) => (typeof w.target === 'string' && w.target !== '' ? w.target : undefined) },
-  reportFacts: (_raw, outputs) => ({ restored: { objects: num(outputs.objects), bytes: num(outputs.bytes), seconds: num(outputs.seconds) } }),
+  confirmation: confirmField('target'),
+  reportFacts: (_raw, outputs) => ({
+    restored: { objects: outputNumber(outputs.objects) ?? 0, bytes: outputNumber(outputs.bytes) ?? 0, seconds: outputNumber(outputs.seconds) ?? 0 },
+  }),
   load: async () => (await import('./s3-restore.js')).s3RestoreStep,
 });

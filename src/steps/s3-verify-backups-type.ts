@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../runbook/duration.js';
 import { count, duration, s3Url } from '../runbook/fields.js';
-import { defineStepType } from './descriptor.js';
+import { defineStepType, outputNumber } from './descriptor.js';
 
 const verifyBackupsWith = z.strictObject({
   bucket: z.string().min(3),
@@ -23,13 +23,6 @@ const verifyBackupsWith = z.strictObject({
 });
 export type VerifyBackupsWith = z.output<typeof verifyBackupsWith>;
 
-/** A finite number from an output (numbers, or numeric strings from a template). */
-function num(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  return undefined;
-}
-
 export const s3VerifyBackupsType = defineStepType({
   type: 's3.verify-backups',
   description: 'Checks that the newest object under the prefix is younger than maxAge, count and size bounds, and checksums. Read-only.',
@@ -38,10 +31,9 @@ export const s3VerifyBackupsType = defineStepType({
   undo: 'none',
   readOnly: true,
   check: true,
-  live: false,
   awsServices: ['S3'],
   reportFacts(raw, outputs) {
-    const age = num(outputs.newestAgeSeconds);
+    const age = outputNumber(outputs.newestAgeSeconds);
     const key = typeof outputs.newestKey === 'string' && outputs.newestKey !== '' ? outputs.newestKey : null;
     const maxAgeMs = typeof raw.maxAge === 'string' ? parseDuration(raw.maxAge) : undefined;
     // -1: the step found no object at all.

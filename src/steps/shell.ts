@@ -457,8 +457,5 @@ export const shellType = defineStepType({
   with: shellWith,
   outputs: ['stdout', 'exitCode'],
   undo: 'command',
-  readOnly: false,
-  check: false,
-  live: false,
   load: async () => shellStep,
 });

@@ -44,8 +44,6 @@ export const waitType = defineStepType({
   outputs: [],
   undo: 'none',
   readOnly: true,
-  check: false,
-  live: false,
   // It only waits: a plan has nothing to learn from running it.
   runsInPlan: false,
   load: async () => waitStep,

@@ -17,7 +17,7 @@ import { createRoute53Step, parseUndo, type Route53Undo } from '../../src/steps/
 import { StepError, type StepContext } from '../../src/steps/types.js';
 import { testRoute53, uniqueName } from '../helpers/aws.js';
 import { freePort } from '../helpers/moto.js';
-import { testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
+import { rejection, testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
 
 const step = createRoute53Step({ pollIntervalMs: 20, batchSpacingMs: 200 });
 const r53 = testRoute53();
@@ -64,15 +64,6 @@ function ctxFor(w: Route53With, overrides: Partial<StepContext> = {}): TestStepC
 
 function sentChanges(ctx: StepContext): number {
   return ctx.aws.requests.byCommand.ChangeResourceRecordSetsCommand ?? 0;
-}
-
-async function rejection(p: Promise<unknown>): Promise<StepError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StepError);
-  return err as StepError;
 }
 
 describe('route53.change-records', () => {
