@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file runs from dist/bench/). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = join(ROOT, 'dist/cli/bin.js');
+/** The shipped executable (package.json "bin": the esbuild bundle), as users run it. */
+export const BIN = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { lifeboat: string } }).bin.lifeboat);
 
 /** One row of the table. `met` is null when the figure was skipped or has no target. */
 export interface Figure {
@@ -69,7 +70,8 @@ export function measure(
   const [file, argv] = useTime ? ['/usr/bin/time', ['-v', cmd, ...args]] : [cmd, [...args]];
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(file, argv, { env: options.env ?? process.env, cwd: options.cwd ?? ROOT, stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'] });
+    // Its own process group, so a timeout kills the program and not only GNU time around it.
+    const child = spawn(file, argv, { env: options.env ?? process.env, cwd: options.cwd ?? ROOT, stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -86,7 +88,13 @@ export function measure(
             }
           }, 20)
         : undefined;
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, options.timeoutMs ?? 600_000);
     child.on('error', reject);
     child.on('close', (code) => {
       const wallMs = performance.now() - started;

@@ -4,13 +4,14 @@
  * the machine. Starts its own moto (and a second, pre-seeded one for the 100,000-object
  * listing) and stops them. A section that cannot run here says "skipped: why".
  *
- * BENCH_ONLY=startup,journal,route53,restore,verify runs a subset.
+ * BENCH_ONLY=startup,loader,journal,route53,restore,verify runs a subset.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMoto, type Moto } from '../src/demo/moto.js';
 import { journal } from './journal.js';
+import { loader } from './loader.js';
 import { ROOT, log, machine, skipped, type Figure } from './lib.js';
 import { startCountingProxy, type CountingProxy } from './proxy.js';
 import { restore } from './restore.js';
@@ -59,10 +60,12 @@ async function main(): Promise<void> {
         [
           { id: 'startup-help', figure: 'start-up: lifeboat --help', target: '≤ 2.00× node -e 0' },
           { id: 'startup-validate', figure: 'start-up: lifeboat validate runbooks/*.yaml', target: '≤ 2.00× node -e 0' },
+          { id: 'startup-plan', figure: 'start-up: lifeboat plan, 3 steps without AWS (lifeboat init starter)', target: '≤ 2.00× node -e 0' },
         ],
-        startup,
+        () => startup(tmp),
       )),
     );
+    rows.push(...(await section('loader', [{ id: 'loader-50mb', figure: 'a 50 MB runbook (424k steps): lifeboat validate', target: 'refused (exit 2) in < 1000 ms' }], () => loader(tmp))));
     rows.push(
       ...(await section(
         'journal',
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
         'restore',
         [
           { id: 'restore-vs-rclone', figure: 'restore 2,000 × 64 KiB, S3 → S3: wall vs rclone copy', target: '≤ 0.80× rclone' },
+          { id: 'restore-requests', figure: 'restore: requests per object, listings included (rclone alongside)', target: '≤ 1.10' },
           { id: 'restore-copy-requests', figure: 'restore: CopyObject requests per object', target: '1' },
           { id: 'restore-list-pages', figure: 'restore: objects per list page', target: '1,000' },
         ],

@@ -30,20 +30,26 @@ export function checkReportFlags(opts: CommonOptions): CommonOptions {
   return { ...opts, json: true };
 }
 
-export async function deliverRunReport(session: Session, outcome: RunOutcome, runbook: Runbook, opts: CommonOptions, mode: RunMode, exitCode: number): Promise<void> {
-  const flags = reportFlags(opts);
-  if (reportTargets(flags).length === 0) return;
-  const version = lifeboatVersion();
-  const common = { runbook, exitCode, lifeboatVersion: version, host: hostname(), user: session.prompter.who, redact: redactor(session.secrets) };
-  let report: Report;
+/**
+ * The report of the run a session just drove, built from the journal (so a resumed run's
+ * report covers the whole run and a rehearsal is judged against its targets); from this
+ * process's own record when the journal cannot be read back.
+ */
+export async function runReport(session: Session, outcome: RunOutcome, runbook: Runbook, opts: CommonOptions, mode: RunMode, exitCode: number): Promise<Report> {
+  const common = { runbook, exitCode, lifeboatVersion: lifeboatVersion(), host: hostname(), user: session.prompter.who, redact: redactor(session.secrets) };
   try {
-    // From the journal, not the engine's memory: a resumed run's report covers the whole run.
-    report = await journalReport({ ...common, opts, runId: session.runId });
+    return await journalReport({ ...common, opts, runId: session.runId });
   } catch (err) {
     session.ui.warn(`cannot read the journal back for the report (${err instanceof Error ? err.message : String(err)}): reporting from this process's own record`);
-    report = buildReport({ ...common, outcome, mode, finishedAt: new Date() });
+    return buildReport({ ...common, outcome, mode, finishedAt: new Date() });
   }
-  await deliverReport(report, flags, { warn: (l) => session.ui.warn(l), info: (l) => session.ui.info(l), notify: { userAgent: `lifeboat/${version}` } });
+}
+
+/** Write the --report/--report-file reports (if asked for) of a run a session drove. */
+export async function deliverRunReport(session: Session, opts: CommonOptions, report: () => Promise<Report>): Promise<void> {
+  const flags = reportFlags(opts);
+  if (reportTargets(flags).length === 0) return;
+  await deliverReport(await report(), flags, { warn: (l) => session.ui.warn(l), info: (l) => session.ui.info(l), notify: { userAgent: `lifeboat/${lifeboatVersion()}` } });
 }
 
 export interface JournalReportOptions {

@@ -249,23 +249,19 @@ export interface RunSessionOptions {
   changedHash?: string | undefined;
 }
 
-/** The ui before secrets are known: the environment's secrets are already kept off the screen. */
 /**
  * What resume and rollback do first: check the report flags (a bad invocation refuses
- * before anything runs), load the run's journal, and a writer for the one-line --json result.
+ * before anything runs) and load the run's journal.
  */
 export async function openRunCommand(runId: string, given: CommonOptions) {
   const opts = checkReportFlags(given);
   const ui = earlyUi(opts);
   const loaded = await openRun(runId, opts, ui);
   const { run } = loaded;
-  const id = run.runId;
-  const json = (outcome: string, exitCode: number, extra: Record<string, unknown> = {}): void => {
-    if (given.json) process.stdout.write(`${JSON.stringify({ runId: id, outcome, exitCode, ...extra })}\n`);
-  };
-  return { opts, ui, loaded, run, id, json };
+  return { opts, ui, loaded, run, id: run.runId };
 }
 
+/** The ui before secrets are known: the environment's secrets are already kept off the screen. */
 export function earlyUi(opts: CommonOptions): Ui {
   return createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(collectSecrets({ env: process.env })) });
 }

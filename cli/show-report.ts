@@ -5,6 +5,7 @@
  */
 import type { ReplayedRun } from '../src/journal/format.js';
 import { buildJournalReport } from '../src/report/from-journal.js';
+import { judgedAgainstTargets } from '../src/report/targets.js';
 import { parseRunbook } from '../src/runbook/load.js';
 import { readFile } from 'node:fs/promises';
 import type { Runbook } from '../src/runbook/model.js';
@@ -30,6 +31,19 @@ export async function showReport(run: ReplayedRun, opts: CommonOptions): Promise
     notify: { userAgent: `lifeboat/${lifeboatVersion()}` },
   });
   return 0;
+}
+
+/**
+ * How an ended rehearsal or verification was judged: its report's exit code and the targets
+ * it missed (the journal's run-end is written before the recovery time is measured against
+ * the RTO). Undefined for other runs, runs still going, and runbooks that cannot be read.
+ */
+export async function rehearsalVerdict(run: ReplayedRun): Promise<{ exitCode: number; breaches: string[] } | undefined> {
+  if (!run.end || !judgedAgainstTargets(run.start.mode)) return undefined;
+  const runbook = await runbookOf(run).catch(() => undefined);
+  if (!runbook) return undefined;
+  const report = buildJournalReport({ journal: run, runbook, lifeboatVersion: lifeboatVersion() });
+  return { exitCode: report.exitCode, breaches: report.breaches.map((b) => `${b.target.toUpperCase()} missed: ${b.message}`) };
 }
 
 /** The runbook as run: the copy in the journal, else the file (whatever it holds now). */

@@ -10,7 +10,8 @@ import { ExitCode } from '../../src/errors.js';
 import type { FinalState } from '../../src/machine/compile.js';
 import { journaledReport, printReport, sessionReport } from '../json-report.js';
 import type { CommonOptions } from '../options.js';
-import { deliverRunReport } from '../run-report.js';
+import { deliverRunReport, runReport } from '../run-report.js';
+import { judgedAgainstTargets } from '../../src/report/targets.js';
 import { describeOutcome, runWithSignals } from '../execute.js';
 import { openRunCommand, openRunSession, releaseOwnLock, resumePoint, runbookForResume } from '../run-session.js';
 
@@ -86,9 +87,15 @@ export default async function resume([runId]: string[], given: CommonOptions): P
     const outcome = await runWithSignals(session.execution);
     describeOutcome(s, outcome, run.start.mode);
     // Finishing the rollback the run was in is the resume completing.
-    const exitCode = typeof startAt === 'object' && outcome.final === 'rolledBack' ? ExitCode.ok : outcome.exitCode;
-    await deliverRunReport(session, outcome, runbook, opts, 'resume', exitCode);
-    if (given.json) await printReport(sessionReport(session, outcome, runbook, 'resume', exitCode));
+    const ended = typeof startAt === 'object' && outcome.final === 'rolledBack' ? ExitCode.ok : outcome.exitCode;
+    // A rehearsal or verification is judged on the whole run, from the journal: a resumed
+    // game day that missed its RTO (or found a backup older than the RPO) has failed, exit 1.
+    const rehearsal = judgedAgainstTargets(run.start.mode);
+    const report = rehearsal ? await runReport(session, outcome, runbook, opts, 'resume', ended) : undefined;
+    const exitCode = report?.exitCode ?? ended;
+    if (report) for (const b of report.breaches) s.error(`${b.target.toUpperCase()} missed: ${b.message}`);
+    await deliverRunReport(session, opts, async () => report ?? runReport(session, outcome, runbook, opts, 'resume', exitCode));
+    if (given.json) await printReport(report ?? sessionReport(session, outcome, runbook, 'resume', exitCode));
     return exitCode;
   } finally {
     session.aws.destroy();

@@ -9,7 +9,7 @@ import { operatorName } from '../../src/engine/run.js';
 import { ExitCode, RefusedError } from '../../src/errors.js';
 import { journaledReport, printReport, sessionReport } from '../json-report.js';
 import type { CommonOptions } from '../options.js';
-import { deliverRunReport } from '../run-report.js';
+import { deliverRunReport, runReport } from '../run-report.js';
 import { describeOutcome, runWithSignals } from '../execute.js';
 import { openRunCommand, openRunSession, releaseOwnLock, runbookForRollback, undosNeedingSecrets } from '../run-session.js';
 
@@ -45,7 +45,7 @@ export default async function rollback([runId]: string[], given: CommonOptions):
     describeOutcome(s, outcome, run.start.mode);
     // The rollback completing is this command succeeding.
     const exitCode = outcome.final === 'rolledBack' ? ExitCode.ok : outcome.exitCode;
-    await deliverRunReport(session, outcome, runbook, opts, 'rollback', exitCode);
+    await deliverRunReport(session, opts, () => runReport(session, outcome, runbook, opts, 'rollback', exitCode));
     if (given.json) await printReport(sessionReport(session, outcome, runbook, 'rollback', exitCode));
     return exitCode;
   } finally {

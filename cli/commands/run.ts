@@ -3,7 +3,7 @@ import { parseParamFlags } from '../../src/runbook/params.js';
 import { secretEnvValues } from '../../src/util/redact.js';
 import type { CommonOptions } from '../options.js';
 import { describeOutcome, openSession, runWithSignals } from '../execute.js';
-import { checkReportFlags, deliverRunReport } from '../run-report.js';
+import { checkReportFlags, deliverRunReport, runReport } from '../run-report.js';
 import { printReport, sessionReport } from '../json-report.js';
 
 export default async function run([file]: string[], given: CommonOptions): Promise<number> {
@@ -34,7 +34,7 @@ export default async function run([file]: string[], given: CommonOptions): Promi
   try {
     const outcome = await runWithSignals(session.execution);
     describeOutcome(session.ui, outcome, opts.dryRun ? 'dry-run' : 'run');
-    await deliverRunReport(session, outcome, runbook, opts, opts.dryRun ? 'dry-run' : 'run', outcome.exitCode);
+    await deliverRunReport(session, opts, () => runReport(session, outcome, runbook, opts, opts.dryRun ? 'dry-run' : 'run', outcome.exitCode));
     // --json: the versioned report and nothing else on stdout (schema/report.schema.json).
     if (given.json) await printReport(sessionReport(session, outcome, runbook, opts.dryRun ? 'dry-run' : 'run', outcome.exitCode));
     return outcome.exitCode;

@@ -13,7 +13,7 @@ import type { CommonOptions } from '../options.js';
 import { stateDir } from '../execute.js';
 import { processAlive } from '../run-session.js';
 import { table } from '../table.js';
-import { showReport } from '../show-report.js';
+import { rehearsalVerdict, showReport } from '../show-report.js';
 import { collectSecrets, REDACTED, redactDeep, redactor } from '../../src/util/redact.js';
 
 const time = (at: string): string => at.replace(/^\d{4}-\d{2}-\d{2}T/, '').replace(/Z$/, '');
@@ -23,7 +23,8 @@ export default async function show([runId]: string[], opts: CommonOptions): Prom
   const { run, warnings, path } = await loadRun(stateDir(opts), runId as string);
   for (const w of warnings) process.stderr.write(`lifeboat: warning: ${w}\n`);
   if (opts.report !== undefined && opts.report.length > 0) return showReport(run, opts);
-  const summary = summarize(run, processAlive);
+  const verdict = await rehearsalVerdict(run);
+  const summary = { ...summarize(run, processAlive), ...(verdict ? { exitCode: verdict.exitCode } : {}) };
   const steps = stepRows(run);
   const events = timeline(run);
   // What people read is masked (secret-named environment values); the journal itself keeps undo records verbatim.
@@ -41,6 +42,7 @@ export default async function show([runId]: string[], opts: CommonOptions): Prom
   const params = [...Object.entries(run.start.params).filter(([k]) => !run.start.secretParams.includes(k)), ...run.start.secretParams.map((k): [string, string] => [k, REDACTED])];
   if (params.length) out.push(`  params   ${params.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   out.push(`  journal  ${path}`);
+  for (const b of verdict?.breaches ?? []) out.push(`  ${b}`);
   out.push('');
   out.push(
     table(

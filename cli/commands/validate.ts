@@ -4,11 +4,10 @@
  * problems: [{ line, column, message, path }] }] } on stdout (schema/validate.schema.json).
  * Exit 0 when every file is valid, 2 otherwise.
  */
-import { readFile } from 'node:fs/promises';
-import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { ExitCode, formatProblem, type Problem } from '../../src/errors.js';
 import { JSON_VERSION, type ValidateOutput } from '../../src/json/schemas.js';
-import { parseRunbook } from '../../src/runbook/load.js';
+import { parseRunbook, readRunbookSource } from '../../src/runbook/load.js';
 import type { CommonOptions } from '../options.js';
 
 export default async function validate(files: string[], opts: CommonOptions): Promise<number> {
@@ -16,18 +15,18 @@ export default async function validate(files: string[], opts: CommonOptions): Pr
   const out: ValidateOutput = { version: JSON_VERSION, files: [] };
   const lines: string[] = [];
   for (const file of files) {
-    let source: string;
-    try {
-      source = await readFile(file, 'utf8');
-    } catch (err) {
-      const problem: Problem = { file, line: 1, col: 1, message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
-      out.files.push({ file, valid: false, problems: [{ line: 1, column: 1, message: problem.message, path: null }] });
+    const read = await readRunbookSource(file);
+    if (!('source' in read)) {
+      const problem: Problem = 'problem' in read ? read.problem : { file, line: 1, col: 1, message: `cannot read the file (${read.error.code ?? 'error'})` };
+      out.files.push({ file, valid: false, problems: [{ line: problem.line, column: problem.col, message: problem.message, path: null }] });
       lines.push(formatProblem(problem));
       failed += 1;
       continue;
     }
+    const { source } = read;
     const { problems } = parseRunbook(source, file);
-    out.files.push({ file, valid: problems.length === 0, problems: problems.map((p) => ({ line: p.line, column: p.col, message: p.message, path: pathAt(source, p.line, p.col) })) });
+    const at = opts.json ? pathFinder(source) : () => null;
+    out.files.push({ file, valid: problems.length === 0, problems: problems.map((p) => ({ line: p.line, column: p.col, message: p.message, path: at(p.line, p.col) })) });
     lines.push(...problems.map(formatProblem));
     if (problems.length > 0) failed += 1;
   }
@@ -43,15 +42,27 @@ export default async function validate(files: string[], opts: CommonOptions): Pr
 
 /** The path of the YAML node at line:col (1-based), e.g. `steps[2].with.bucket`; null when there is none. */
 export function pathAt(source: string, line: number, col: number): string | null {
+  return pathFinder(source)(line, col);
+}
+
+/** pathAt for many positions of one file: its text is parsed once, not once per problem. */
+function pathFinder(source: string): (line: number, col: number) => string | null {
   const starts = [0];
-  for (let i = 0; i < source.length; i++) if (source[i] === '\n') starts.push(i + 1);
-  const offset = (starts[line - 1] ?? source.length) + col - 1;
-  let doc;
-  try {
-    doc = parseDocument(source, { uniqueKeys: false });
-  } catch {
-    return null;
-  }
+  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  let doc: Document | null | undefined; // parsed on the first call; null: it cannot be
+  return (line, col) => {
+    if (doc === undefined) {
+      try {
+        doc = parseDocument(source, { uniqueKeys: false });
+      } catch {
+        doc = null;
+      }
+    }
+    return doc === null ? null : pathOf(doc, (starts[line - 1] ?? source.length) + col - 1);
+  };
+}
+
+function pathOf(doc: Document, offset: number): string | null {
   const parts: string[] = [];
   const inside = (n: unknown): n is Node => typeof n === 'object' && n !== null && 'range' in n && Array.isArray((n as Node).range) && (n as Node).range![0] <= offset && offset < (n as Node).range![2];
   let node: unknown = doc.contents;

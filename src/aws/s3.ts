@@ -119,6 +119,16 @@ export interface ListOptions {
 
 /** Every object under `prefix` (ListObjectsV2, paginated), in key order. */
 export async function* listObjects(client: S3Client, bucket: string, prefix: string, options: ListOptions = {}): AsyncGenerator<_Object> {
+  for await (const page of listObjectPages(client, bucket, prefix, options)) yield* page;
+}
+
+/**
+ * The same listing a page (up to 1,000 objects) at a time. A caller that only tallies the
+ * objects can go through a page in one synchronous pass: the page is then garbage before
+ * the next young-generation GC instead of surviving a thousand awaits into the old
+ * generation (at 100,000 objects that promotion was the step's largest memory cost).
+ */
+export async function* listObjectPages(client: S3Client, bucket: string, prefix: string, options: ListOptions = {}): AsyncGenerator<_Object[]> {
   let token: string | undefined;
   do {
     const page = await s3Call(
@@ -130,8 +140,9 @@ export async function* listObjects(client: S3Client, bucket: string, prefix: str
         ),
       options.signal,
     );
-    for (const o of page.Contents ?? []) if (o.Key !== undefined) yield o;
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    const objects = (page.Contents ?? []).filter((o) => o.Key !== undefined);
+    if (objects.length > 0) yield objects;
   } while (token);
 }
 

@@ -3,7 +3,7 @@
  * same { input, output, signal } context, and Ctrl-C (inquirer's ExitPromptError) becomes
  * an InterruptedError, an operator decision rather than a crash.
  */
-import { input as inputPrompt, select } from '@inquirer/prompts';
+import type * as Inquirer from '@inquirer/prompts';
 import { InterruptedError } from '../errors.js';
 import type { BeforeChoice, FailureChoice, InterruptChoice, UndoFailureChoice } from '../machine/compile.js';
 import type { BeforeQuestion, FailureQuestion, Prompter, RollbackQuestion, TypedQuestion, UndoFailureAnswer, UndoFailureQuestion } from './types.js';
@@ -43,6 +43,16 @@ export interface InquirerOptions {
  * terminal is lost" for the prompter that owns the prompt; any other uncaught exception is
  * rethrown.
  */
+/**
+ * @inquirer/prompts, loaded by the first question: a run without a terminal (verify, --yes)
+ * never asks one and no longer carries it (about 13 MiB of RSS).
+ */
+let loaded: typeof Inquirer | undefined;
+function prompts(): typeof Inquirer {
+  if (!loaded) throw new Error('@inquirer/prompts is used before ask() loaded it');
+  return loaded;
+}
+
 const terminalWatchers = new Set<(err: unknown) => void>();
 
 function onUncaught(err: Error): void {
@@ -95,6 +105,7 @@ export class InquirerPrompter implements Prompter {
   }
 
   private async ask<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    loaded ??= await import('@inquirer/prompts');
     while (this.settling) await this.settling;
     if (this.lost) throw this.lost;
     const unwatch = watchTerminal((err) => {
@@ -148,7 +159,7 @@ export class InquirerPrompter implements Prompter {
     if (q.canRollback) choices.push({ value: 'rollback', name: 'roll back', description: 'undo the steps done so far, newest first, then stop' });
     choices.push({ value: 'abort', name: 'abort', description: 'stop here and leave everything as it is (resume or roll back later)' });
     return this.ask(() =>
-      select<BeforeChoice>({ message: `[${q.index}/${q.total}] ${q.title}: what now?`, choices, default: 'proceed' }, this.contextWith(q.signal)),
+      prompts().select<BeforeChoice>({ message: `[${q.index}/${q.total}] ${q.title}: what now?`, choices, default: 'proceed' }, this.contextWith(q.signal)),
       q.signal,
     );
   }
@@ -160,19 +171,19 @@ export class InquirerPrompter implements Prompter {
     if (q.canRollback) choices.push({ value: 'rollback', name: 'roll back', description: 'undo the steps done so far, newest first, then stop' });
     choices.push({ value: 'abort', name: 'abort', description: 'stop here and leave everything as it is (resume or roll back later)' });
     return this.ask(() =>
-      select<FailureChoice>({ message: `step ${q.stepId} failed: what now?`, choices, default: q.canRollback ? 'rollback' : 'retry' }, this.contextWith(q.signal)),
+      prompts().select<FailureChoice>({ message: `step ${q.stepId} failed: what now?`, choices, default: q.canRollback ? 'rollback' : 'retry' }, this.contextWith(q.signal)),
       q.signal,
     );
   }
 
   typed(q: TypedQuestion): Promise<string> {
     const tries = q.attempt > 1 ? ` (attempt ${q.attempt} of 3)` : '';
-    return this.ask(() => inputPrompt({ message: `type ${q.expected} to confirm${tries}:` }, this.contextWith(q.signal)), q.signal);
+    return this.ask(() => prompts().input({ message: `type ${q.expected} to confirm${tries}:` }, this.contextWith(q.signal)), q.signal);
   }
 
   async manualDone(stepId: string, _instructions?: string, signal?: AbortSignal, phase: 'do' | 'undo' = 'do'): Promise<boolean> {
     const answer = await this.ask(() =>
-      select<'done' | 'not'>(
+      prompts().select<'done' | 'not'>(
         {
           message: phase === 'undo' ? `is the undo of "${stepId}" done?` : `is "${stepId}" done?`,
           choices: [
@@ -191,7 +202,7 @@ export class InquirerPrompter implements Prompter {
     if (!q.canRollback) return 'leave';
     try {
       return await this.ask(() =>
-        select<InterruptChoice>(
+        prompts().select<InterruptChoice>(
           {
             message: 'interrupted: roll back what was done, or leave it for `lifeboat resume`?',
             choices: [
@@ -212,7 +223,7 @@ export class InquirerPrompter implements Prompter {
   async confirmRollback(q: RollbackQuestion): Promise<boolean> {
     const answer = await this.ask(
       () =>
-        select<'go' | 'no'>(
+        prompts().select<'go' | 'no'>(
           {
             message: `roll back ${q.steps.length === 1 ? 'this step' : `these ${q.steps.length} steps, newest first`} (${q.steps.join(', ')})?`,
             choices: [
@@ -238,11 +249,11 @@ export class InquirerPrompter implements Prompter {
       { value: 'stop', name: 'stop', description: 'leave the rest as it is; lifeboat rollback <run-id> goes on later' },
     );
     const choice = await this.ask(
-      () => select<UndoFailureChoice>({ message: `the undo of ${q.stepId} ${q.drift ? 'found drift' : 'failed'}: what now?`, choices, default: 'stop' }, this.contextWith(q.signal)),
+      () => prompts().select<UndoFailureChoice>({ message: `the undo of ${q.stepId} ${q.drift ? 'found drift' : 'failed'}: what now?`, choices, default: 'stop' }, this.contextWith(q.signal)),
       q.signal,
     );
     if (choice !== 'by-hand') return { choice };
-    const reason = await this.ask(() => inputPrompt({ message: 'what did you do (journaled with your name)?', required: true }, this.contextWith(q.signal)), q.signal);
+    const reason = await this.ask(() => prompts().input({ message: 'what did you do (journaled with your name)?', required: true }, this.contextWith(q.signal)), q.signal);
     return { choice, reason };
   }
 }

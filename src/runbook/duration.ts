@@ -33,4 +33,13 @@ export function formatDuration(ms: number): string {
   return parts.join('');
 }
 
+/**
+ * The longest a timer holds: 2^31-1 ms (about 24.8 days). Node fires a longer setTimeout or
+ * AbortSignal.timeout after 1 ms instead (a `timeout: 30d` would kill the step at once), so
+ * every length lifeboat waits for or times out after is refused above it by the loader.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** MAX_TIMER_MS in runbook words, rounded down: `24d20h31m23s`. */
+export const MAX_TIMER_TEXT = formatDuration(Math.floor(MAX_TIMER_MS / 1000) * 1000);
+
 export const DURATION_HINT = 'a duration is a number and a unit: 500ms, 30s, 5m, 1h, 1d (or combined, 1h30m)';

@@ -1,17 +1,42 @@
 /** Field types shared by the envelope and the per-type `with` blocks. */
 import { z } from 'zod';
-import { DURATION_HINT, DURATION_PATTERN, isDuration } from './duration.js';
+import { DURATION_HINT, DURATION_PATTERN, isDuration, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration } from './duration.js';
 
+const durationMeta = {
+  description: 'A duration: 500ms, 30s, 5m, 1h, 1d or combined (1h30m)',
+  pattern: DURATION_PATTERN,
+  examples: ['30s', '5m', '1h30m'],
+};
+
+/**
+ * A length of time lifeboat waits for or times out after (step and shell timeouts, waits,
+ * pauses, polling intervals): at most what a timer holds, MAX_TIMER_MS (about 24.8 days).
+ * The limit issue carries `params.tooLong` so the loader can name the step and field.
+ */
 export const duration = z
+  .string()
+  .superRefine((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) ctx.addIssue({ code: 'custom', message: `bad duration "${v}": ${DURATION_HINT}` });
+    else if (ms > MAX_TIMER_MS) ctx.addIssue({ code: 'custom', message: tooLongMessage(v), params: { tooLong: true } });
+  })
+  .meta(durationMeta);
+
+/**
+ * A length of time lifeboat only compares with, never waits for (`rto`, `rpo`, `maxAge`):
+ * no upper limit, a monthly backup may well have `maxAge: 35d`.
+ */
+export const longDuration = z
   .string()
   .superRefine((v, ctx) => {
     if (!isDuration(v)) ctx.addIssue({ code: 'custom', message: `bad duration "${v}": ${DURATION_HINT}` });
   })
-  .meta({
-    description: 'A duration: 500ms, 30s, 5m, 1h, 1d or combined (1h30m)',
-    pattern: DURATION_PATTERN,
-    examples: ['30s', '5m', '1h30m'],
-  });
+  .meta(durationMeta);
+
+/** `subject` names what holds the value, e.g. `step "drain" timeout`. */
+export function tooLongMessage(value: string, subject = 'duration'): string {
+  return `${subject} "${value}" is longer than lifeboat can wait or time out: at most ${MAX_TIMER_TEXT} (2^31-1 ms, the longest a timer holds); use a shorter one`;
+}
 
 export const S3_URL = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
 

@@ -6,17 +6,21 @@
  * ./zod-issues.ts (schema issues → messages; the only reliance on zod internals),
  * ./checks.ts (semantic cross-checks), ./build.ts (the model).
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { parseDocument, visit } from 'yaml';
 import { formatProblem, type Problem, RunbookInvalidError, UsageError } from '../errors.js';
 import { buildRunbook } from './build.js';
 import { crossCheck } from './checks.js';
+import { MAX_ALIAS_COUNT, MAX_RUNBOOK_BYTES, oversize, tooLargeMessage, tooManySteps, tooManyStepsMessage } from './limits.js';
 import { lineLocator, Locator } from './locate.js';
 import type { Location, Runbook } from './model.js';
 import { checkParamFields } from './preflight.js';
 import { runbookSpec } from './schema.js';
 import { collectNodes, yamlProblem } from './yaml-diagnostics.js';
 import { describeIssue } from './zod-issues.js';
+
+/** Duplicate keys reported one by one; the rest are counted. */
+const MAX_DUPLICATES = 20;
 
 export interface LoadResult {
   runbook?: Runbook;
@@ -25,42 +29,95 @@ export interface LoadResult {
 
 /** Read and validate a file; throws RunbookInvalidError listing every problem. */
 export async function loadRunbook(file: string): Promise<Runbook> {
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+  const read = await readRunbookSource(file);
+  if ('error' in read) {
+    const code = read.error.code;
     throw new UsageError({
       what: code === 'ENOENT' ? 'no such runbook file' : `cannot read the runbook (${code ?? 'error'})`,
       where: file,
       hint: 'runbooks are YAML files, usually under runbooks/',
-      cause: err,
+      cause: read.error,
     });
   }
-  const result = parseRunbook(source, file);
+  if ('problem' in read) throw new RunbookInvalidError([read.problem]);
+  const result = parseRunbook(read.source, file);
   if (!result.runbook) throw new RunbookInvalidError(result.problems);
   return result.runbook;
 }
 
+export type SourceRead = { source: string } | { problem: Problem } | { error: NodeJS.ErrnoException };
+
+/**
+ * A runbook's text, read no further than the size limit: a regular file over it is refused
+ * from its size alone (stat), and a pipe or device (`/dev/stdin`, `<(…)`) is read until one
+ * byte past the limit, never whole.
+ */
+export async function readRunbookSource(file: string): Promise<SourceRead> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    return { error: err as NodeJS.ErrnoException };
+  }
+  try {
+    const st = await handle.stat();
+    const tooLarge = (bytes: number | undefined): SourceRead => ({ problem: { file, line: 1, col: 1, message: tooLargeMessage(bytes) } });
+    if (st.isFile() && st.size > MAX_RUNBOOK_BYTES) return tooLarge(st.size);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buffer = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      // A file that grew since the stat is refused as well; a pipe's true size is unknown.
+      if (total > MAX_RUNBOOK_BYTES) return tooLarge(st.isFile() ? Math.max(total, st.size) : undefined);
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    return { source: Buffer.concat(chunks, total).toString('utf8') };
+  } catch (err) {
+    return { error: err as NodeJS.ErrnoException };
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
 /** Pure: text in, runbook or problems out. */
 export function parseRunbook(source: string, file: string): LoadResult {
+  const problems: Problem[] = [];
+  // The limits first (./limits.ts): a runaway file is refused before the costly work.
+  const bytes = oversize(source);
+  if (bytes !== undefined) return { problems: [{ file, line: 1, col: 1, message: tooLargeMessage(bytes) }] };
   const doc = parseDocument(source, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const at = lineLocator(source);
-  const problems: Problem[] = [];
   const report = (loc: Location, message: string): void => {
     // One problem, one line: a key or value quoted in the message may hold line breaks.
     problems.push({ file, line: loc.line, col: loc.col, message: message.replace(/\r\n|[\r\n\u2028\u2029]/g, (c) => (c === '\r\n' ? '\\r\\n' : c === '\r' ? '\\r' : c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16)}`)) });
   };
 
+  const many = tooManySteps(doc);
+  if (many) {
+    report(at(many.offset), tooManyStepsMessage(many.count));
+    return { problems };
+  }
+
   if (doc.errors.length > 0) {
     // Every duplicate key, but only the first syntax error: what follows one is mostly a
     // cascade of it, and pointing at those would send the operator to the wrong line.
+    // At most MAX_DUPLICATES of them: locating one looks through every key of the file, and
+    // a generated file may repeat a key a hundred thousand times.
     const nodes = collectNodes(doc);
     const syntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
+    let duplicates = 0;
     for (const err of doc.errors) {
       if (err.code !== 'DUPLICATE_KEY' && err !== syntax) continue;
+      if (err.code === 'DUPLICATE_KEY' && ++duplicates > MAX_DUPLICATES) continue;
       const p = yamlProblem(err, doc.errors, nodes, source);
       report(at(p.offset), p.message);
+    }
+    if (duplicates > MAX_DUPLICATES) {
+      const first = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY')[MAX_DUPLICATES];
+      report(at(first?.pos[0] ?? 0), `${(duplicates - MAX_DUPLICATES).toLocaleString('en')} more duplicate keys from here on, not listed one by one`);
     }
     return { problems: sortProblems(dedupe(problems)) };
   }
@@ -76,9 +133,15 @@ export function parseRunbook(source: string, file: string): LoadResult {
   const locator = new Locator(doc, at);
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    report({ line: 1, col: 1 }, `cannot read the YAML: ${(err as Error).message}`);
+    const bomb = /excessive alias count/i.test((err as Error).message);
+    report(
+      { line: 1, col: 1 },
+      bomb
+        ? `YAML aliases expand over the limit of ${MAX_ALIAS_COUNT} (anchors used too often, or aliases nested inside aliases): write the repeated parts out, or use fewer aliases`
+        : `cannot read the YAML: ${(err as Error).message}`,
+    );
     return { problems };
   }
   if (data === null || data === undefined) {

@@ -85,8 +85,8 @@ export function checkParamFields(runbook: Runbook, values: Readonly<Record<strin
         if (!field) continue; // a field with a step output (checked when substituted) or a literal (checked by the loader)
         const from = field.params.map((p) => `params.${p}`).join(', ');
         for (const d of describeIssue(issue, { base, data, schema: stepType(step.type).with, locator: locatorFor(), stepType: step.type })) {
-          const what = issue.code === 'custom' ? `${label(field.path)}: ${d.message}` : d.message;
-          add(locate([...base, ...field.path]), `step "${step.id}" ${what} (the value comes from ${from}; pass a valid --param ${field.params[0]}=…)`);
+          const what = d.named === true ? d.message : `step "${step.id}" ${issue.code === 'custom' ? `${label(field.path)}: ${d.message}` : d.message}`;
+          add(locate([...base, ...field.path]), `${what} (the value comes from ${from}; pass a valid --param ${field.params[0]}=…)`);
         }
       }
     });

@@ -5,7 +5,7 @@
  * descriptors (src/steps/registry.ts).
  */
 import { z } from 'zod';
-import { duration } from './fields.js';
+import { duration, longDuration } from './fields.js';
 import { STEP_MODES } from './mode-names.js';
 import { PARAM_TYPES } from './param-types.js';
 import { stepType, stepTypeList, stepTypeNames } from '../steps/catalogue.js';
@@ -134,8 +134,8 @@ export const runbookSpec = z.strictObject({
     })
     .meta({ description: 'Runbook name: names its lock and its run ids', pattern: RUNBOOK_NAME.source }),
   description: z.string().optional().describe('What the runbook does, for the operator'),
-  rto: duration.optional().describe('Target recovery time; rehearse and verify report against it'),
-  rpo: duration.optional().describe('Oldest acceptable backup; the default maxAge of the backup checks'),
+  rto: longDuration.optional().describe('Target recovery time; rehearse and verify report against it'),
+  rpo: longDuration.optional().describe('Oldest acceptable backup; the default maxAge of the backup checks'),
   params: z.record(z.string(), paramSpec).optional().describe('Parameters, given with --param <name>=<value>'),
   aws: awsSpec.optional(),
   require: z.array(stepSpec).optional().describe(`Checks (${checkTypeNames.join(', ')}) that must pass before anything changes`),

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { closest } from '../util/suggest.js';
 import { aStep, getIn, isRecord, toKey, type Path } from './data.js';
 import { DURATION_HINT } from './duration.js';
-import { duration as durationField } from './fields.js';
+import { duration as durationField, longDuration, tooLongMessage } from './fields.js';
 import type { Locator } from './locate.js';
 import type { Location } from './model.js';
 import { stepTypeNames } from '../steps/catalogue.js';
@@ -17,6 +17,8 @@ import { stepTypeNames } from '../steps/catalogue.js';
 export interface Located {
   loc: Location;
   message: string;
+  /** The message already names the step and the field. */
+  named?: boolean;
 }
 
 export interface IssueContext {
@@ -60,7 +62,7 @@ export function describeIssue(issue: z.core.$ZodIssue, c: IssueContext): Located
     }
     case 'invalid_type': {
       const here = schemaAt(c.schema, rel, getIn(data, base));
-      if (here !== undefined && here === durationField && (typeof value === 'number' || typeof value === 'boolean')) {
+      if (here !== undefined && (here === durationField || here === longDuration) && (typeof value === 'number' || typeof value === 'boolean')) {
         return [{ loc: locator.value(path), message: `bad duration ${String(value)} for ${name}: ${DURATION_HINT}` }];
       }
       if (value === null) return [{ loc: locator.owner(path), message: `${name} has no value: expected ${article(issue.expected)}; give one or remove the key` }];
@@ -96,8 +98,18 @@ export function describeIssue(issue: z.core.$ZodIssue, c: IssueContext): Located
     case 'too_big':
       return [{ loc: locator.value(path), message: `${name} must be at most ${String(issue.maximum)} (got ${describeValue(value)})` }];
     default:
+      if (issue.code === 'custom' && issue.params?.tooLong === true && typeof value === 'string') {
+        return [{ loc: locator.value(path), message: tooLongMessage(value, `${stepOf(data, path)}${name}`), named: true }];
+      }
       return [{ loc: locator.value(path), message: issue.code === 'custom' ? issue.message : `${name}: ${issue.message}` }];
   }
+}
+
+/** `step "drain" ` when path is inside a step (`step #3 ` without an id), else nothing. */
+function stepOf(data: unknown, path: Path): string {
+  if ((path[0] !== 'steps' && path[0] !== 'require') || typeof path[1] !== 'number') return '';
+  const id = getIn(data, [path[0], path[1], 'id']);
+  return typeof id === 'string' ? `step "${id}" ` : `${path[0] === 'require' ? 'check' : 'step'} #${path[1] + 1} `;
 }
 
 /** "did you mean" for a step type: close spelling, or a known type that contains what was typed. */

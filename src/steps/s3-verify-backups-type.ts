@@ -4,13 +4,13 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../runbook/duration.js';
-import { count, duration, s3Url } from '../runbook/fields.js';
+import { count, longDuration, s3Url } from '../runbook/fields.js';
 import { defineStepType, outputNumber } from './descriptor.js';
 
 const verifyBackupsWith = z.strictObject({
   bucket: z.string().min(3),
   prefix: z.string().optional(),
-  maxAge: duration.optional().describe("Newest object must be younger than this (default: the runbook's rpo)"),
+  maxAge: longDuration.optional().describe("Newest object must be younger than this (default: the runbook's rpo)"),
   minCount: count.optional(),
   maxCount: count.optional(),
   minSize: count.optional().describe('Smallest acceptable object, bytes'),

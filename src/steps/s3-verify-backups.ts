@@ -17,7 +17,7 @@
  * 0 bytes) and the manifest itself are not counted.
  */
 import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client, type _Object } from '@aws-sdk/client-s3';
-import { abortable, forEachConcurrent, fullObjectSha256, listObjects, parseS3Url, s3Call, s3Uri } from '../aws/s3.js';
+import { abortable, forEachConcurrent, fullObjectSha256, listObjectPages, parseS3Url, s3Call, s3Uri } from '../aws/s3.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
 import type { VerifyBackupsWith } from './s3-verify-backups-type.js';
 import { formatAge, formatBytes, listSome, plural } from '../util/format.js';
@@ -136,21 +136,25 @@ export const s3VerifyBackupsStep: StepImpl<VerifyBackupsWith> = {
     let shaCompared = 0;
     let sizeOnly = 0;
 
+    /** Counts one listed object into the totals (in listing order); false for one that is not counted. */
+    const tally = (o: _Object): boolean => {
+      const key = o.Key as string;
+      const size = o.Size ?? 0;
+      if (key.endsWith('/') && size === 0) return false; // a "directory" placeholder
+      if (manifest && manifest.bucket === l.bucket && key === manifest.key) return false;
+      count++;
+      bytes += size;
+      const at = o.LastModified?.getTime() ?? 0;
+      if (!newest || at > newest.at || (at === newest.at && key > newest.key)) newest = { key, at };
+      if (w.minSize !== undefined && size < w.minSize) tooSmall.add(`${key} (${formatBytes(size)})`);
+      if (w.maxSize !== undefined && size > w.maxSize) tooLarge.add(`${key} (${formatBytes(size)})`);
+      return true;
+    };
+    const pages = (): AsyncGenerator<_Object[]> => listObjectPages(s3, l.bucket, l.prefix, { signal: ctx.signal });
+
     // Totals are kept in listing order by this generator; HEADs run concurrently behind it.
     const counted = async function* (): AsyncGenerator<_Object> {
-      for await (const o of listObjects(s3, l.bucket, l.prefix, { signal: ctx.signal })) {
-        const key = o.Key as string;
-        const size = o.Size ?? 0;
-        if (key.endsWith('/') && size === 0) continue; // a "directory" placeholder
-        if (manifest && manifest.bucket === l.bucket && key === manifest.key) continue;
-        count++;
-        bytes += size;
-        const at = o.LastModified?.getTime() ?? 0;
-        if (!newest || at > newest.at || (at === newest.at && key > newest.key)) newest = { key, at };
-        if (w.minSize !== undefined && size < w.minSize) tooSmall.add(`${key} (${formatBytes(size)})`);
-        if (w.maxSize !== undefined && size > w.maxSize) tooLarge.add(`${key} (${formatBytes(size)})`);
-        yield o;
-      }
+      for await (const page of pages()) for (const o of page) if (tally(o)) yield o;
     };
 
     const checkOne = async (o: _Object): Promise<void> => {
@@ -189,9 +193,15 @@ export const s3VerifyBackupsStep: StepImpl<VerifyBackupsWith> = {
       }
     };
 
-    // Without per-object work the listing alone is enough: no concurrency needed.
+    // Without per-object work the listing alone is enough: each page is tallied in one pass.
     const perObject = l.checksums !== 'off' || manifest !== undefined;
-    await forEachConcurrent(counted(), perObject ? l.concurrency : 1, perObject ? checkOne : async () => {}, ctx.signal);
+    if (perObject) await forEachConcurrent(counted(), l.concurrency, checkOne, ctx.signal);
+    else {
+      for await (const page of pages()) {
+        if (ctx.signal.aborted) break;
+        for (const o of page) tally(o);
+      }
+    }
     if (ctx.signal.aborted) throw new StepError(`interrupted while checking ${l.location}`, { cause: ctx.signal.reason });
 
     const missing = new Offenders();

@@ -311,10 +311,9 @@ describe('reports are built from the journal', () => {
     return { id, entries: parseJournal(readFileSync(join(runs, id, 'journal.jsonl'), 'utf8')).entries };
   }
 
-  test('kill -9 mid-run, then resume --report json: the true start, every step timed, durations across both processes; show --report junit agrees', async () => {
-    const dir = tempDir();
-    const state = join(dir, 'state');
-    const child = spawn(process.execPath, [BIN, 'rehearse', 'test/fixtures/verdicts/resumable.yaml', '--yes', '--state-dir', state], { cwd: ROOT, env: cliEnv(), stdio: 'ignore' });
+  /** Start a rehearsal of `fixture`, kill -9 it a second into its 3 s hold step; the crashed journal. */
+  async function rehearseAndKill(state: string, fixture: string): Promise<{ id: string; entries: JournalEntry[] }> {
+    const child = spawn(process.execPath, [BIN, 'rehearse', fixture, '--yes', '--state-dir', state], { cwd: ROOT, env: cliEnv(), stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -325,7 +324,13 @@ describe('reports are built from the journal', () => {
     await new Promise((r) => setTimeout(r, 1000)); // a second into the 3 s hold
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    const crashed = journalOf(state) as { id: string; entries: JournalEntry[] };
+    return journalOf(state) as { id: string; entries: JournalEntry[] };
+  }
+
+  test('kill -9 mid-run, then resume --report json: the true start, every step timed, durations across both processes; show --report junit agrees', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'state');
+    const crashed = await rehearseAndKill(state, 'test/fixtures/verdicts/resumable.yaml');
     const runStart = crashed.entries.find((e) => e.type === 'run-start') as JournalEntry;
     const holdStart = crashed.entries.find((e) => e.type === 'step-start' && e.stepId === 'hold') as JournalEntry;
     const firstPart = Date.parse((crashed.entries.at(-1) as JournalEntry).at) - Date.parse(holdStart.at);
@@ -357,5 +362,26 @@ describe('reports are built from the journal', () => {
     const cases = (xml: string) => testcases(xml).map((t) => [t.attrs.name, t.attrs.time, t.children.map((c) => c.name).filter((n) => n !== 'system-out')]);
     expect(cases(shown.stdout)).toEqual(cases(await readFile(join(dir, 'r.xml'), 'utf8')));
     expect(cases(shown.stdout).map((c) => c[0])).toEqual(['first', 'hold', 'last']);
+  });
+
+  test('a resumed rehearsal that missed its RTO has failed: resume exits 1 naming the breach, its report says failed, show says exit 1', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'state');
+    const crashed = await rehearseAndKill(state, 'test/fixtures/verdicts/resumable-rto.yaml');
+    const resumed = await runCli(['resume', crashed.id, '--yes', '--state-dir', state, '--report', 'json', '--report-file', join(dir, 'r.json')]);
+    expect(resumed.code, explain(resumed)).toBe(1);
+    expect(resumed.stdout + resumed.stderr).toMatch(/RTO missed: recovery took .*, over the RTO of 2s/);
+    const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8')) as Report;
+    expect(report).toMatchObject({ mode: 'rehearse', verdict: 'failed', exitCode: 1 });
+    expect(report.breaches.map((b) => b.target)).toEqual(['rto']);
+    // every step was done (the shell steps rolled back, the wait has nothing to undo): only the target was missed
+    expect(report.steps.map((st) => st.status)).toEqual(['rolled-back', 'passed', 'rolled-back']);
+
+    const shown = await runCli(['show', crashed.id, '--state-dir', state]);
+    expect(shown.code, explain(shown)).toBe(0);
+    expect(shown.stdout).toMatch(/^run \S+: resumable-rto \(rehearse\) — \S+, exit 1$/m);
+    expect(shown.stdout).toMatch(/RTO missed: recovery took .*, over the RTO of 2s/);
+    const json = await runCli(['show', crashed.id, '--state-dir', state, '--json']);
+    expect((JSON.parse(json.stdout) as { exitCode: number }).exitCode).toBe(1);
   });
 });

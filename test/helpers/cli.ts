@@ -1,13 +1,14 @@
 /** Run the built lifeboat CLI as a child process, as scripts and CI would. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliEnv } from './aws.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = join(ROOT, 'dist/cli/bin.js');
+/** The executable the package ships (package.json "bin": the esbuild bundle, build/bundle.mjs), as users run it. */
+export const BIN = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { lifeboat: string } }).bin.lifeboat);
 
 export interface CliResult {
   code: number | null;

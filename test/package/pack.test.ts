@@ -2,7 +2,10 @@
  * The package installs anywhere (issue 15, item 5): from a fresh clone of the committed
  * tree, `npm ci && npm pack` (no build before: prepack builds) → a global install of the
  * tarball into a temporary prefix → `lifeboat --version`, `lifeboat validate` of a shipped
- * example and `lifeboat schema` from an empty directory, with no source tree around.
+ * example and `lifeboat schema` from an empty directory, with no source tree around. The
+ * package ships the esbuild bundle (dist/bundle/), which imports nothing but Node's
+ * built-ins; its dependencies stay declared (and installed) so that what it is built from
+ * is on record — that the bundle runs without them is test/package/bundle.test.ts's.
  * Slow (an npm ci and an install from the registry or npm's cache): one test.
  */
 import { execFile } from 'node:child_process';
@@ -32,7 +35,12 @@ test('fresh clone → npm ci → npm pack → npm install -g → lifeboat works 
   await sh(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], clone);
   const packed = JSON.parse(await sh(npm, ['pack', '--json', '--loglevel=error', '--pack-destination', work], clone)) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = packed[0]?.files.map((f) => f.path) ?? [];
-  expect(files).toContain('dist/cli/bin.js');
+  const pkg = JSON.parse(readFileSync(join(clone, 'package.json'), 'utf8')) as { bin: { lifeboat: string }; dependencies?: Record<string, string> };
+  expect(pkg.bin.lifeboat).toBe('dist/bundle/lifeboat.js');
+  expect(Object.keys(pkg.dependencies ?? {})).toEqual(expect.arrayContaining(['@aws-sdk/client-s3', '@aws-sdk/client-route-53', 'xstate', '@inquirer/prompts', 'execa']));
+  expect(files).toContain('dist/bundle/lifeboat.js');
+  expect(files).toContain('dist/bundle/THIRD-PARTY-NOTICES.txt');
+  expect(files.filter((f) => f.startsWith('dist/') && !f.startsWith('dist/bundle/')), 'only the bundle from dist/').toEqual([]);
   expect(files).toContain('LICENSE');
   expect(files).toContain('schema/runbook.schema.json');
   expect(files).toContain('docs/json.md');
@@ -43,11 +51,11 @@ test('fresh clone → npm ci → npm pack → npm install -g → lifeboat works 
   await sh(npm, ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', tarball], work);
   const bin = join(prefix, 'bin', 'lifeboat');
   expect(existsSync(bin)).toBe(true);
+  const installed = join(prefix, 'lib', 'node_modules', 'lifeboat');
 
   const empty = tempDir('lifeboat-empty-');
   const env = { ...process.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}` };
   expect((await sh('lifeboat', ['--version'], empty, env)).trim()).toBe(version);
-  const installed = join(prefix, 'lib', 'node_modules', 'lifeboat');
   const example = join(installed, 'runbooks', 'dns-failover.yaml');
   expect(await sh('lifeboat', ['validate', example], empty, env)).toContain(': ok');
   const schema = JSON.parse(await sh('lifeboat', ['schema'], empty, env)) as { $id?: string };
