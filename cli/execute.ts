@@ -9,11 +9,10 @@ import { resolve } from 'node:path';
 import { AwsClients } from '../src/aws/clients.js';
 import { preflightRoles } from '../src/aws/preflight-roles.js';
 import { sessionNameFor } from '../src/aws/scope.js';
-import { confirmedAsDone } from '../src/steps/traits.js';
+import { stepType } from '../src/steps/catalogue.js';
 import { Execution, operatorName, type RunOutcome } from '../src/engine/run.js';
 import { keepsLock } from '../src/engine/outcome.js';
-import { confirmationMatches, expectedConfirmation, needsTypedConfirmation } from '../src/engine/confirm.js';
-import { resolveWith } from '../src/engine/resolve.js';
+import { confirmationMatches, expectedConfirmation, needsTypedConfirmation, resolveWith } from '../src/steps/invoke.js';
 import { RefusedError } from '../src/errors.js';
 import type { RunMode } from '../src/journal/format.js';
 import { acquireLocalLock, type HeldLock, type LockIntent } from '../src/journal/lock.js';
@@ -82,7 +81,7 @@ export function confirmations(opts: CommonOptions): Map<string, string> {
  */
 export function preflightConfirmations(runbook: Runbook, params: Record<string, string>, given: Map<string, string>): void {
   for (const step of runbook.steps) {
-    if (confirmedAsDone(step.type) && given.get(step.id)?.toLowerCase() !== 'done') {
+    if (stepType(step.type).confirmedAsDone && given.get(step.id)?.toLowerCase() !== 'done') {
       throw new RefusedError({
         what: `step ${step.id} is a manual step and there is no one at a terminal to confirm it`,
         hint: `after doing it by hand, pass --confirm ${step.id}=done; nothing was changed`,

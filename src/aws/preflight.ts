@@ -11,7 +11,7 @@
  */
 import { RefusedError } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
-import { loadStep } from '../steps/index.js';
+import { stepType } from '../steps/catalogue.js';
 import type { AwsClients, AwsIdentity, AwsService } from './clients.js';
 
 export interface PreflightInput {
@@ -24,10 +24,10 @@ export interface PreflightInput {
 }
 
 /** The AWS services a runbook's steps call, from each step type's declaration (src/steps/). */
-export async function awsServicesOf(runbook: PreflightInput['runbook'], lock?: string): Promise<Set<AwsService>> {
+export function awsServicesOf(runbook: PreflightInput['runbook'], lock?: string): Set<AwsService> {
   const services = new Set<AwsService>();
   for (const step of [...(runbook.require ?? []), ...runbook.steps]) {
-    for (const s of (await loadStep(step.type)).awsServices ?? []) services.add(s);
+    for (const s of stepType(step.type).awsServices ?? []) services.add(s);
   }
   if (lock?.startsWith('s3://')) services.add('S3');
   return services;
@@ -37,7 +37,7 @@ const GLOBAL: ReadonlySet<AwsService> = new Set<AwsService>(['Route 53', 'STS'])
 
 /** Check AWS before the first step; the identity, or undefined when the runbook uses no AWS service. Throws RefusedError (exit 3). */
 export async function preflightAws({ runbook, aws, lock, say }: PreflightInput): Promise<AwsIdentity | undefined> {
-  const services = await awsServicesOf(runbook, lock);
+  const services = awsServicesOf(runbook, lock);
   if (services.size === 0) return undefined;
   const names = [...services].join(' and ');
   const profile = aws.profile;

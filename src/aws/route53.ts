@@ -11,14 +11,9 @@
  * are retried with backoff and client-side rate limiting; this module does not retry them
  * again. ECONNREFUSED and 5xx are retried as transient errors.
  */
-import {
-  ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
-  ListResourceRecordSetsCommand,
-  type Change,
-  type ResourceRecordSet,
-  type Route53Client,
-} from '@aws-sdk/client-route-53';
+// The SDK's commands are imported where they are sent (the client is loaded by then): the
+// step types that use this module stay light to load, so `validate` never loads the SDK.
+import type { Change, ListResourceRecordSetsCommandInput, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import { sleep } from '../util/sleep.js';
 
 /** One record set's identity in a zone: name (normalised), type, and set identifier if any. */
@@ -149,7 +144,7 @@ export function describeSet(set: ResourceRecordSet): string {
   return `${keyLabel(keyOfSet(set))}${settings ? ` ${settings}` : ''}: ${valuesText(set)}`;
 }
 
-type Cursor = Pick<ListResourceRecordSetsCommand['input'], 'StartRecordName' | 'StartRecordType' | 'StartRecordIdentifier'>;
+type Cursor = Pick<ListResourceRecordSetsCommandInput, 'StartRecordName' | 'StartRecordType' | 'StartRecordIdentifier'>;
 
 /**
  * Every record set of one name and type (all set identifiers), reading from StartRecordName /
@@ -162,6 +157,7 @@ export async function listNameType(client: Route53Client, zoneId: string, name: 
   let cursor: Cursor = { StartRecordName: wanted, StartRecordType: type as Cursor['StartRecordType'] };
   const cursorsSeen = new Set<string>();
   for (;;) {
+    const { ListResourceRecordSetsCommand } = await import('@aws-sdk/client-route-53');
     const page = await client.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...cursor }), { abortSignal: signal });
     for (const set of page.ResourceRecordSets ?? []) {
       if (normaliseName(set.Name ?? '') !== wanted || set.Type !== type) return found;
@@ -202,6 +198,7 @@ export async function listAllSets(client: Route53Client, zoneId: string): Promis
   const all: ResourceRecordSet[] = [];
   let cursor: Cursor = {};
   for (;;) {
+    const { ListResourceRecordSetsCommand } = await import('@aws-sdk/client-route-53');
     const page = await client.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...cursor }));
     all.push(...(page.ResourceRecordSets ?? []));
     if (!page.IsTruncated) return all;
@@ -251,6 +248,7 @@ function sendable(change: Change): Change {
 
 /** Send one batch; returns the change id without its `/change/` prefix. */
 export async function sendChangeBatch(client: Route53Client, zoneId: string, changes: Change[], comment: string, signal?: AbortSignal): Promise<string> {
+  const { ChangeResourceRecordSetsCommand } = await import('@aws-sdk/client-route-53');
   const res = await client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes.map(sendable) } }), { abortSignal: signal });
   return normaliseChangeId(res.ChangeInfo?.Id);
 }
@@ -269,6 +267,7 @@ export interface WaitOptions {
 export async function waitForInsync(client: Route53Client, changeId: string, options: WaitOptions): Promise<boolean> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
+    const { GetChangeCommand } = await import('@aws-sdk/client-route-53');
     const res = await client.send(new GetChangeCommand({ Id: changeId }), { abortSignal: options.signal });
     if (res.ChangeInfo?.Status === 'INSYNC') return true;
     if (Date.now() + options.intervalMs > deadline) return false;

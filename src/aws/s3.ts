@@ -12,7 +12,7 @@ import {
   type DeleteMarkerEntry,
 } from '@aws-sdk/client-s3';
 import { S3_URL } from '../runbook/fields.js';
-import { StepError } from '../steps/types.js';
+import { AwsError } from './scope.js';
 
 // ---------------------------------------------------------------------------------------
 // URLs and keys
@@ -29,7 +29,7 @@ export function isS3Url(text: string): boolean {
 
 export function parseS3Url(url: string): S3Location {
   const m = S3_URL.exec(url);
-  if (!m) throw new StepError(`bad S3 URL "${url}"`, { hint: 'write it as s3://bucket/prefix/' });
+  if (!m) throw new AwsError(`bad S3 URL "${url}"`, { hint: 'write it as s3://bucket/prefix/' });
   return { bucket: m[1] as string, prefix: m[2] ?? '' };
 }
 
@@ -421,11 +421,19 @@ function firstLine(text: string): string {
   return text.split('\n')[0]?.trim() ?? '';
 }
 
-/** A StepError for an S3 failure (already one, e.g. from a nested call: unchanged). */
-export function s3Failure(err: unknown, w: S3Where): StepError {
-  if (err instanceof StepError) return err;
+/**
+ * An AwsError for an S3 failure. An error already explained for the operator (an AwsError,
+ * or a step's StepError from inside a nested call: anything carrying a `hint` field) is
+ * returned unchanged.
+ */
+export function s3Failure(err: unknown, w: S3Where): Error {
+  if (err instanceof AwsError || isExplained(err)) return err;
   const { message, hint } = describeS3Error(err, w);
-  return new StepError(message, { cause: err, ...(hint ? { hint } : {}) });
+  return new AwsError(message, { cause: err, ...(hint ? { hint } : {}) });
+}
+
+function isExplained(err: unknown): err is Error {
+  return err instanceof Error && 'hint' in err;
 }
 
 /** An abort from `signal` passes through untouched; any other error becomes an s3Failure. */
@@ -434,7 +442,7 @@ export function rethrowS3(err: unknown, w: S3Where, signal?: AbortSignal): never
   throw s3Failure(err, w);
 }
 
-/** Run one SDK call with its failure turned into a one-line StepError naming `w`. */
+/** Run one SDK call with its failure turned into a one-line AwsError naming `w`. */
 export async function s3Call<T>(w: S3Where, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   try {
     return await fn();

@@ -9,7 +9,7 @@ import type { BeforeChoice, FailureChoice, FailureInput, InterruptChoice, UndoFa
 import type { Step } from '../runbook/model.js';
 import type { Prompter, UndoFailureAnswer } from '../prompt/types.js';
 import type { Ui } from '../ui/console.js';
-import { confirmationMatches, needsTypedConfirmation } from './confirm.js';
+import { confirmationMatches, needsTypedConfirmation } from '../steps/invoke.js';
 import type { RunJournal } from './journal-observer.js';
 
 const FLAG_FOR: Record<DecisionPhase, DecisionSource> = {

@@ -25,7 +25,6 @@ import {
   type UndoInput,
 } from '../machine/compile.js';
 import type { Runbook, Step } from '../runbook/model.js';
-import { stepTypes } from '../runbook/step-types.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Prompter } from '../prompt/types.js';
 import { StepError, type StepPlan, type StepResult } from '../steps/types.js';
@@ -33,11 +32,10 @@ import type { Ui } from '../ui/console.js';
 import { evaluateCondition } from '../runbook/condition.js';
 import { describeDrift, sameFingerprint } from '../plan/drift.js';
 import { sleep } from '../util/sleep.js';
-import { expectedConfirmation, needsTypedConfirmation } from './confirm.js';
 import { Decisions } from './decisions.js';
-import { errorText, refuseUndo, StepInvoker, type Impl } from './invoke.js';
+import { errorText, expectedConfirmation, hintOf, needsTypedConfirmation, refuseUndo, StepInvoker, withUndoText, type Impl } from '../steps/invoke.js';
 import { JournalWriteError, RunJournal } from './journal-observer.js';
-import { checkLimits, describeBreaches } from './limits.js';
+import { checkLimits, describeBreaches } from '../steps/limits.js';
 import { changesInPlace, exitCodeOf, type RunKind, type RunOutcome, type StepTiming } from './outcome.js';
 import { SignalControl } from './signals.js';
 import { WayBack } from './way-back.js';
@@ -101,7 +99,15 @@ export class Execution {
   constructor(options: EngineOptions) {
     this.o = options;
     const env = options.env ?? process.env;
-    this.invoker = new StepInvoker({ runbook: options.runbook, mode: options.mode, aws: options.aws, ui: options.ui, env, secrets: options.secrets ?? [] });
+    const ui = options.ui;
+    this.invoker = new StepInvoker({
+      runbook: options.runbook,
+      dryRun: options.mode === 'dry-run',
+      aws: options.aws,
+      out: { info: (l) => ui.info(l), stream: (c) => ui.stream(c), isTTY: ui.isTTY },
+      env,
+      secrets: options.secrets ?? [],
+    });
     this.journal = new RunJournal(options.journal, (err) => this.journalFailed(err), options.observer);
     this.decisions = new Decisions(options.prompter, this.journal, options.ui);
     this.signals = new SignalControl({
@@ -318,7 +324,7 @@ export class Execution {
     } catch (err) {
       // Without a TTY nobody is asked about this failure: say it here, or the run just ends "aborted".
       this.o.ui.error(errorText(err));
-      const hint = err instanceof StepError ? err.hint : undefined;
+      const hint = hintOf(err);
       if (hint) this.o.ui.info(`→ ${hint}`);
       throw err;
     }
@@ -392,7 +398,7 @@ export class Execution {
     try {
       const step = this.invoker.step(input.stepId);
       const impl = await this.invoker.impl(step);
-      const info = stepTypes[step.type];
+      const info = this.invoker.type(step);
       const started = Date.now();
       this.timings[step.id] = { startedAt: new Date(started).toISOString() };
       const requestsBefore = this.o.aws.requests.total();
@@ -411,11 +417,15 @@ export class Execution {
   }
 
   private async attempts(step: Step, impl: Impl, input: StepActorInput, abort: AbortController, started: number, requestsBefore: number): Promise<ExecuteOutput> {
-    const info = stepTypes[step.type];
+    const info = this.invoker.type(step);
     await this.recheckApproved(step, impl, input);
     const prior = input.undo;
     let captured: unknown = prior;
-    const recordUndo = async (undo: unknown): Promise<void> => {
+    /** This attempt's `with`, resolved once: the step runs with it and its undo record is described with it. */
+    let w: Record<string, unknown> = {};
+    const recordUndo = async (given: unknown): Promise<void> => {
+      // Journaled with the text it reads as, so show and reports need not know the step's type.
+      const undo = withUndoText(impl, w, given);
       // The first attempt's record stands; a step may only extend it (steps merge priorUndo).
       if (prior !== undefined && JSON.stringify(undo) === JSON.stringify(captured)) return;
       await this.journal.write({ type: 'intent', stepId: step.id, undo });
@@ -428,7 +438,7 @@ export class Execution {
       await this.journal.write({ type: 'step-start', stepId: step.id, attempt });
       const signal = step.timeoutMs ? AbortSignal.any([abort.signal, AbortSignal.timeout(step.timeoutMs)]) : abort.signal;
       try {
-        const w = this.invoker.resolve(step, input);
+        w = this.invoker.resolve(step, input);
         const ctx = this.invoker.context(this.invoker.concrete(step, input), {
           signal,
           priorUndo: captured,
@@ -468,7 +478,7 @@ export class Execution {
     await this.journal.write({ type: 'step-failed', stepId: step.id, error: message, changed: captured !== undefined, durationMs, outputs: failedOutputs }).catch(() => undefined);
     if (interrupted) this.o.ui.warn(message);
     else this.o.ui.error(message);
-    const hint = lastError instanceof StepError ? lastError.hint : undefined;
+    const hint = hintOf(lastError);
     if (hint && !interrupted) this.o.ui.info(`→ ${hint}`);
     throw new StepFailure(message, captured, captured !== undefined, interrupted, failedOutputs);
   }
@@ -477,7 +487,7 @@ export class Execution {
     this.journal.check();
     const step = this.invoker.step(input.stepId);
     const impl = await this.invoker.impl(step);
-    if (!impl.verify || (this.invoker.dryRun && !stepTypes[step.type].readOnly)) return;
+    if (!impl.verify || (this.invoker.dryRun && !this.invoker.type(step).readOnly)) return;
     const w = this.invoker.resolve(step, input);
     const outputs = input.outputs[step.id] ?? {};
     try {

@@ -16,7 +16,7 @@ import type { Step } from '../runbook/model.js';
 import type { DriftItem, UndoPreview } from '../steps/types.js';
 import type { Ui } from '../ui/console.js';
 import type { Decisions } from './decisions.js';
-import { errorText, type Scope, type StepInvoker } from './invoke.js';
+import { errorText, type Scope, type StepInvoker } from '../steps/invoke.js';
 import type { RunJournal } from './journal-observer.js';
 import { isDryRunUndo, type StepTiming } from './outcome.js';
 import { sealedUndoRefusal } from '../util/redact.js';

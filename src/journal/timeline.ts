@@ -216,67 +216,25 @@ function timelineRow(e: JournalEntry): RowPart | undefined {
 
 // ------------------------------------------------------------------ undo records, for people
 
-interface R53Entry {
-  name?: string;
-  type?: string;
-  setIdentifier?: string;
-  set?: { TTL?: number; ResourceRecords?: Array<{ Value?: string }>; AliasTarget?: { DNSName?: string } } | null;
-}
-
-function valuesOf(set: R53Entry['set']): string {
-  if (!set) return '(did not exist)';
-  if (set.AliasTarget?.DNSName) return `alias ${set.AliasTarget.DNSName}`;
-  return (set.ResourceRecords ?? []).map((r) => r.Value ?? '?').join(', ') + (set.TTL !== undefined ? ` (ttl ${set.TTL})` : '');
-}
-
-function some(items: readonly string[], n = 3): string {
-  return items.length <= n ? items.join(', ') : `${items.slice(0, n).join(', ')} and ${items.length - n} more`;
-}
-
-/**
- * One line: what undoing a step puts back, read from its undo record alone (the shapes are
- * documented in docs/journal.md). Used by `show` and after a failed rollback, where it says
- * what is still changed and what to put back by hand.
- */
 function undoStateOf(how: 'undone' | 'by-hand' | 'not-undone' | undefined): 'undone' | 'undone by hand' | 'not undone' {
   return how === 'by-hand' ? 'undone by hand' : how === 'not-undone' ? 'not undone' : 'undone';
 }
 
 const UNDO_DETAIL: Record<'undone' | 'undone by hand' | 'not undone', string> = { undone: 'rolled back', 'undone by hand': 'undone by hand (see the decision)', 'not undone': 'not undone: it cannot be undone (rollback: false)' };
 
+/**
+ * One line: what undoing a step puts back, read from its undo record alone: the `text` journaled
+ * with it (docs/journal.md). Used by `show` and after a failed rollback, where it says
+ * what is still changed and what to put back by hand.
+ */
 export function describeUndoRecord(undo: unknown): string {
   if (undo === undefined || undo === null) return 'no undo record';
   if (typeof undo !== 'object') return String(undo);
   const u = undo as Record<string, unknown>;
   if (u.dryRun === true) return 'dry run: nothing was changed';
-  // A step may journal how its undo reads to a person with the record itself.
+  // How the record reads to a person is journaled with it (`text`, from the step's type):
+  // nothing here needs to know a step type's record shape.
   if (typeof u.text === 'string' && u.text !== '') return u.text;
-  if (u.kind === 'route53.change-records' && Array.isArray(u.before)) {
-    const parts = (u.before as R53Entry[]).map((e) => {
-      const label = `${e.name ?? '?'} ${e.type ?? ''}${e.setIdentifier ? ` [${e.setIdentifier}]` : ''}`;
-      return e.set ? `${label} back to ${valuesOf(e.set)}` : `${label}: delete it (it did not exist before)`;
-    });
-    return `Route 53 hosted zone ${String(u.zoneId)}: ${parts.join('; ')}`;
-  }
-  if (u.kind === 's3' && typeof u.bucket === 'string') {
-    const created = Array.isArray(u.created) ? (u.created as string[]) : [];
-    const over = Array.isArray(u.overwritten) ? (u.overwritten as Array<{ key: string; versionId?: string; preservedKey?: string }>) : [];
-    const parts: string[] = [];
-    if (created.length) parts.push(`delete ${created.length} object(s) it created (${some(created)})`);
-    if (over.length) {
-      const how = u.versioned ? 'copy back the previous version of' : `copy back from s3://${u.bucket}/${String(u.preservedPrefix ?? '.lifeboat-undo/…')}`;
-      parts.push(`${how} ${over.length} overwritten object(s) (${some(over.map((o) => (o.versionId ? `${o.key}@${o.versionId}` : o.key)))})`);
-    }
-    return `s3://${u.bucket}/${String(u.prefix ?? '')}: ${parts.length ? parts.join('; ') : 'nothing written'}`;
-  }
-  if (u.kind === 'local' && typeof u.dir === 'string') {
-    const created = Array.isArray(u.created) ? (u.created as string[]) : [];
-    const over = Array.isArray(u.overwritten) ? (u.overwritten as Array<{ path: string }>) : [];
-    const parts: string[] = [];
-    if (created.length) parts.push(`remove ${created.length} file(s) it created (${some(created)})`);
-    if (over.length) parts.push(`move back ${over.length} overwritten file(s) from ${u.dir}/${String(u.undoDir ?? '')} (${some(over.map((o) => o.path))})`);
-    return `${u.dir}: ${parts.length ? parts.join('; ') : 'nothing written'}`;
-  }
   if (Array.isArray(u.run)) return `run ${(u.run as unknown[]).map((a) => JSON.stringify(a)).join(' ')}${typeof u.cwd === 'string' ? ` in ${u.cwd}` : ''}`;
   if (typeof u.instructions === 'string') return `by hand: ${u.instructions.trim().split('\n')[0] ?? ''}`;
   if (u.none === true) return u.irreversible ? 'cannot be undone (rollback: false)' : 'nothing to undo';

@@ -14,22 +14,16 @@
  */
 import { hostname } from 'node:os';
 import { AwsClients, type AwsOptions } from '../aws/clients.js';
-import { expectedConfirmation, needsTypedConfirmation } from '../engine/confirm.js';
-import { checkLimits } from '../engine/limits.js';
-import { resolveWith } from '../engine/resolve.js';
 import { evaluateCondition } from '../runbook/condition.js';
 import { modeSkips } from '../runbook/modes.js';
 import type { Runbook, Step } from '../runbook/model.js';
-import { stepTypes } from '../runbook/step-types.js';
-import { findReferences, substitute } from '../runbook/template.js';
+import { findReferences, type Scope } from '../runbook/template.js';
 import { collectSecrets, REDACTED, redactDeep, sealSecrets, type Secrets } from '../util/redact.js';
-import { loadStep } from '../steps/index.js';
-import { runsInPlan } from '../steps/traits.js';
-import type { OutputValue, StepContext, StepImpl, StepPlan } from '../steps/types.js';
+import { expectedConfirmation, needsTypedConfirmation, StepInvoker } from '../steps/invoke.js';
+import { checkLimits } from '../steps/limits.js';
+import type { OutputValue, StepContext, StepPlan } from '../steps/types.js';
 import { totalsOf } from './format.js';
 import { PLAN_KIND, PLAN_VERSION, paramsHash, type PlanDocument, type PlannedStep } from './saved.js';
-
-type Impl = StepImpl<Record<string, unknown>>;
 
 /**
  * AWS clients that refuse, before sending, every operation that could change something:
@@ -98,38 +92,16 @@ export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
   const env = o.env ?? process.env;
   const now = o.now ?? (() => new Date());
   const signal = o.signal ?? new AbortController().signal;
-  const impls = new Map<string, Impl>();
-  const impl = async (step: Step): Promise<Impl> => {
-    let i = impls.get(step.type);
-    if (!i) {
-      i = await loadStep(step.type);
-      impls.set(step.type, i);
-    }
-    return i;
-  };
-  /** The step with `${{ }}` in its rollback spec substituted, as the run shows it. */
-  const concrete = (step: Step): Step => {
-    if (!step.rollback) return step;
-    try {
-      return { ...step, rollback: substitute(step.rollback, { params, outputs }) };
-    } catch {
-      return step;
-    }
-  };
-  const contextFor = (step: Step, notes: string[]): StepContext => ({
-    step: concrete(step),
-    runbookDir: runbook.dir,
-    runbook: { name: runbook.name, rpoMs: runbook.rpoMs },
-    dryRun: true,
-    signal,
-    aws: o.aws,
-    out: { info: (l) => notes.push(l), stream: () => undefined, isTTY: false },
-    env,
-    now,
-    recordUndo: refuse,
-    priorUndo: undefined,
-    confirmManual: async () => false,
-  });
+  const invoker = new StepInvoker({ runbook, dryRun: true, aws: o.aws, out: { info: () => undefined, stream: () => undefined, isTTY: false }, env, secrets: o.secrets ?? [], now });
+  const impl = (step: Step): ReturnType<StepInvoker['impl']> => invoker.impl(step);
+  const resolveWith = (step: Step, scope: Scope): Record<string, unknown> => invoker.resolve(step, scope);
+  /** The step's context, as the run's (its rollback spec concrete), its lines collected as the plan's notes. */
+  const contextFor = (step: Step, notes: string[]): StepContext =>
+    invoker.context(invoker.concrete(step, { params, outputs }), {
+      signal,
+      recordUndo: refuse,
+      out: { info: (l) => notes.push(l), stream: () => undefined, isTTY: false },
+    });
 
   // Which steps' outputs a later step (or its `when:`) needs.
   const needed = new Set<string>();
@@ -205,8 +177,8 @@ export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
   /** Outputs of a step for the steps after it: real for a needed read-only step, else placeholders. */
   const produce = async (step: Step, p: PlannedStep): Promise<PlannedStep> => {
     if (p.status === 'skipped') return p; // no outputs, as at run time
-    const info = stepTypes[step.type];
-    if (p.status === 'planned' && needed.has(step.id) && info.readOnly && runsInPlan(step.type) && p.dependsOn.length === 0) {
+    const info = invoker.type(step);
+    if (p.status === 'planned' && needed.has(step.id) && info.readOnly && info.runsInPlan !== false && p.dependsOn.length === 0) {
       try {
         const w = resolveWith(step, { params, outputs });
         const result = await (await impl(step)).execute(contextFor(step, p.notes), w);

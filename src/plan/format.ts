@@ -6,8 +6,8 @@
  */
 import pc from 'picocolors';
 import type { PlanLine } from '../steps/types.js';
-import { confirmedAsDone } from '../steps/traits.js';
-import { describeBreaches } from '../engine/limits.js';
+import { isStepType, stepType } from '../steps/catalogue.js';
+import { describeBreaches } from '../steps/limits.js';
 import type { PlanDocument, PlannedStep, PlanTotals } from './saved.js';
 import { formatBytes } from '../util/format.js';
 
@@ -53,7 +53,7 @@ export function totalsOf(require: readonly PlannedStep[], steps: readonly Planne
     t.bytes += c.bytes ?? 0;
     t.commands += c.commands ?? 0;
     t.checks += c.checks ?? 0;
-    if (confirmedAsDone(s.type)) t.manual++;
+    if (isStepType(s.type) && stepType(s.type).confirmedAsDone) t.manual++;
   }
   return { text: summaryText(t), ...t };
 }

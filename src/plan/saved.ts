@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { RefusedError, UsageError } from '../errors.js';
-import type { LimitBreach } from '../engine/limits.js';
+import type { LimitBreach } from '../steps/limits.js';
 import type { Runbook } from '../runbook/model.js';
 import { resolveParams } from '../runbook/params.js';
 import { FileWriteError, writeThrough } from '../util/atomic-write.js';

@@ -11,8 +11,9 @@ import type { RunOutcome } from '../engine/run.js';
 import type { RunMode } from '../journal/format.js';
 import { describeUndoRecord } from '../journal/timeline.js';
 import { FINAL_STATES } from '../machine/compile.js';
-import { parseDuration } from '../runbook/duration.js';
 import type { Runbook } from '../runbook/model.js';
+import { isStepType, stepType } from '../steps/catalogue.js';
+import type { ReportFacts } from '../steps/descriptor.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../util/format.js';
 import { redactDeep } from '../util/redact.js';
 import { applyTargets } from './targets.js';
@@ -91,9 +92,9 @@ export const ReportSchema = z
       rollback: z
         .enum(['done', 'failed', 'not-needed'])
         .describe('done: every change was undone; failed: see leftChanged; not-needed: nothing to undo'),
-      backupKey: z.string().nullable().describe('Newest backup seen by s3.verify-backups (the oldest such, if several steps)'),
+      backupKey: z.string().nullable().describe('Newest backup seen by the backup checks (the oldest such, if several steps)'),
       backupAgeSeconds: z.number().nullable().describe('Its age: the recovery point actually achieved'),
-      backupStepId: z.string().nullable().describe('The s3.verify-backups step that measured backupAgeSeconds'),
+      backupStepId: z.string().nullable().describe('The backup check step that measured backupAgeSeconds'),
       rpoMs: ms.nullable().describe("The runbook's rpo (or the step's maxAge)"),
       rpoVerdict: z.enum(['within', 'over', 'no-target', 'unknown']),
       restoreObjects: z.number().nullable(),
@@ -105,7 +106,7 @@ export const ReportSchema = z
       .array(
         z.object({
           target: z.enum(['rto', 'rpo']),
-          stepId: z.string().nullable().describe('The step that measured it (rpo: the s3.verify-backups step); null for the run as a whole'),
+          stepId: z.string().nullable().describe('The step that measured it (rpo: the backup check); null for the run as a whole'),
           measuredMs: ms.describe('Recovery time (rto) or the newest backup\'s age (rpo)'),
           limitMs: ms,
           message: z.string(),
@@ -398,11 +399,18 @@ function truncateOutputs(outputs: Record<string, string | number | boolean>): Re
   return out;
 }
 
-/** A finite number from an output (numbers, or numeric strings from a template). */
-function num(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  return undefined;
+/** What each step's type contributes to the report (its descriptor's reportFacts), in runbook order. */
+function factsOf(runbook: Runbook, outcome: RunOutcome): Array<{ stepId: string; facts: ReportFacts; ran: boolean }> {
+  const out: Array<{ stepId: string; facts: ReportFacts; ran: boolean }> = [];
+  for (const step of runbook.steps) {
+    if (!isStepType(step.type)) continue;
+    const type = stepType(step.type);
+    if (!type.reportFacts) continue;
+    const o = outcome.context.outputs[step.id];
+    const facts = type.reportFacts(step.with, o ?? {});
+    if (facts) out.push({ stepId: step.id, facts, ran: o !== undefined });
+  }
+  return out;
 }
 
 function backupAge(runbook: Runbook, outcome: RunOutcome): { key: string | null; ageSeconds: number | null; stepId: string | null; rpoMs: number | null } {
@@ -410,18 +418,15 @@ function backupAge(runbook: Runbook, outcome: RunOutcome): { key: string | null;
   let ageSeconds: number | null = null;
   let stepId: string | null = null;
   let stepLimit: number | undefined;
-  for (const step of runbook.steps) {
-    if (step.type !== 's3.verify-backups') continue;
-    const maxAge = step.with.maxAge;
-    if (stepLimit === undefined && typeof maxAge === 'string') stepLimit = parseDuration(maxAge);
-    const o = outcome.context.outputs[step.id];
-    const age = num(o?.newestAgeSeconds);
-    // -1: the step found no object at all.
-    if (age === undefined || age < 0) continue;
-    if (ageSeconds === null || age > ageSeconds) {
-      ageSeconds = age;
-      stepId = step.id;
-      key = typeof o?.newestKey === 'string' && o.newestKey !== '' ? o.newestKey : null;
+  for (const { stepId: id, facts } of factsOf(runbook, outcome)) {
+    const b = facts.backup;
+    if (!b) continue;
+    stepLimit ??= b.maxAgeMs;
+    if (b.ageSeconds === null) continue;
+    if (ageSeconds === null || b.ageSeconds > ageSeconds) {
+      ageSeconds = b.ageSeconds;
+      stepId = id;
+      key = b.key;
     }
   }
   // The runbook's rpo wins over a step's maxAge: a looser maxAge must not hide a breach.
@@ -433,14 +438,13 @@ function restoreTotals(runbook: Runbook, outcome: RunOutcome): { objects: number
   let objects = 0;
   let bytes = 0;
   let seconds = 0;
-  for (const step of runbook.steps) {
-    if (step.type !== 's3.restore') continue;
-    const o = outcome.context.outputs[step.id];
-    if (!o) continue;
+  for (const { facts, ran } of factsOf(runbook, outcome)) {
+    const r = facts.restored;
+    if (!r || !ran) continue;
     found = true;
-    objects += num(o.objects) ?? 0;
-    bytes += num(o.bytes) ?? 0;
-    seconds += num(o.seconds) ?? 0;
+    objects += r.objects;
+    bytes += r.bytes;
+    seconds += r.seconds;
   }
   if (!found) return undefined;
   return { objects, bytes, seconds, bytesPerSecond: seconds > 0 ? Math.round(bytes / seconds) : null };

@@ -54,12 +54,12 @@ export function metricsFor(report: Report): Metric[] {
   if (t.backupAgeSeconds !== null) {
     metrics.push({
       name: 'lifeboat_backup_age_seconds',
-      help: 'Age of the newest backup seen by s3.verify-backups in the last run, in seconds: the recovery point actually achieved.',
+      help: 'Age of the newest backup seen by the backup checks in the last run, in seconds: the recovery point actually achieved.',
       value: t.backupAgeSeconds,
     });
   }
   if (t.restoreBytes !== null) {
-    metrics.push({ name: 'lifeboat_restore_bytes', help: 'Bytes restored by s3.restore steps in the last run.', value: t.restoreBytes });
+    metrics.push({ name: 'lifeboat_restore_bytes', help: 'Bytes restored by the restore steps in the last run.', value: t.restoreBytes });
   }
   // The targets themselves, so alerts compare against the runbook instead of a hard-coded number.
   if (t.rtoMs !== null) {

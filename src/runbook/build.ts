@@ -6,7 +6,7 @@ import { parseDuration } from './duration.js';
 import type { Locator } from './locate.js';
 import type { Runbook, Step } from './model.js';
 import type { RunbookSpecRaw, StepSpecRaw } from './schema.js';
-import { stepTypes, type StepTypeInfo } from './step-types.js';
+import { stepType } from '../steps/catalogue.js';
 
 export function buildRunbook(spec: RunbookSpecRaw, source: string, file: string, locator: Locator): Runbook {
   const toStep = (s: StepSpecRaw, path: Path): Step => ({
@@ -20,7 +20,7 @@ export function buildRunbook(spec: RunbookSpecRaw, source: string, file: string,
     when: s.when,
     modes: s.modes,
     limits: s.limits,
-    rollback: s.rollback ?? ((stepTypes[s.type] as StepTypeInfo).irreversible === true ? false : undefined),
+    rollback: s.rollback ?? (stepType(s.type).irreversible === true ? false : undefined),
     ...awsOf(spec.aws, s.aws),
     loc: locator.value(path),
   });

@@ -9,7 +9,7 @@ import { checkCondition } from './condition.js';
 import type { Locator } from './locate.js';
 import type { Location } from './model.js';
 import { PARAM_TYPES, paramValueProblem, type ParamType } from './param-types.js';
-import { isStepType, stepTypeNames, stepTypes } from './step-types.js';
+import { isStepType, stepType, stepTypeList } from '../steps/catalogue.js';
 import { findReferences, hasTemplate } from './template.js';
 import { describeIssue, expectedOf, fieldLabel, requiredKeys, schemaAt } from './zod-issues.js';
 
@@ -32,8 +32,10 @@ export function crossCheck(data: unknown, locator: Locator, report: (loc: Locati
     }
   });
   const outputsById = new Map<string, readonly string[]>();
-  for (const [id, type] of types) if (isStepType(type)) outputsById.set(id, stepTypes[type].outputs);
-  const checkNames = stepTypeNames.filter((t) => stepTypes[t].check);
+  for (const [id, type] of types) if (isStepType(type)) outputsById.set(id, stepType(type).outputs);
+  const checkNames = stepTypeList.filter((t) => t.check).map((t) => t.type);
+  /** The types undone by hand, following instructions (`rollback.instructions`). */
+  const byHand = stepTypeList.filter((t) => t.undo === 'instructions').map((t) => t.type).join(' or ');
   const checkIds = new Set(checks.filter(isRecord).map((c) => c.id).filter((id): id is string => typeof id === 'string'));
 
   // A param's default and enum values must fit its type (and the default its enum).
@@ -69,7 +71,7 @@ export function crossCheck(data: unknown, locator: Locator, report: (loc: Locati
     }
     const type = typeof s.type === 'string' ? s.type : undefined;
     if (type === undefined || !isStepType(type)) return; // reported by the schema
-    const info = stepTypes[type];
+    const info = stepType(type);
     const label = id ?? `#${index + 1}`;
 
     if (inRequire && !info.check) {
@@ -112,7 +114,7 @@ export function crossCheck(data: unknown, locator: Locator, report: (loc: Locati
       } else if (kind === 'instructions' && info.undo !== 'instructions') {
         report(
           locator.key([...path, 'rollback'], 'instructions'),
-          `step "${label}": rollback.instructions is for manual steps; ${aStep(type)} takes rollback: { run: [argv…] } or rollback: false`,
+          `step "${label}": rollback.instructions is for ${byHand} steps; ${aStep(type)} takes rollback: { run: [argv…] } or rollback: false`,
         );
       }
     }
@@ -186,7 +188,7 @@ function referenceProblem(ref: ReturnType<typeof findReferences>[number], c: Ref
   }
   const type = c.types.get(ref.step);
   if (type !== undefined && isStepType(type)) {
-    const outputs: readonly string[] = stepTypes[type].outputs;
+    const outputs: readonly string[] = stepType(type).outputs;
     if (!outputs.includes(ref.name)) {
       return `${ref.raw}: ${aStep(type)} has no output "${ref.name}"${outputs.length ? ` (outputs: ${outputs.join(', ')})` : ' (it has no outputs)'}`;
     }

@@ -1,7 +1,6 @@
 /** A loaded, validated runbook: what the compiler and the engine work from. */
 import type { AwsSpec, Limits, ParamSpec, RollbackSpec } from './schema.js';
 import type { StepMode } from './mode-names.js';
-import type { StepTypeName } from './step-types.js';
 
 export interface Location {
   line: number;
@@ -10,7 +9,8 @@ export interface Location {
 
 export interface Step {
   id: string;
-  type: StepTypeName;
+  /** A registered step type (src/steps/registry.ts): the loader checks it. */
+  type: string;
   description?: string | undefined;
   /** The raw `with` block; `${{ }}` placeholders are substituted just before the step runs. */
   with: Record<string, unknown>;

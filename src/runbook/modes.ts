@@ -5,7 +5,7 @@
  * never flips production DNS. Pure: which steps a mode skips, and why.
  */
 import type { Runbook, Step } from './model.js';
-import { stepTypes } from './step-types.js';
+import { stepType } from '../steps/catalogue.js';
 import { findReferences } from './template.js';
 
 import { STEP_MODES, type StepMode } from './mode-names.js';
@@ -19,7 +19,9 @@ export function isStepMode(mode: string): mode is StepMode {
 /** The modes a step runs in: its own `modes:`, else every mode (less verify for a live step). */
 export function modesOf(step: Pick<Step, 'type' | 'modes'>): readonly StepMode[] {
   if (step.modes !== undefined) return step.modes;
-  return stepTypes[step.type].live ? STEP_MODES.filter((m) => m !== 'verify') : STEP_MODES;
+  const type = stepType(step.type);
+  if (type.modes !== undefined) return type.modes;
+  return type.live ? STEP_MODES.filter((m) => m !== 'verify') : STEP_MODES;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Problem } from '../errors.js';
 import { getIn, isRecord, walkValues, type Path } from './data.js';
 import { lineLocator, Locator } from './locate.js';
 import type { Location, Runbook, Step } from './model.js';
-import { stepTypes } from './step-types.js';
+import { stepType } from '../steps/catalogue.js';
 import { findReferences, hasTemplate, substituteString } from './template.js';
 import { describeIssue } from './zod-issues.js';
 
@@ -75,7 +75,7 @@ export function checkParamFields(runbook: Runbook, values: Readonly<Record<strin
         checked.push(f);
       }
       if (checked.length === 0) return;
-      const result = stepTypes[step.type].with.safeParse(substituted);
+      const result = stepType(step.type).with.safeParse(substituted);
       if (result.success) return;
       // describeIssue reads values from the runbook's shape: put the substituted block there.
       const data = { [list]: steps.map((s, i) => ({ id: s.id, type: s.type, with: i === index ? substituted : s.with })) };
@@ -84,7 +84,7 @@ export function checkParamFields(runbook: Runbook, values: Readonly<Record<strin
         const field = checked.find((f) => f.path.length <= rel.length && f.path.every((p, i) => p === rel[i]));
         if (!field) continue; // a field with a step output (checked when substituted) or a literal (checked by the loader)
         const from = field.params.map((p) => `params.${p}`).join(', ');
-        for (const d of describeIssue(issue, { base, data, schema: stepTypes[step.type].with, locator: locatorFor(), stepType: step.type })) {
+        for (const d of describeIssue(issue, { base, data, schema: stepType(step.type).with, locator: locatorFor(), stepType: step.type })) {
           const what = d.named === true ? d.message : `step "${step.id}" ${issue.code === 'custom' ? `${label(field.path)}: ${d.message}` : d.message}`;
           add(locate([...base, ...field.path]), `${what} (the value comes from ${from}; pass a valid --param ${field.params[0]}=…)`);
         }

@@ -1,13 +1,14 @@
 /**
  * The runbook format, as one zod schema. The loader validates with it, and
  * `schema/runbook.schema.json` (editor completion) is generated from it, so the two never
- * disagree. Per-type `with` blocks live in ./step-types.ts.
+ * disagree. Per-type `with` blocks, descriptions and outputs come from the step types'
+ * descriptors (src/steps/registry.ts).
  */
 import { z } from 'zod';
 import { duration, longDuration } from './fields.js';
 import { STEP_MODES } from './mode-names.js';
 import { PARAM_TYPES } from './param-types.js';
-import { stepTypeNames, stepTypes, type StepTypeInfo, type StepTypeName } from './step-types.js';
+import { stepType, stepTypeList, stepTypeNames } from '../steps/catalogue.js';
 
 export const STEP_ID = /^[a-z0-9-]+$/;
 export const RUNBOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -88,10 +89,15 @@ export const awsSpec = z
   })
   .describe('Which account, region and role the step acts with; on the runbook, the default for every step');
 
-/** The step envelope; `with` is checked per type (see step-types.ts). */
+/** The step types allowed in `require:`: the read-only checks. */
+const checkTypeNames = stepTypeList.filter((t) => t.check).map((t) => t.type);
+/** The types that move live traffic, capacity or databases (not run by `verify` unless their `modes:` say so). */
+const liveTypeNames = stepTypeList.filter((t) => t.live && t.modes === undefined).map((t) => t.type);
+
+/** The step envelope; `with` is checked per type (see src/steps/registry.ts). */
 export const stepSpec = z.strictObject({
   id: stepId,
-  type: z.enum(stepTypeNames as [StepTypeName, ...StepTypeName[]]).describe('What the step does'),
+  type: z.enum(stepTypeNames as [string, ...string[]]).describe('What the step does'),
   description: z.string().optional().describe('Shown to the operator before the step runs'),
   with: z.record(z.string(), z.unknown()).optional().describe("The step type's settings"),
   confirm: z
@@ -109,13 +115,13 @@ export const stepSpec = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      'The modes the step runs in (plan, dry-run, run, rehearse, verify); skipped in the others. Default: all, except verify for steps that move live traffic (route53.*)',
+      `The modes the step runs in (plan, dry-run, run, rehearse, verify); skipped in the others. Default: all, except verify for steps that move live traffic, capacity or databases (${liveTypeNames.join(', ')})`,
     ),
   limits: limitsSpec.optional(),
   aws: awsSpec.optional(),
   rollback: rollbackSpec
     .optional()
-    .describe('A replacement undo ({ run: [argv…] }, or { instructions } for manual steps), or false for a step that cannot be undone'),
+    .describe(`A replacement undo ({ run: [argv…] }, or { instructions } for ${stepTypeList.filter((t) => t.undo === 'instructions').map((t) => t.type).join(' or ')} steps), or false for a step that cannot be undone`),
 });
 
 export const runbookSpec = z.strictObject({
@@ -129,10 +135,10 @@ export const runbookSpec = z.strictObject({
     .meta({ description: 'Runbook name: names its lock and its run ids', pattern: RUNBOOK_NAME.source }),
   description: z.string().optional().describe('What the runbook does, for the operator'),
   rto: longDuration.optional().describe('Target recovery time; rehearse and verify report against it'),
-  rpo: longDuration.optional().describe('Oldest acceptable backup; default maxAge for s3.verify-backups'),
+  rpo: longDuration.optional().describe('Oldest acceptable backup; the default maxAge of the backup checks'),
   params: z.record(z.string(), paramSpec).optional().describe('Parameters, given with --param <name>=<value>'),
   aws: awsSpec.optional(),
-  require: z.array(stepSpec).optional().describe('Checks (http.check, s3.verify-backups) that must pass before anything changes'),
+  require: z.array(stepSpec).optional().describe(`Checks (${checkTypeNames.join(', ')}) that must pass before anything changes`),
   steps: z.array(stepSpec).min(1).describe('The steps, run in order'),
 });
 
@@ -142,26 +148,6 @@ export type AwsSpec = z.output<typeof awsSpec>;
 export type RollbackSpec = z.output<typeof rollbackSpec>;
 export type StepSpecRaw = z.output<typeof stepSpec>;
 export type RunbookSpecRaw = z.output<typeof runbookSpec>;
-
-const TYPE_DESCRIPTIONS: Record<StepTypeName, string> = {
-  's3.verify-backups':
-    'Checks that the newest object under the prefix is younger than maxAge, count and size bounds, and checksums. Read-only.',
-  'route53.change-records':
-    'UPSERT/CREATE/DELETE Route 53 record sets; captures the previous sets first and restores them on rollback.',
-  's3.restore':
-    'Copies the objects under source, as they were at asOf, to target (s3:// or a local directory); rollback deletes what it created.',
-  shell: 'Runs with.run (an argv array, never through a shell); rollback is rollback.run, or rollback: false.',
-  'http.check': 'Polls a URL until the status (and body) match, or the timeout passes. Read-only.',
-  manual: 'Shows with.instructions; the operator confirms when done. rollback.instructions says how to undo.',
-  wait: 'Waits with.duration.',
-  'route53.shift-weights':
-    'Moves traffic between two weighted sets of one name in stages (percent to `to`), pausing and checking health between stages; rollback restores every weight it changed.',
-  'rds.failover-cluster':
-    'Fails an Aurora / Multi-AZ DB cluster over to targetInstanceId (or any healthy reader) and waits until it is available; rollback fails back to the writer found before.',
-  'rds.promote-replica':
-    'Promotes a read replica to a standalone DB instance. Cannot be undone: needs a typed confirmation of the instance id.',
-  'autoscaling.set-capacity': 'Sets min, desired and max of an Auto Scaling group; rollback restores the previous sizes.',
-};
 
 const UNDO_TEXT: Record<string, string> = {
   none: 'none needed (read-only)',
@@ -178,24 +164,37 @@ export function stepTypesMarkdown(): string {
   const out: string[] = [
     '# Step types',
     '',
-    '<!-- Generated from src/runbook/step-types.ts by `npm run schema`; do not edit by hand. -->',
+    '<!-- Generated from the step types in src/steps/registry.ts by `npm run schema`; do not edit by hand. -->',
     '',
     '| type | does | outputs | undo |',
     '| --- | --- | --- | --- |',
   ];
-  for (const name of stepTypeNames) {
-    const info: StepTypeInfo = stepTypes[name];
+  for (const info of stepTypeList) {
     const undo = info.irreversible ? 'cannot be undone: `rollback: false` by default (typed confirmation), or `rollback: { run }`' : UNDO_TEXT[info.undo];
-    out.push(`| \`${name}\` | ${TYPE_DESCRIPTIONS[name]} | ${info.outputs.map((o) => `\`${o}\``).join(', ') || '—'} | ${undo} |`);
+    out.push(`| \`${info.type}\` | ${info.description} | ${info.outputs.map((o) => `\`${o}\``).join(', ') || '—'} | ${undo} |`);
   }
-  for (const name of stepTypeNames) {
-    const json = z.toJSONSchema(stepTypes[name].with, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, { description?: string }>; required?: string[] };
+  for (const info of stepTypeList) {
+    const json = z.toJSONSchema(info.with, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, { description?: string }>; required?: string[] };
     const required = new Set(json.required ?? []);
-    out.push('', `## \`${name}\``, '', TYPE_DESCRIPTIONS[name], '', '| `with` field | required | meaning |', '| --- | --- | --- |');
+    out.push('', `## \`${info.type}\``, '', info.description, '', '| `with` field | required | meaning |', '| --- | --- | --- |');
     for (const [field, prop] of Object.entries(json.properties ?? {}))
       out.push(`| \`${field}\` | ${required.has(field) ? 'yes' : ''} | ${(prop.description ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The short list of step types for the README (between its step-types markers): one line each. */
+export function stepTypesList(): string {
+  return stepTypeList.map((t) => `- \`${t.type}\`: ${t.description}`).join('\n');
+}
+
+/** `text` with the part between the step-types markers replaced by the current list. */
+export function withStepTypesList(text: string): string {
+  const begin = /<!-- step-types:begin[^>]*-->\n/.exec(text);
+  const end = text.indexOf('<!-- step-types:end -->');
+  if (!begin || end < begin.index) throw new Error('the step-types markers are missing');
+  const from = begin.index + begin[0].length;
+  return `${text.slice(0, from)}${stepTypesList()}\n${text.slice(end)}`;
 }
 
 const TEMPLATE = {
@@ -253,10 +252,10 @@ function dropSafeIntegerBounds(node: unknown): void {
 }
 
 /** One branch of the step union: the envelope with `type` fixed and its own `with` and rollback. */
-function typedStep(name: StepTypeName): z.ZodObject {
-  const info = stepTypes[name];
+function typedStep(name: string): z.ZodObject {
+  const info = stepType(name);
   const fields = {
-    type: z.literal(name).describe(TYPE_DESCRIPTIONS[name]),
+    type: z.literal(name).describe(info.description),
     with: info.with.describe(`Settings for ${name}`),
   };
   if (info.undo === 'none') return stepSpec.omit({ rollback: true }).extend(fields);
@@ -282,9 +281,9 @@ function typedStep(name: StepTypeName): z.ZodObject {
  * fields once the type is written. Written to schema/runbook.schema.json by write-schema.ts.
  */
 export function runbookJsonSchema(): Record<string, unknown> {
-  const union = (names: StepTypeName[]): z.ZodType =>
+  const union = (names: readonly string[]): z.ZodType =>
     z.discriminatedUnion('type', names.map(typedStep) as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]);
-  const checks = stepTypeNames.filter((n) => stepTypes[n].check);
+  const checks = checkTypeNames;
   const schema = runbookSpec.extend({
     steps: z.array(union(stepTypeNames)).min(1).describe('The steps, run in order'),
     require: z

@@ -5,14 +5,16 @@
  * A test fails when the committed file is stale.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runbookJsonSchema, stepTypesMarkdown } from './schema.js';
+import { runbookJsonSchema, stepTypesMarkdown, withStepTypesList } from './schema.js';
 
 export const SCHEMA_PATH = join('schema', 'runbook.schema.json');
 /** The docs' list of step types, generated from the same catalogue. */
 export const STEP_DOCS_PATH = join('docs', 'step-types.md');
+/** The README's short list of step types, between its step-types markers. */
+export const README_PATH = 'README.md';
 
 /** The file's exact text: pretty-printed, with a trailing newline. */
 export function renderRunbookSchema(): string {
@@ -37,7 +39,14 @@ export async function writeRunbookSchema(file = join(packageRoot(), SCHEMA_PATH)
 const invokedAs = process.argv[1];
 if (invokedAs !== undefined && import.meta.url === pathToFileURL(resolve(invokedAs)).href) {
   const target = process.argv[2];
-  const docs = target === undefined ? writeFile(join(packageRoot(), STEP_DOCS_PATH), stepTypesMarkdown()).then(() => console.log(`wrote ${join(packageRoot(), STEP_DOCS_PATH)}`)) : Promise.resolve();
+  const writeDocs = async (): Promise<void> => {
+    await writeFile(join(packageRoot(), STEP_DOCS_PATH), stepTypesMarkdown());
+    console.log(`wrote ${join(packageRoot(), STEP_DOCS_PATH)}`);
+    const readme = join(packageRoot(), README_PATH);
+    await writeFile(readme, withStepTypesList(await readFile(readme, 'utf8')));
+    console.log(`wrote the step types in ${readme}`);
+  };
+  const docs = target === undefined ? writeDocs() : Promise.resolve();
   Promise.all([writeRunbookSchema(target === undefined ? undefined : resolve(target)), docs]).then(
     ([file]) => console.log(`wrote ${file}`),
     (err: unknown) => {

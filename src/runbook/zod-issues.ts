@@ -12,7 +12,7 @@ import { DURATION_HINT } from './duration.js';
 import { duration as durationField, longDuration, tooLongMessage } from './fields.js';
 import type { Locator } from './locate.js';
 import type { Location } from './model.js';
-import { stepTypeNames } from './step-types.js';
+import { stepTypeNames } from '../steps/catalogue.js';
 
 export interface Located {
   loc: Location;

@@ -14,12 +14,25 @@
 import type { AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { AwsClients } from '../aws/clients.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
-import type { SetCapacityWith } from '../runbook/step-types.js';
+import { z } from 'zod';
+import { duration } from '../runbook/fields.js';
 import { isAbortError, sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, whereText, type ActedWith } from './aws-scope.js';
+import { awsStepError, pollingStep, undoText } from './aws-step.js';
+import { confirmField, defineStepType } from './descriptor.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 
 const UNDO_KIND = 'autoscaling.set-capacity';
+
+const setCapacityWith = z.strictObject({
+  group: z.string().min(1).describe('The Auto Scaling group name'),
+  min: z.coerce.number().int().nonnegative().optional(),
+  desired: z.coerce.number().int().nonnegative().optional(),
+  max: z.coerce.number().int().nonnegative().optional(),
+  wait: z.enum(['none', 'in-service']).optional().describe('in-service: wait until `desired` instances are InService (default none)'),
+  waitTimeout: duration.optional().describe('Default 10m'),
+});
+export type SetCapacityWith = z.output<typeof setCapacityWith>;
 const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000;
 
 export interface Sizes {
@@ -47,16 +60,13 @@ export interface SetCapacityOptions {
 
 // ---------------------------------------------------------------- AWS
 
-function awsFailure(err: unknown, doing: string, group: string, clients: AwsClients): StepError {
-  if (err instanceof StepError) return err;
-  const name = err instanceof Error ? err.name : 'Error';
-  const message = err instanceof Error ? err.message : String(err);
-  const denied = /AccessDenied|UnauthorizedOperation|not authorized/i.test(`${name} ${message}`);
-  return new StepError(`Auto Scaling failed while ${doing} group ${group} in ${clients.region() ?? 'the default region'}: ${name}: ${message}`, {
-    hint: denied
-      ? `the credentials need autoscaling:DescribeAutoScalingGroups and autoscaling:UpdateAutoScalingGroup${clients.roleArn ? ` (role ${clients.roleArn})` : ''}`
-      : 'run with LIFEBOAT_DEBUG=1 for the full error',
-    cause: err,
+function awsFailure(err: unknown, doing: string, group: string, clients: AwsClients): Error {
+  return awsStepError(err, {
+    service: 'Auto Scaling',
+    doing,
+    what: `group ${group}`,
+    where: clients.region() ?? 'the default region',
+    denied: `the credentials need autoscaling:DescribeAutoScalingGroups and autoscaling:UpdateAutoScalingGroup${clients.roleArn ? ` (role ${clients.roleArn})` : ''}`,
   });
 }
 
@@ -272,25 +282,21 @@ async function previewUndo(ctx: StepContext, w: SetCapacityWith, raw: unknown, l
 }
 
 function describeUndo(_w: SetCapacityWith, raw: unknown): string {
-  try {
-    const u = parseUndo(raw);
-    return `set Auto Scaling group ${u.group} back to ${sizesText(u)}${whereText(u.acted)}`;
-  } catch {
-    return 'no usable undo record: the group sizes cannot be restored automatically';
-  }
+  return undoText(raw, parseUndo, (u) => `set Auto Scaling group ${u.group} back to ${sizesText(u)}${whereText(u.acted)}`, 'the group sizes cannot be restored automatically');
 }
 
 export function createSetCapacityStep(opts: SetCapacityOptions = {}): StepImpl<SetCapacityWith> {
-  const o: Required<SetCapacityOptions> = { pollIntervalMs: opts.pollIntervalMs ?? 5000 };
-  return {
-    type: UNDO_KIND,
-    plan,
-    execute: (ctx, w) => execute(ctx, w, o),
-    verify,
-    rollback,
-    describeUndo,
-    previewUndo,
-  };
+  return pollingStep(UNDO_KIND, opts, 5000, { plan, execute, verify, rollback, describeUndo, previewUndo });
 }
 
-export const setCapacityStep = createSetCapacityStep();
+export const autoscalingSetCapacityType = defineStepType({
+  type: UNDO_KIND,
+  description: 'Sets min, desired and max of an Auto Scaling group; rollback restores the previous sizes.',
+  with: setCapacityWith,
+  outputs: ['previousMin', 'previousDesired', 'previousMax'],
+  undo: 'builtin',
+  live: true,
+  awsServices: ['Auto Scaling'],
+  confirmation: confirmField('group'),
+  load: async () => createSetCapacityStep(),
+});

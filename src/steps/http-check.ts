@@ -4,11 +4,25 @@
  * Header values are never shown (they may carry tokens), nor are secret-looking query
  * parameters or a password in the URL.
  */
+import { z } from 'zod';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
-import type { HttpCheckWith } from '../runbook/step-types.js';
+import { duration } from '../runbook/fields.js';
 import { isSecretName, REDACTED } from '../util/redact.js';
 import { abortReason, sleep } from '../util/sleep.js';
+import { defineStepType } from './descriptor.js';
 import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
+
+const httpCheckWith = z.strictObject({
+  url: z.string().min(1),
+  method: z.enum(['GET', 'HEAD']).optional(),
+  status: z.union([z.coerce.number().int(), z.array(z.coerce.number().int()).min(1)]).optional(),
+  body: z.string().optional().describe('Substring the response body must contain'),
+  bodyMatches: z.string().optional().describe('Regular expression the response body must match'),
+  headers: z.record(z.string(), z.string()).optional(),
+  timeout: duration.optional().describe('Give up after this long (default 30s)'),
+  interval: duration.optional().describe('Time between attempts (default 2s)'),
+});
+export type HttpCheckWith = z.output<typeof httpCheckWith>;
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_INTERVAL_MS = 2_000;
@@ -243,3 +257,14 @@ export const httpCheckStep: StepImpl<HttpCheckWith> = {
     );
   },
 };
+
+export const httpCheckType = defineStepType({
+  type: 'http.check',
+  description: 'Polls a URL until the status (and body) match, or the timeout passes. Read-only.',
+  with: httpCheckWith,
+  outputs: ['status'],
+  undo: 'none',
+  readOnly: true,
+  check: true,
+  load: async () => httpCheckStep,
+});

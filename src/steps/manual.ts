@@ -3,8 +3,14 @@
  * console). The instructions are shown and the operator confirms it is done. Undo is the
  * step's `rollback.instructions`, shown and confirmed the same way.
  */
-import type { ManualWith } from '../runbook/step-types.js';
+import { z } from 'zod';
+import { defineStepType } from './descriptor.js';
 import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
+
+const manualWith = z.strictObject({
+  instructions: z.string().min(1),
+});
+export type ManualWith = z.output<typeof manualWith>;
 
 /** What the manual step journals before asking: what to do by hand to undo it, if anything. */
 export type ManualUndo = { instructions: string } | { none: true; irreversible?: true } | { run: string[]; cwd?: string; env?: Record<string, string>; timeout?: string };
@@ -83,3 +89,13 @@ export const manualStep: StepImpl<ManualWith> = {
     return describeManualUndo(undo);
   },
 };
+
+export const manualType = defineStepType({
+  type: 'manual',
+  description: 'Shows with.instructions; the operator confirms when done. rollback.instructions says how to undo.',
+  with: manualWith,
+  outputs: [],
+  undo: 'instructions',
+  confirmedAsDone: true,
+  load: async () => manualStep,
+});

@@ -2,18 +2,17 @@
 import type { DBCluster, DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import type { AwsClients } from '../aws/clients.js';
 import { isAbortError } from '../util/sleep.js';
+import { awsStepError } from './aws-step.js';
 import { StepError, type StepContext } from './types.js';
 
-export function rdsFailure(err: unknown, doing: string, what: string, clients: AwsClients): unknown {
-  if (err instanceof StepError) return err;
-  const name = err instanceof Error ? err.name : 'Error';
-  const message = err instanceof Error ? err.message : String(err);
-  const denied = /AccessDenied|not authorized/i.test(`${name} ${message}`);
-  return new StepError(`RDS failed while ${doing} ${what} in ${clients.region() ?? 'the default region'}: ${name}: ${message}`, {
-    hint: denied
-      ? `the credentials${clients.roleArn ? ` of role ${clients.roleArn}` : ''} need the rds: permission for ${doing}`
-      : 'run with LIFEBOAT_DEBUG=1 for the full error; check the RDS console for the resource\'s events',
-    cause: err,
+export function rdsFailure(err: unknown, doing: string, what: string, clients: AwsClients): Error {
+  return awsStepError(err, {
+    service: 'RDS',
+    doing,
+    what,
+    where: clients.region() ?? 'the default region',
+    denied: `the credentials${clients.roleArn ? ` of role ${clients.roleArn}` : ''} need the rds: permission for ${doing}`,
+    hint: "run with LIFEBOAT_DEBUG=1 for the full error; check the RDS console for the resource's events",
   });
 }
 

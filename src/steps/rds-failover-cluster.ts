@@ -16,13 +16,24 @@
 import type { DBCluster } from '@aws-sdk/client-rds';
 import type { AwsClients } from '../aws/clients.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
-import type { FailoverClusterWith } from '../runbook/step-types.js';
+import { z } from 'zod';
+import { duration } from '../runbook/fields.js';
 import { sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, whereText, type ActedWith } from './aws-scope.js';
 import { describeCluster, describeInstance, rdsCall, readersOf, writerOf } from './rds-common.js';
+import { pollingStep, undoText } from './aws-step.js';
+import { confirmField, defineStepType } from './descriptor.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 
 const UNDO_KIND = 'rds.failover-cluster';
+
+const failoverClusterWith = z.strictObject({
+  clusterId: z.string().min(1).describe('The DB cluster identifier'),
+  targetInstanceId: z.string().min(1).optional().describe('The reader to promote to writer (default: any healthy reader, as RDS picks)'),
+  wait: z.enum(['available', 'none']).optional().describe('available (default): wait until the cluster is available and the target is the writer'),
+  waitTimeout: duration.optional().describe('Default 15m'),
+});
+export type FailoverClusterWith = z.output<typeof failoverClusterWith>;
 const DEFAULT_WAIT_TIMEOUT_MS = 15 * 60_000;
 
 export interface FailoverUndo {
@@ -252,25 +263,22 @@ async function previewUndo(ctx: StepContext, w: FailoverClusterWith, raw: unknow
 }
 
 function describeUndo(_w: FailoverClusterWith, raw: unknown): string {
-  try {
-    const u = parseUndo(raw);
-    return `fail DB cluster ${u.clusterId} back to writer ${u.writer}${whereText(u.acted)}`;
-  } catch {
-    return 'no usable undo record: the cluster cannot be failed back automatically';
-  }
+  return undoText(raw, parseUndo, (u) => `fail DB cluster ${u.clusterId} back to writer ${u.writer}${whereText(u.acted)}`, 'the cluster cannot be failed back automatically');
 }
 
 export function createFailoverClusterStep(opts: FailoverOptions = {}): StepImpl<FailoverClusterWith> {
-  const o: Required<FailoverOptions> = { pollIntervalMs: opts.pollIntervalMs ?? 5000 };
-  return {
-    type: UNDO_KIND,
-    plan,
-    execute: (ctx, w) => execute(ctx, w, o),
-    verify,
-    rollback: (ctx, w, undo) => rollback(ctx, w, undo, o),
-    describeUndo,
-    previewUndo,
-  };
+  return pollingStep(UNDO_KIND, opts, 5000, { plan, execute, verify, rollback, describeUndo, previewUndo });
 }
 
-export const failoverClusterStep = createFailoverClusterStep();
+export const rdsFailoverClusterType = defineStepType({
+  type: UNDO_KIND,
+  description:
+    'Fails an Aurora / Multi-AZ DB cluster over to targetInstanceId (or any healthy reader) and waits until it is available; rollback fails back to the writer found before.',
+  with: failoverClusterWith,
+  outputs: ['writer', 'previousWriter'],
+  undo: 'builtin',
+  live: true,
+  awsServices: ['RDS'],
+  confirmation: confirmField('clusterId'),
+  load: async () => createFailoverClusterStep(),
+});

@@ -16,13 +16,24 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
 import type { AwsClients } from '../aws/clients.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
-import type { PromoteReplicaWith } from '../runbook/step-types.js';
+import { z } from 'zod';
+import { duration } from '../runbook/fields.js';
 import { sleep } from '../util/sleep.js';
 import { actedWith, stepClients, whereText, type ActedWith } from './aws-scope.js';
 import { describeInstance, rdsCall } from './rds-common.js';
+import { pollingStep } from './aws-step.js';
+import { confirmField, defineStepType } from './descriptor.js';
 import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 
 const UNDO_KIND = 'rds.promote-replica';
+
+const promoteReplicaWith = z.strictObject({
+  instanceId: z.string().min(1).describe('The read replica DB instance identifier'),
+  backupRetentionPeriod: z.coerce.number().int().min(0).max(35).optional().describe('Days of automated backups on the promoted instance'),
+  wait: z.enum(['available', 'none']).optional().describe('available (default): wait until it is available and no longer a replica'),
+  waitTimeout: duration.optional().describe('Default 30m'),
+});
+export type PromoteReplicaWith = z.output<typeof promoteReplicaWith>;
 const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
 
 /** The undo record: the shell step's shapes (`{ none, irreversible }` or `{ run }`) plus what was promoted. */
@@ -183,16 +194,18 @@ function describeUndo(_w: PromoteReplicaWith, raw: unknown): string {
 }
 
 export function createPromoteReplicaStep(opts: PromoteOptions = {}): StepImpl<PromoteReplicaWith> {
-  const o: Required<PromoteOptions> = { pollIntervalMs: opts.pollIntervalMs ?? 10_000 };
-  return {
-    type: UNDO_KIND,
-    plan,
-    execute: (ctx, w) => execute(ctx, w, o),
-    verify,
-    rollback,
-    describeUndo,
-    previewUndo,
-  };
+  return pollingStep(UNDO_KIND, opts, 10_000, { plan, execute, verify, rollback, describeUndo, previewUndo });
 }
 
-export const promoteReplicaStep = createPromoteReplicaStep();
+export const rdsPromoteReplicaType = defineStepType({
+  type: UNDO_KIND,
+  description: 'Promotes a read replica to a standalone DB instance. Cannot be undone: needs a typed confirmation of the instance id.',
+  with: promoteReplicaWith,
+  outputs: ['instanceId'],
+  undo: 'command',
+  live: true,
+  irreversible: true,
+  awsServices: ['RDS'],
+  confirmation: confirmField('instanceId'),
+  load: async () => createPromoteReplicaStep(),
+});

@@ -36,10 +36,39 @@ import {
   type RecordKey,
 } from '../aws/route53.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
-import type { RecordChange, Route53With } from '../runbook/step-types.js';
+import { z } from 'zod';
+import { duration } from '../runbook/fields.js';
 import { isAbortError, sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, type ActedWith } from './aws-scope.js';
+import { awsStepError } from './aws-step.js';
+import { defineStepType } from './descriptor.js';
+import { aliasTarget, geoLocation, RECORD_TYPES, recordNameConfirmation } from './route53-fields.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
+
+const recordChange = z.strictObject({
+  action: z.enum(['UPSERT', 'CREATE', 'DELETE']).optional(),
+  name: z.string().min(1),
+  type: z.enum(RECORD_TYPES),
+  ttl: z.coerce.number().int().nonnegative().optional(),
+  values: z.array(z.string()).optional(),
+  alias: aliasTarget.optional(),
+  setIdentifier: z.string().optional(),
+  weight: z.coerce.number().int().min(0).max(255).optional(),
+  failover: z.enum(['PRIMARY', 'SECONDARY']).optional(),
+  region: z.string().min(1).optional().describe('Latency routing: the AWS region of this set'),
+  geo: geoLocation.optional(),
+  multiValue: z.boolean().optional().describe('Multivalue answer routing'),
+  healthCheckId: z.string().optional(),
+});
+
+const route53With = z.strictObject({
+  zoneId: z.string().min(1),
+  changes: z.array(recordChange).min(1),
+  wait: z.enum(['insync', 'none']).optional().describe('insync: poll the change until Route 53 reports INSYNC'),
+  waitTimeout: duration.optional(),
+});
+export type RecordChange = z.output<typeof recordChange>;
+export type Route53With = z.output<typeof route53With>;
 
 const DEFAULT_TTL = 300;
 const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
@@ -188,15 +217,8 @@ function errorContext(ctx: StepContext, zoneId: string, doing: string, keys: rea
 
 /** An AWS failure as a StepError an operator can act on (StepErrors and aborts pass through). */
 function toStepError(ctx: StepContext, where: ErrorContext, err: unknown): unknown {
-  if (err instanceof StepError || isAbortError(err, ctx.signal)) return err;
-  const advice = describeRoute53Error(err, where);
-  if (advice) return new StepError(advice.message, { hint: advice.hint, cause: err });
-  const name = err instanceof Error ? err.name : 'Error';
-  const message = err instanceof Error ? err.message : String(err);
-  return new StepError(`Route 53 failed while ${where.doing} ${where.records ?? 'record sets'} in hosted zone ${where.zoneId}: ${name}: ${message}`, {
-    hint: 'run with LIFEBOAT_DEBUG=1 for the full error',
-    cause: err,
-  });
+  if (isAbortError(err, ctx.signal)) return err;
+  return awsStepError(err, { service: 'Route 53', doing: where.doing, what: where.records ?? 'record sets', where: `hosted zone ${where.zoneId}`, advice: describeRoute53Error(err, where) });
 }
 
 async function call<T>(ctx: StepContext, where: ErrorContext, fn: () => Promise<T>): Promise<T> {
@@ -604,7 +626,6 @@ export function createRoute53Step(opts: Route53StepOptions = {}): StepImpl<Route
   const options: Required<Route53StepOptions> = { pollIntervalMs: opts.pollIntervalMs ?? 2000, batchSpacingMs: opts.batchSpacingMs ?? 200 };
   return {
     type: 'route53.change-records',
-  awsServices: ['Route 53'],
     plan,
     execute: (ctx, w) => execute(ctx, w, options),
     verify,
@@ -615,3 +636,19 @@ export function createRoute53Step(opts: Route53StepOptions = {}): StepImpl<Route
 }
 
 export const route53Step = createRoute53Step();
+
+export const route53ChangeRecordsType = defineStepType({
+  type: 'route53.change-records',
+  description:
+    'UPSERT/CREATE/DELETE Route 53 record sets (simple, weighted, failover, latency `region`, geolocation `geo`, `multiValue`, `alias` targets); captures the previous sets first and restores them on rollback.',
+  with: route53With,
+  outputs: ['changeId'],
+  undo: 'builtin',
+  live: true,
+  awsServices: ['Route 53'],
+  confirmation: {
+    text: (w) => recordNameConfirmation(Array.isArray(w.changes) ? (w.changes[0] as { name?: unknown } | undefined)?.name : undefined),
+    dnsName: true,
+  },
+  load: async () => route53Step,
+});

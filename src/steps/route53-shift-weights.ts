@@ -34,10 +34,39 @@ import {
 } from '../aws/route53.js';
 import type { AwsClients } from '../aws/clients.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
-import type { ShiftWeightsWith } from '../runbook/step-types.js';
+import { z } from 'zod';
+import { duration } from '../runbook/fields.js';
 import { isAbortError, sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, whereText, type ActedWith } from './aws-scope.js';
+import { awsStepError, pollingStep, undoText } from './aws-step.js';
+import { defineStepType } from './descriptor.js';
+import { RECORD_TYPES, recordNameConfirmation } from './route53-fields.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
+
+const shiftWeightsWith = z.strictObject({
+  zoneId: z.string().min(1),
+  name: z.string().min(1).describe('The record name both weighted sets share'),
+  type: z.enum(RECORD_TYPES),
+  from: z.string().min(1).describe('Set identifier of the weighted set traffic moves away from'),
+  to: z.string().min(1).describe('Set identifier of the weighted set traffic moves to'),
+  stages: z
+    .array(z.coerce.number().min(0).max(100))
+    .min(1)
+    .describe('Percent of the total weight sent to `to` after each stage, e.g. [10, 50, 100]'),
+  pause: duration.optional().describe('Hold after each stage before the check and the next stage (default 0s)'),
+  check: z
+    .strictObject({
+      url: z.string().min(1),
+      status: z.union([z.coerce.number().int(), z.array(z.coerce.number().int()).min(1)]).optional().describe('Expected status (default 200)'),
+      timeout: duration.optional().describe('Give up after this long (default 30s)'),
+      interval: duration.optional().describe('Time between attempts (default 2s)'),
+    })
+    .optional()
+    .describe('Polled after each stage until it passes or times out; a failed check fails the step (its rollback restores the weights)'),
+  wait: z.enum(['insync', 'none']).optional().describe('insync (default): wait for each stage to be INSYNC before pausing'),
+  waitTimeout: duration.optional(),
+});
+export type ShiftWeightsWith = z.output<typeof shiftWeightsWith>;
 
 const UNDO_KIND = 'route53.shift-weights';
 const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
@@ -107,11 +136,8 @@ function keysOf(zoneName: string, type: string, from: string, to: string): [Reco
 }
 
 function r53Failure(ctx: StepContext, err: unknown, zoneId: string, doing: string, records: string): unknown {
-  if (err instanceof StepError || isAbortError(err, ctx.signal)) return err;
-  const advice = describeRoute53Error(err, { zoneId, doing, records, env: ctx.env });
-  if (advice) return new StepError(advice.message, { hint: advice.hint, cause: err });
-  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return new StepError(`Route 53 failed while ${doing} ${records} in hosted zone ${zoneId}: ${message}`, { hint: 'run with LIFEBOAT_DEBUG=1 for the full error', cause: err });
+  if (isAbortError(err, ctx.signal)) return err;
+  return awsStepError(err, { service: 'Route 53', doing, what: records, where: `hosted zone ${zoneId}`, advice: describeRoute53Error(err, { zoneId, doing, records, env: ctx.env }) });
 }
 
 /** Both weighted sets, as listed now; refuses when one is missing or not weighted. */
@@ -405,25 +431,27 @@ async function previewUndo(ctx: StepContext, w: ShiftWeightsWith, raw: unknown, 
 }
 
 function describeUndo(_w: ShiftWeightsWith, raw: unknown): string {
-  try {
-    const u = parseUndo(raw);
-    return `put the weights of ${u.name} ${u.type} back to ${weightsText(u, weightsOf(u.before))} in hosted zone ${u.zoneId}${whereText(u.acted)}`;
-  } catch {
-    return 'no usable undo record: the weights cannot be restored automatically';
-  }
+  return undoText(
+    raw,
+    parseUndo,
+    (u) => `put the weights of ${u.name} ${u.type} back to ${weightsText(u, weightsOf(u.before))} in hosted zone ${u.zoneId}${whereText(u.acted)}`,
+    'the weights cannot be restored automatically',
+  );
 }
 
 export function createShiftWeightsStep(opts: ShiftWeightsOptions = {}): StepImpl<ShiftWeightsWith> {
-  const o: Required<ShiftWeightsOptions> = { pollIntervalMs: opts.pollIntervalMs ?? 2000 };
-  return {
-    type: UNDO_KIND,
-    plan,
-    execute: (ctx, w) => execute(ctx, w, o),
-    verify,
-    rollback: (ctx, w, undo) => rollback(ctx, w, undo, o),
-    describeUndo,
-    previewUndo,
-  };
+  return pollingStep(UNDO_KIND, opts, 2000, { plan, execute, verify, rollback, describeUndo, previewUndo });
 }
 
-export const shiftWeightsStep = createShiftWeightsStep();
+export const route53ShiftWeightsType = defineStepType({
+  type: 'route53.shift-weights',
+  description:
+    'Moves traffic between two weighted sets of one name in stages (percent to `to`), pausing and checking health between stages; rollback restores every weight it changed.',
+  with: shiftWeightsWith,
+  outputs: ['stage'],
+  undo: 'builtin',
+  live: true,
+  awsServices: ['Route 53'],
+  confirmation: { text: (w) => recordNameConfirmation(w.name), dnsName: true },
+  load: async () => createShiftWeightsStep(),
+});

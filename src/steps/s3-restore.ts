@@ -38,7 +38,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { UNDO_DIR, forEachConcurrent, type VersionEntry, groupByKey, isS3Url, listObjects, listVersions, normalizeEtag, parseS3Url, s3Uri, type S3Location } from '../aws/s3.js';
-import type { RestoreWith } from '../runbook/step-types.js';
+import type { RestoreWith } from './s3-restore-type.js';
 import { abortReason } from '../util/sleep.js';
 import { closest } from '../util/suggest.js';
 import { formatBytes, listSome, plural } from '../util/format.js';
@@ -443,7 +443,6 @@ function concurrencyOf(w: unknown): number {
 
 export const s3RestoreStep: StepImpl<RestoreWith> = {
   type: 's3.restore',
-  awsServices: ['S3'],
 
   async plan(ctx: StepContext, w: RestoreWith): Promise<StepPlan> {
     const cfg = configOf(ctx, w);

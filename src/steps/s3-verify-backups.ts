@@ -19,7 +19,7 @@
 import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client, type _Object } from '@aws-sdk/client-s3';
 import { abortable, forEachConcurrent, fullObjectSha256, listObjectPages, parseS3Url, s3Call, s3Uri } from '../aws/s3.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
-import type { VerifyBackupsWith } from '../runbook/step-types.js';
+import type { VerifyBackupsWith } from './s3-verify-backups-type.js';
 import { formatAge, formatBytes, listSome, plural } from '../util/format.js';
 import { hashObject } from './restore/hash.js';
 import { parseManifest, type ManifestEntry } from './restore/manifest.js';
@@ -111,7 +111,6 @@ async function readManifest(s3: S3Client, url: string, prefix: string, signal: A
 
 export const s3VerifyBackupsStep: StepImpl<VerifyBackupsWith> = {
   type: 's3.verify-backups',
-  awsServices: ['S3'],
 
   async plan(ctx: StepContext, w: VerifyBackupsWith): Promise<StepPlan> {
     const l = limitsOf(ctx, w);

@@ -7,11 +7,22 @@ import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { z } from 'zod';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
-import type { ShellWith } from '../runbook/step-types.js';
+import { duration } from '../runbook/fields.js';
 import { collectSecrets, redact, secretEnvValues, StreamRedactor } from '../util/redact.js';
 import { abortReason } from '../util/sleep.js';
+import { defineStepType } from './descriptor.js';
 import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
+
+const shellWith = z.strictObject({
+  run: z.array(z.string()).min(1).describe('argv: program and arguments; never run through a shell'),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  timeout: duration.optional(),
+  exitCodes: z.array(z.coerce.number().int()).min(1).optional().describe('Exit codes that count as success (default [0])'),
+});
+export type ShellWith = z.output<typeof shellWith>;
 
 /** How much of stdout is kept for `outputs.stdout`: the last 1 Mi characters (everything is still streamed). */
 export const STDOUT_CAP_CHARS = 1024 * 1024;
@@ -440,3 +451,12 @@ export const shellStep: StepImpl<ShellWith> = {
     return describeUndoRecord(undo);
   },
 };
+
+export const shellType = defineStepType({
+  type: 'shell',
+  description: 'Runs with.run (an argv array, never through a shell); rollback is rollback.run, or rollback: false.',
+  with: shellWith,
+  outputs: ['stdout', 'exitCode'],
+  undo: 'command',
+  load: async () => shellStep,
+});

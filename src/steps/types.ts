@@ -3,7 +3,7 @@
  * A step gets its effects through StepContext: AWS clients, output, the journal's undo
  * record, operator confirmation. It never imports the prompter, the CLI or the journal.
  */
-import type { AwsClients, AwsService } from '../aws/clients.js';
+import type { AwsClients } from '../aws/clients.js';
 import type { Step } from '../runbook/model.js';
 
 export type OutputValue = string | number | boolean;
@@ -104,8 +104,6 @@ export interface StepContext {
 
 export interface StepImpl<W> {
   readonly type: string;
-  /** The AWS services it calls: checked by the preflight (credentials, region) before a run's first step. */
-  readonly awsServices?: readonly AwsService[];
   /** Read-only evaluation against the real world. */
   plan(ctx: StepContext, w: W): Promise<StepPlan>;
   /** Make the change. Must be idempotent: a resumed run may execute it again. */

@@ -3,9 +3,16 @@
  * --dry-run too; an interrupt ends it at once.
  */
 import { formatDuration, parseDuration } from '../runbook/duration.js';
-import type { WaitWith } from '../runbook/step-types.js';
+import { z } from 'zod';
+import { duration } from '../runbook/fields.js';
 import { sleep } from '../util/sleep.js';
+import { defineStepType } from './descriptor.js';
 import { StepError, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
+
+const waitWith = z.strictObject({
+  duration,
+});
+export type WaitWith = z.output<typeof waitWith>;
 
 function durationMs(w: WaitWith): number {
   const ms = parseDuration(w.duration);
@@ -29,3 +36,15 @@ export const waitStep: StepImpl<WaitWith> = {
     return { outputs: {}, summary: `waited ${formatDuration(ms)}` };
   },
 };
+
+export const waitType = defineStepType({
+  type: 'wait',
+  description: 'Waits with.duration.',
+  with: waitWith,
+  outputs: [],
+  undo: 'none',
+  readOnly: true,
+  // It only waits: a plan has nothing to learn from running it.
+  runsInPlan: false,
+  load: async () => waitStep,
+});

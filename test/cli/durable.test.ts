@@ -374,7 +374,8 @@ describe('a failing rollback', () => {
     const out = failed.stdout + failed.stderr;
     expect(out).toMatch(/ROLLBACK FAILED/);
     expect(out).toMatch(/still changed \(newest first\): mark, failover-dns/);
-    expect(out).toContain(`failover-dns: Route 53 hosted zone ${w.zoneId}: ${w.record}. CNAME back to primary.${w.zone}`);
+    // The undo record's text, journaled with it by the step type (route53.change-records' describeUndo).
+    expect(out).toContain(`failover-dns: restore 1 record set in hosted zone ${w.zoneId}: ${w.record}. CNAME back to primary.${w.zone}`);
     expect(out).toContain(`lifeboat rollback ${id}`);
     expect(replay(journal(sd, id).entries)).toMatchObject({ applied: ['failover-dns', 'mark'], undoFailure: { stepId: 'mark' } });
 

@@ -1,8 +1,8 @@
 /** A StepContext for testing one step on its own, with real AWS clients pointed at moto. */
-import { AwsClients } from '../../src/aws/clients.js';
+import { expect } from 'vitest';
+import { AwsClients, isReadOnlyCommand } from '../../src/aws/clients.js';
 import type { Step } from '../../src/runbook/model.js';
-import type { StepTypeName } from '../../src/runbook/step-types.js';
-import type { StepContext } from '../../src/steps/types.js';
+import { StepError, type StepContext } from '../../src/steps/types.js';
 
 export interface TestStepContext extends StepContext {
   /** Every record passed to recordUndo, in order. */
@@ -12,7 +12,7 @@ export interface TestStepContext extends StepContext {
   streamed: string;
 }
 
-export function testStep(type: StepTypeName, withBlock: Record<string, unknown> = {}, extra: Partial<Step> = {}): Step {
+export function testStep(type: string, withBlock: Record<string, unknown> = {}, extra: Partial<Step> = {}): Step {
   return { id: 'step-under-test', type, with: withBlock, confirm: 'none', retries: 0, loc: { line: 1, col: 1 }, ...extra };
 }
 
@@ -46,4 +46,24 @@ export function testContext(step: Step, overrides: Partial<StepContext> = {}): T
     ...overrides,
   };
   return ctx;
+}
+
+/** A context for a step of `type` acting in `region` (`aws: { region }`; null: the default region), as the regional tests seed them. */
+export function regionalContext(type: string, w: Record<string, unknown>, overrides: Partial<StepContext>, region: string | null): TestStepContext {
+  return testContext(testStep(type, w, region ? { aws: { region } } : {}), overrides);
+}
+
+/** The commands a step sent that could change something (none may come from a plan). */
+export function mutatingCommands(ctx: StepContext): string[] {
+  return Object.keys(ctx.aws.requests.byCommand).filter((c) => !isReadOnlyCommand(c));
+}
+
+/** The StepError a promise rejects with (the test fails if it resolves or rejects with anything else). */
+export async function rejection(p: Promise<unknown>): Promise<StepError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(StepError);
+  return err as StepError;
 }

@@ -26,6 +26,8 @@ const DNS_UNDO = {
     { name: 'app.example.com.', type: 'CNAME', set: { Name: 'app.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'primary.example.com' }] } },
     { name: 'new.example.com.', type: 'A', set: null },
   ],
+  // Journaled with the record by the engine, from the step type's describeUndo.
+  text: 'restore 2 record sets in hosted zone Z1: app.example.com. CNAME back to primary.example.com (ttl 300); delete new.example.com. A (it did not exist)',
 };
 
 const completed = () =>
@@ -83,7 +85,7 @@ describe('stepRows and timeline', () => {
         outcome: 'app → standby',
         decisions: [{ at: '2026-11-23T04:12:10.000Z', phase: 'before', choice: 'proceed', who: 'ana@laptop' }],
         undo: 'recorded',
-        undoText: 'Route 53 hosted zone Z1: app.example.com. CNAME back to primary.example.com (ttl 300); new.example.com. A: delete it (it did not exist before)',
+        undoText: DNS_UNDO.text,
         undoMs: null,
       },
       expect.objectContaining({ stepId: 'skip-me', status: 'skipped', outcome: 'skipped: skipped by the operator', undo: 'none' }),
@@ -120,11 +122,13 @@ describe('describeUndoRecord', () => {
     expect(describeUndoRecord({ run: ['./announce.sh', 'rolled back'], cwd: 'scripts' })).toBe('run "./announce.sh" "rolled back" in scripts');
     expect(describeUndoRecord({ instructions: 'Tell the channel.\nThen wait.' })).toBe('by hand: Tell the channel.');
     expect(describeUndoRecord({ none: true, irreversible: true })).toMatch(/cannot be undone/);
-    expect(
-      describeUndoRecord({ v: 1, kind: 's3', bucket: 'data', prefix: 'db/', versioned: true, undoId: 'u', created: ['db/a', 'db/b'], overwritten: [{ key: 'db/c', size: 1, versionId: 'v1' }] }),
-    ).toBe('s3://data/db/: delete 2 object(s) it created (db/a, db/b); copy back the previous version of 1 overwritten object(s) (db/c@v1)');
-    expect(describeUndoRecord({ v: 1, kind: 'local', dir: '/restore', undoId: 'u', undoDir: '.lifeboat-undo/u', createdRoot: false, createdDirs: [], created: ['x'], overwritten: [] })).toBe(
-      '/restore: remove 1 file(s) it created (x)',
+    // A type's record reads as the text journaled with it: nothing here knows the type's shape.
+    expect(describeUndoRecord({ v: 1, kind: 's3', bucket: 'data', created: ['db/a'], text: 's3://data/db/: delete 1 object(s) it created (db/a)' })).toBe(
+      's3://data/db/: delete 1 object(s) it created (db/a)',
     );
+    // Without one (a journal from before the text was kept), the record itself, shortened.
+    const bare = describeUndoRecord({ kind: 'x', keys: Array.from({ length: 100 }, (_, i) => `key-${i}`) });
+    expect(bare.startsWith('{"kind":"x","keys":["key-0"')).toBe(true);
+    expect(bare.endsWith('…')).toBe(true);
   });
 });

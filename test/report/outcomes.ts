@@ -89,7 +89,7 @@ export function cleanupFailed(): RunOutcome {
     context: {
       ...o.context,
       applied: ['restore'],
-      undos: { restore: { v: 1, kind: 's3', bucket: 'drill-scratch', prefix: 'drill/', versioned: false, undoId: 'restore-x', created: ['drill/a.dump'], overwritten: [] } },
+      undos: { restore: { v: 1, kind: 's3', bucket: 'drill-scratch', prefix: 'drill/', versioned: false, undoId: 'restore-x', created: ['drill/a.dump'], overwritten: [], text: 's3://drill-scratch/drill/: delete 1 object(s) it created (drill/a.dump)' } },
       status: { ...o.context.status, restore: 'done' },
       rollbackError: { stepId: 'restore', message: 'AccessDenied: s3:DeleteObject on drill-scratch/drill/a.dump' },
     },

@@ -289,7 +289,7 @@ const bad: BadCase[] = [
       '    with: { run: [ls] }',
     ),
     problems: [
-      'rb.yaml:5:11: unknown step type "shel" (did you mean shell?); known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity',
+      'rb.yaml:5:11: unknown step type "shel" (did you mean shell?); known types: autoscaling.set-capacity, http.check, manual, rds.failover-cluster, rds.promote-replica, route53.change-records, route53.shift-weights, s3.restore, s3.verify-backups, shell, wait',
     ],
   },
   {
@@ -303,7 +303,7 @@ const bad: BadCase[] = [
       '    with: { zoneId: Z1 }',
     ),
     problems: [
-      'rb.yaml:5:11: unknown step type "route53"; known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity',
+      'rb.yaml:5:11: unknown step type "route53"; known types: autoscaling.set-capacity, http.check, manual, rds.failover-cluster, rds.promote-replica, route53.change-records, route53.shift-weights, s3.restore, s3.verify-backups, shell, wait',
     ],
   },
   {
@@ -316,7 +316,7 @@ const bad: BadCase[] = [
       '    type: kubernetes.apply',
     ),
     problems: [
-      'rb.yaml:5:11: unknown step type "kubernetes.apply"; known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity',
+      'rb.yaml:5:11: unknown step type "kubernetes.apply"; known types: autoscaling.set-capacity, http.check, manual, rds.failover-cluster, rds.promote-replica, route53.change-records, route53.shift-weights, s3.restore, s3.verify-backups, shell, wait',
     ],
   },
   {
@@ -330,7 +330,7 @@ const bad: BadCase[] = [
     ),
     problems: [
       'rb.yaml:4:5: missing required field "id" in steps[0]',
-      'rb.yaml:4:5: missing required field "type" in steps[0]; known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity',
+      'rb.yaml:4:5: missing required field "type" in steps[0]; known types: autoscaling.set-capacity, http.check, manual, rds.failover-cluster, rds.promote-replica, route53.change-records, route53.shift-weights, s3.restore, s3.verify-backups, shell, wait',
     ],
   },
   {
@@ -972,7 +972,7 @@ const bad: BadCase[] = [
       '    with: { run: [ls] }',
     ),
     problems: [
-      'rb.yaml:5:11: require: lists checks only (s3.verify-backups, http.check); an s3.restore step changes things, so move it to steps',
+      'rb.yaml:5:11: require: lists checks only (http.check, s3.verify-backups); an s3.restore step changes things, so move it to steps',
     ],
   },
   {
@@ -1040,7 +1040,7 @@ const bad: BadCase[] = [
     ),
     problems: [
       'rb.yaml:3:6: bad duration 15 for rto: a duration is a number and a unit: 500ms, 30s, 5m, 1h, 1d (or combined, 1h30m)',
-      'rb.yaml:8:11: unknown step type "s3.verify-backup" (did you mean s3.verify-backups?); known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity',
+      'rb.yaml:8:11: unknown step type "s3.verify-backup" (did you mean s3.verify-backups?); known types: autoscaling.set-capacity, http.check, manual, rds.failover-cluster, rds.promote-replica, route53.change-records, route53.shift-weights, s3.restore, s3.verify-backups, shell, wait',
       'rb.yaml:14:15: unknown param "zone" in ${{ params.zone }}; declared: zone_id',
       'rb.yaml:16:54: with.changes[0].ttl must be a number (got "sixty")',
       'rb.yaml:17:9: duplicate step id "failover-dns" (first used at line 10): step ids must be unique; rename one',
@@ -1229,7 +1229,7 @@ describe('loadRunbook', () => {
     const invalid = err as RunbookInvalidError;
     expect(invalid.exitCode).toBe(ExitCode.usage);
     expect(invalid.problems.map(formatProblem)).toEqual([
-      `${file}:5:11: unknown step type "shel" (did you mean shell?); known types: s3.verify-backups, route53.change-records, s3.restore, shell, http.check, manual, wait, route53.shift-weights, rds.failover-cluster, rds.promote-replica, autoscaling.set-capacity`,
+      `${file}:5:11: unknown step type "shel" (did you mean shell?); known types: autoscaling.set-capacity, http.check, manual, rds.failover-cluster, rds.promote-replica, route53.change-records, route53.shift-weights, s3.restore, s3.verify-backups, shell, wait`,
       `${file}:6:9: duplicate step id "a" (first used at line 4): step ids must be unique; rename one`,
       `${file}:8:23: bad duration "soon": a duration is a number and a unit: 500ms, 30s, 5m, 1h, 1d (or combined, 1h30m)`,
     ]);

@@ -8,7 +8,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runbookJsonSchema } from '../../src/runbook/schema.js';
-import { stepTypeNames, stepTypes } from '../../src/runbook/step-types.js';
+import { stepTypeNames, stepType } from '../../src/steps/catalogue.js';
 import { renderRunbookSchema } from '../../src/runbook/write-schema.js';
 
 const root = new URL('../../', import.meta.url);
@@ -109,7 +109,7 @@ describe('runbookJsonSchema()', () => {
       const typeProp = obj(obj(b.properties).type);
       expect(typeof typeProp.description, `${name}: type description`).toBe('string');
       const withProp = obj(obj(b.properties).with);
-      const shape = (stepTypes[name].with as unknown as { shape: Json }).shape;
+      const shape = (stepType(name).with as unknown as { shape: Json }).shape;
       expect(Object.keys(obj(withProp.properties)), `${name}: with completion`).toEqual(Object.keys(shape));
       expect(withProp.additionalProperties).toBe(false);
       expect(b.required).toEqual(['id', 'type', 'with']);
@@ -120,13 +120,13 @@ describe('runbookJsonSchema()', () => {
   it('only lets a rollback be written where the loader takes one', () => {
     for (const name of stepTypeNames) {
       const has = 'rollback' in obj(branch(name).properties);
-      expect(has, name).toBe(stepTypes[name].undo !== 'none');
+      expect(has, name).toBe(stepType(name).undo !== 'none');
     }
   });
 
   it('lists only checks under require', () => {
     expect(branches('require').map((b) => obj(obj(b.properties).type).const)).toEqual(
-      stepTypeNames.filter((n) => stepTypes[n].check),
+      stepTypeNames.filter((n) => stepType(n).check),
     );
   });
 

@@ -4,35 +4,22 @@
  */
 import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { describe, expect, test } from 'vitest';
-import { AwsClients, isReadOnlyCommand } from '../../src/aws/clients.js';
-import { stepTypes, type SetCapacityWith } from '../../src/runbook/step-types.js';
+import { AwsClients } from '../../src/aws/clients.js';
+import { autoscalingSetCapacityType, type SetCapacityWith } from '../../src/steps/autoscaling-set-capacity.js';
 import { createSetCapacityStep, type SetCapacityUndo } from '../../src/steps/autoscaling-set-capacity.js';
-import { StepError, type StepContext } from '../../src/steps/types.js';
+import type { StepContext } from '../../src/steps/types.js';
 import { newGroup, SEED_REGION, sizesNow, testAutoScaling } from '../helpers/aws-regional.js';
-import { testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
+import { mutatingCommands, regionalContext, rejection, type TestStepContext } from '../helpers/step-context.js';
 
 const step = createSetCapacityStep({ pollIntervalMs: 20 });
 const asg = testAutoScaling();
 
 function withBlock(raw: Record<string, unknown>): SetCapacityWith {
-  return stepTypes['autoscaling.set-capacity'].with.parse(raw);
+  return autoscalingSetCapacityType.with.parse(raw);
 }
 
 function ctxFor(w: SetCapacityWith, overrides: Partial<StepContext> = {}, region: string | null = SEED_REGION): TestStepContext {
-  return testContext(testStep('autoscaling.set-capacity', w, region ? { aws: { region } } : {}), overrides);
-}
-
-function mutating(ctx: StepContext): string[] {
-  return Object.keys(ctx.aws.requests.byCommand).filter((c) => !isReadOnlyCommand(c));
-}
-
-async function rejection(p: Promise<unknown>): Promise<StepError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StepError);
-  return err as StepError;
+  return regionalContext('autoscaling.set-capacity', w, overrides, region);
 }
 
 describe('autoscaling.set-capacity', () => {
@@ -44,7 +31,7 @@ describe('autoscaling.set-capacity', () => {
     expect(plan.mutating).toBe(true);
     expect(plan.summary).toBe(`group ${group}: min 1 → 2, desired 1 → 4, max 3 → 6`);
     expect(plan.lines).toEqual([{ kind: 'change', text: `${group}: min 1 → 2, desired 1 → 4, max 3 → 6` }]);
-    expect(mutating(ctx)).toEqual([]);
+    expect(mutatingCommands(ctx)).toEqual([]);
     expect(await sizesNow(group)).toEqual({ min: 1, desired: 1, max: 3 });
 
     // Without the step's region the run's default (us-east-1) is used: the group is not there.
@@ -80,7 +67,7 @@ describe('autoscaling.set-capacity', () => {
     // A second rollback finds nothing to do and sends nothing.
     const again = ctxFor(w);
     await step.rollback?.(again, w, undo);
-    expect(mutating(again)).toEqual([]);
+    expect(mutatingCommands(again)).toEqual([]);
   });
 
   test('a resumed step keeps the first undo record and sends nothing when the sizes are already set', async () => {
@@ -92,7 +79,7 @@ describe('autoscaling.set-capacity', () => {
     const resumed = ctxFor(w, { priorUndo: prior });
     const result = await step.execute(resumed, w);
     expect(resumed.undoRecords).toEqual([]);
-    expect(mutating(resumed)).toEqual([]);
+    expect(mutatingCommands(resumed)).toEqual([]);
     expect(result.outputs).toEqual({ previousMin: 1, previousDesired: 1, previousMax: 3 });
   });
 
@@ -105,7 +92,7 @@ describe('autoscaling.set-capacity', () => {
     const resumed = ctxFor(w, { priorUndo: first.undoRecords[0] });
     const err = await rejection(step.execute(resumed, w));
     expect(err.message).toContain(`group ${group} is at min 1, desired 2, max 7: neither as found (min 1, desired 1, max 3)`);
-    expect(mutating(resumed)).toEqual([]);
+    expect(mutatingCommands(resumed)).toEqual([]);
   });
 
   test('previewUndo: now → after undo, and drift when the sizes changed behind its back', async () => {
@@ -121,7 +108,7 @@ describe('autoscaling.set-capacity', () => {
     const preview = ctxFor(w);
     const drifted = await step.previewUndo?.(preview, w, undo, result.left);
     expect(drifted?.drift).toEqual([{ resource: `Auto Scaling group ${group}`, left: 'min 2, desired 2, max 4', now: 'min 2, desired 3, max 4' }]);
-    expect(mutating(preview)).toEqual([]);
+    expect(mutatingCommands(preview)).toEqual([]);
 
     // Stopped before its result (no `left`): a mix of before and after is not drift, anything else is.
     await asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: group, DesiredCapacity: 1 }));
@@ -136,7 +123,7 @@ describe('autoscaling.set-capacity', () => {
     const ctx = ctxFor(w);
     const err = await rejection(step.execute(ctx, w));
     expect(err.message).toContain('is not min ≤ desired ≤ max');
-    expect(mutating(ctx)).toEqual([]);
+    expect(mutatingCommands(ctx)).toEqual([]);
   });
 
   test('read-only clients (plan, --dry-run) refuse UpdateAutoScalingGroup before sending it', async () => {

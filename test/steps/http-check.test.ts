@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HttpCheckWith } from '../../src/runbook/step-types.js';
+import type { HttpCheckWith } from '../../src/steps/http-check.js';
 import { displayUrl, httpCheckStep } from '../../src/steps/http-check.js';
 import { StepError } from '../../src/steps/types.js';
 import { freePort } from '../helpers/moto.js';

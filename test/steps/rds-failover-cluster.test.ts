@@ -5,35 +5,22 @@
  */
 import { FailoverDBClusterCommand } from '@aws-sdk/client-rds';
 import { describe, expect, test } from 'vitest';
-import { AwsClients, isReadOnlyCommand } from '../../src/aws/clients.js';
-import { stepTypes, type FailoverClusterWith } from '../../src/runbook/step-types.js';
+import { AwsClients } from '../../src/aws/clients.js';
+import { rdsFailoverClusterType, type FailoverClusterWith } from '../../src/steps/rds-failover-cluster.js';
 import { createFailoverClusterStep, type FailoverUndo } from '../../src/steps/rds-failover-cluster.js';
-import { StepError, type StepContext } from '../../src/steps/types.js';
+import type { StepContext } from '../../src/steps/types.js';
 import { newCluster, SEED_REGION, testRds, writerNow } from '../helpers/aws-regional.js';
-import { testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
+import { mutatingCommands, regionalContext, rejection, type TestStepContext } from '../helpers/step-context.js';
 
 const step = createFailoverClusterStep({ pollIntervalMs: 20 });
 const rds = testRds();
 
 function withBlock(raw: Record<string, unknown>): FailoverClusterWith {
-  return stepTypes['rds.failover-cluster'].with.parse(raw);
+  return rdsFailoverClusterType.with.parse(raw);
 }
 
 function ctxFor(w: FailoverClusterWith, overrides: Partial<StepContext> = {}, region: string | null = SEED_REGION): TestStepContext {
-  return testContext(testStep('rds.failover-cluster', w, region ? { aws: { region } } : {}), overrides);
-}
-
-function mutating(ctx: StepContext): string[] {
-  return Object.keys(ctx.aws.requests.byCommand).filter((c) => !isReadOnlyCommand(c));
-}
-
-async function rejection(p: Promise<unknown>): Promise<StepError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StepError);
-  return err as StepError;
+  return regionalContext('rds.failover-cluster', w, overrides, region);
 }
 
 describe('rds.failover-cluster', () => {
@@ -45,7 +32,7 @@ describe('rds.failover-cluster', () => {
     expect(plan.mutating).toBe(true);
     expect(plan.summary).toBe(`DB cluster ${clusterId}: writer ${writer} → ${reader}`);
     expect(plan.lines[0]).toEqual({ kind: 'change', text: `${clusterId}: writer ${writer} → ${reader}` });
-    expect(mutating(ctx)).toEqual([]);
+    expect(mutatingCommands(ctx)).toEqual([]);
     expect(await writerNow(clusterId)).toBe(writer);
     const err = await rejection(step.plan(ctxFor(w, {}, null), w));
     expect(err.message).toContain(`DB cluster ${clusterId} not found in region us-east-1`);
@@ -78,7 +65,7 @@ describe('rds.failover-cluster', () => {
     expect(back.aws.requests.byCommand.FailoverDBClusterCommand).toBe(1);
     const again = ctxFor(w);
     await step.rollback?.(again, w, undo);
-    expect(mutating(again)).toEqual([]);
+    expect(mutatingCommands(again)).toEqual([]);
   });
 
   test('without a target RDS picks a reader; outputs name it', async () => {
@@ -99,7 +86,7 @@ describe('rds.failover-cluster', () => {
     const resumed = ctxFor(w, { priorUndo: first.undoRecords[0] });
     const result = await step.execute(resumed, w);
     expect(resumed.undoRecords).toEqual([]);
-    expect(mutating(resumed)).toEqual([]);
+    expect(mutatingCommands(resumed)).toEqual([]);
     expect(result.outputs).toEqual({ writer: reader, previousWriter: writer });
     // Crashed after the undo record, before the failover: the resumed step does it.
     await step.rollback?.(ctxFor(w), w, first.undoRecords[0]);
@@ -124,7 +111,7 @@ describe('rds.failover-cluster', () => {
     const preview = ctxFor(w);
     const p = await step.previewUndo?.(preview, w, undo, result.left);
     expect(p?.drift).toEqual([{ resource: `DB cluster ${clusterId} writer`, left: reader, now: writer }]);
-    expect(mutating(preview)).toEqual([]);
+    expect(mutatingCommands(preview)).toEqual([]);
     // Stopped before its result: the writer before or the target is not drift.
     expect((await step.previewUndo?.(ctxFor(w), w, undo, undefined))?.drift).toEqual([]);
   });
@@ -136,7 +123,7 @@ describe('rds.failover-cluster', () => {
     const err = await rejection(step.execute(ctx, w));
     expect(err.message).toContain(`DB instance no-such-instance is not a member of cluster ${clusterId}`);
     expect(ctx.undoRecords).toEqual([]);
-    expect(mutating(ctx)).toEqual([]);
+    expect(mutatingCommands(ctx)).toEqual([]);
   });
 
   test('read-only clients refuse FailoverDBCluster before sending it', async () => {

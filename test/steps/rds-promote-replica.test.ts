@@ -5,15 +5,14 @@
  */
 import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand } from '@aws-sdk/client-rds';
 import { describe, expect, test } from 'vitest';
-import { isReadOnlyCommand } from '../../src/aws/clients.js';
 import { parseRunbook } from '../../src/runbook/load.js';
-import { stepTypes, type PromoteReplicaWith } from '../../src/runbook/step-types.js';
-import { expectedConfirmation, needsTypedConfirmation } from '../../src/engine/confirm.js';
+import { rdsPromoteReplicaType, type PromoteReplicaWith } from '../../src/steps/rds-promote-replica.js';
+import { expectedConfirmation, needsTypedConfirmation } from '../../src/steps/invoke.js';
 import { createPromoteReplicaStep } from '../../src/steps/rds-promote-replica.js';
 import { StepError, type StepContext } from '../../src/steps/types.js';
 import { uniqueName } from '../helpers/aws.js';
 import { SEED_REGION, testRds } from '../helpers/aws-regional.js';
-import { testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
+import { mutatingCommands, testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
 
 const step = createPromoteReplicaStep({ pollIntervalMs: 20 });
 const rds = testRds();
@@ -29,15 +28,11 @@ async function newReplica(): Promise<{ source: string; replica: string }> {
 }
 
 function withBlock(raw: Record<string, unknown>): PromoteReplicaWith {
-  return stepTypes['rds.promote-replica'].with.parse(raw);
+  return rdsPromoteReplicaType.with.parse(raw);
 }
 
 function ctxFor(w: PromoteReplicaWith, overrides: Partial<StepContext> = {}): TestStepContext {
   return testContext(testStep('rds.promote-replica', w, { aws: { region: SEED_REGION }, rollback: false }), overrides);
-}
-
-function mutating(ctx: StepContext): string[] {
-  return Object.keys(ctx.aws.requests.byCommand).filter((c) => !isReadOnlyCommand(c));
 }
 
 describe('rds.promote-replica', () => {
@@ -60,7 +55,7 @@ describe('rds.promote-replica', () => {
     expect(plan.mutating).toBe(true);
     expect(plan.summary).toBe(`promote DB instance ${replica} (replica of ${source}) to standalone: IRREVERSIBLE`);
     expect(plan.lines[0]).toEqual({ kind: 'change', text: `${replica}: read replica of ${source} → standalone instance` });
-    expect(mutating(ctx)).toEqual([]);
+    expect(mutatingCommands(ctx)).toEqual([]);
   });
 
   test('run journals an irreversible undo record before promoting; rollback undoes nothing and says so', async () => {
@@ -81,7 +76,7 @@ describe('rds.promote-replica', () => {
     expect(step.describeUndo?.(w, ctx.undoRecords[0])).toBe(`IRREVERSIBLE: DB instance ${replica} was promoted from ${source}; nothing will be undone`);
     const back = ctxFor(w);
     await step.rollback?.(back, w, ctx.undoRecords[0]);
-    expect(mutating(back)).toEqual([]);
+    expect(mutatingCommands(back)).toEqual([]);
     expect(back.lines.join('\n')).toContain('irreversible, nothing undone');
     expect((await step.previewUndo?.(back, w, ctx.undoRecords[0], result.left))?.drift).toEqual([]);
   });

@@ -12,12 +12,12 @@ import {
 import { describe, expect, test } from 'vitest';
 import { AwsClients, isReadOnlyCommand } from '../../src/aws/clients.js';
 import { listAllSets, readSets } from '../../src/aws/route53.js';
-import { stepTypes, type Route53With } from '../../src/runbook/step-types.js';
+import { route53ChangeRecordsType, type Route53With } from '../../src/steps/route53-change-records.js';
 import { createRoute53Step, parseUndo, type Route53Undo } from '../../src/steps/route53-change-records.js';
 import { StepError, type StepContext } from '../../src/steps/types.js';
 import { testRoute53, uniqueName } from '../helpers/aws.js';
 import { freePort } from '../helpers/moto.js';
-import { testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
+import { rejection, testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
 
 const step = createRoute53Step({ pollIntervalMs: 20, batchSpacingMs: 200 });
 const r53 = testRoute53();
@@ -55,7 +55,7 @@ async function getSet(zoneId: string, name: string, type: string, setIdentifier?
 
 /** The `with` block as the runbook loader would hand it over (parsed by the step type's schema). */
 function withBlock(raw: Record<string, unknown>): Route53With {
-  return stepTypes['route53.change-records'].with.parse(raw);
+  return route53ChangeRecordsType.with.parse(raw);
 }
 
 function ctxFor(w: Route53With, overrides: Partial<StepContext> = {}): TestStepContext {
@@ -64,15 +64,6 @@ function ctxFor(w: Route53With, overrides: Partial<StepContext> = {}): TestStepC
 
 function sentChanges(ctx: StepContext): number {
   return ctx.aws.requests.byCommand.ChangeResourceRecordSetsCommand ?? 0;
-}
-
-async function rejection(p: Promise<unknown>): Promise<StepError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StepError);
-  return err as StepError;
 }
 
 describe('route53.change-records', () => {

@@ -6,7 +6,7 @@
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListHostedZonesCommand, type ResourceRecordSet, type Route53Client } from '@aws-sdk/client-route-53';
 import { describe, expect, test } from 'vitest';
 import { listAllSets } from '../../src/aws/route53.js';
-import { stepTypes, type Route53With } from '../../src/runbook/step-types.js';
+import { route53ChangeRecordsType, type Route53With } from '../../src/steps/route53-change-records.js';
 import { createRoute53Step, type Route53Undo } from '../../src/steps/route53-change-records.js';
 import { StepError, type StepContext } from '../../src/steps/types.js';
 import { testRoute53, uniqueName } from '../helpers/aws.js';
@@ -28,7 +28,7 @@ async function snapshot(zoneId: string, client: Route53Client = r53): Promise<Re
 }
 
 function withBlock(raw: Record<string, unknown>): Route53With {
-  return stepTypes['route53.change-records'].with.parse(raw);
+  return route53ChangeRecordsType.with.parse(raw);
 }
 
 function ctxFor(w: Route53With, extra: Parameters<typeof testStep>[2] = {}, overrides: Partial<StepContext> = {}): TestStepContext {

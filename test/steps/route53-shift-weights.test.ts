@@ -9,7 +9,7 @@ import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, type Resource
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isReadOnlyCommand } from '../../src/aws/clients.js';
 import { listAllSets } from '../../src/aws/route53.js';
-import { stepTypes, type ShiftWeightsWith } from '../../src/runbook/step-types.js';
+import { route53ShiftWeightsType, type ShiftWeightsWith } from '../../src/steps/route53-shift-weights.js';
 import { createShiftWeightsStep, stageWeights, type ShiftUndo } from '../../src/steps/route53-shift-weights.js';
 import { StepError, type StepContext } from '../../src/steps/types.js';
 import { testRoute53, uniqueName } from '../helpers/aws.js';
@@ -63,7 +63,7 @@ async function weights(zoneId: string): Promise<Record<string, number | undefine
 }
 
 function withBlock(raw: Record<string, unknown>): ShiftWeightsWith {
-  return stepTypes['route53.shift-weights'].with.parse(raw);
+  return route53ShiftWeightsType.with.parse(raw);
 }
 
 function ctxFor(w: ShiftWeightsWith, overrides: Partial<StepContext> = {}): TestStepContext {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Step } from '../../src/runbook/model.js';
-import type { ShellWith } from '../../src/runbook/step-types.js';
+import type { ShellWith } from '../../src/steps/shell.js';
 import { shellStep } from '../../src/steps/shell.js';
 import { StepError } from '../../src/steps/types.js';
 import { testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
