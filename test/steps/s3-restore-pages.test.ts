@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startCountingProxy, type CountingProxy } from '../../bench/proxy.js';
 import { AwsClients } from '../../src/aws/clients.js';
-import type { RestoreWith } from '../../src/runbook/step-types.js';
+import type { RestoreWith } from '../../src/steps/s3-restore-type.js';
 import { s3RestoreStep } from '../../src/steps/s3-restore.js';
 import { StepError } from '../../src/steps/types.js';
 import type { S3RestoreUndo } from '../../src/steps/restore/undo.js';
