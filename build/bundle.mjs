@@ -4,13 +4,13 @@
 // and compiling hundreds of files; one ESM entry plus a few chunks is less of both.
 //
 // - Code splitting: every `await import()` (each command in cli/main.ts, each step type in
-//   src/steps/index.ts, each AWS client in src/aws/clients.ts) stays a chunk of its own, so
+//   src/steps/registry.ts's `load()`, each AWS client in src/aws/clients.ts) stays a chunk of its own, so
 //   `--help` and `validate` load no AWS SDK, inquirer, execa or cli-progress code. A test
 //   (test/package/bundle.test.ts) checks which files a cold `validate` reads.
 // - Dependencies are bundled too: measured, validate started 4.2× `node -e 0` with them
-//   left in node_modules and ~3× bundled (README "Performance"). So they are all
-//   devDependencies and an install of lifeboat has no node_modules of its own; their
-//   licences go to dist/bundle/THIRD-PARTY-NOTICES.txt.
+//   left in node_modules and ~3× bundled (README "Performance"). The bundle imports only
+//   Node's built-ins; package.json still declares them as dependencies (what lifeboat is
+//   built from, on record); their licences go to dist/bundle/THIRD-PARTY-NOTICES.txt.
 // - zod's 40 translations of its error messages (~360 KiB, a third of what validate would
 //   compile) are left out: lifeboat writes its own messages (src/runbook/zod-issues.ts)
 //   and zod's English ones are kept.
