@@ -116,6 +116,7 @@ export class Execution {
       interruptMachine: () => this.actor?.send({ type: 'INTERRUPT' }),
       halt: (signal) => this.halt(signal),
       warn: (line) => options.ui.warn(line),
+      onFailure: options.onFailure ?? 'rollback',
     });
     this.wayBack = new WayBack({
       invoker: this.invoker,
@@ -141,7 +142,8 @@ export class Execution {
         }),
         decideInterrupted: fromPromise(async ({ input }: { input: { stepId: string | undefined; canRollback: boolean } }) => {
           this.journal.check();
-          // No signal but the terminal is gone: that is a hangup too.
+          // No signal but the terminal is gone: that is a hangup too (and its SIGHUP, if one follows, the same event).
+          if (this.signals.last === undefined && this.o.prompter.terminalLost) this.signals.hungUp();
           const signal = this.signals.last ?? (this.o.prompter.terminalLost ? 'SIGHUP' : 'SIGINT');
           return this.decisions.interrupted(input, signal, () => (this.o.onFailure === 'abort' ? 'leave' : 'rollback'));
         }),

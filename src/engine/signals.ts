@@ -1,7 +1,10 @@
 /**
  * Signal control: Ctrl-C, SIGTERM and SIGHUP (a closed terminal) reach the run here. The
  * first stops the current step at a safe point (or, while undoing, after the undo in
- * flight); a second one ends the run at once with its state saved for resume.
+ * flight); a second one ends the run at once with its state saved for resume. A closed
+ * terminal can hang up more than once (the kernel signals the terminal's foreground group,
+ * a multiplexer such as tmux its pane's process too): a repeated SIGHUP is the same event,
+ * not a person insisting, so it never ends the way back half-way.
  */
 import { InterruptedError } from '../errors.js';
 
@@ -14,6 +17,8 @@ export interface SignalTargets {
   halt(signal: string): void;
   warn(line: string): void;
   runId: string;
+  /** --on-failure: with `rollback`, a hang-up during the way back lets it finish (no one is left to ask). */
+  onFailure: 'rollback' | 'abort';
 }
 
 export class SignalControl {
@@ -30,7 +35,15 @@ export class SignalControl {
     return this.count > 0;
   }
 
+  /** The terminal was found gone (a prompt lost it) before its SIGHUP arrived: that SIGHUP is this event. */
+  hungUp(): void {
+    if (this.count > 0) return;
+    this.count = 1;
+    this.last = 'SIGHUP';
+  }
+
   interrupt(signal: string): void {
+    if (signal === 'SIGHUP' && this.count > 0) return;
     this.count += 1;
     this.last = signal;
     if (this.count > 1) {
@@ -43,9 +56,15 @@ export class SignalControl {
       return;
     }
     if (this.t.state().startsWith('rollingBack')) {
+      if (signal === 'SIGHUP' && this.t.onFailure === 'rollback') {
+        // The terminal closed: no one is left to ask, and --on-failure says to roll back.
+        this.t.warn(`SIGHUP: the terminal closed; the rollback goes on (--on-failure rollback)`);
+        return;
+      }
       // Undoing: finish the undo in flight, then stop; `lifeboat rollback <id>` undoes the rest.
       this.haltBeforeNextUndo = true;
-      this.t.warn(`${signal}: stopping once the undo in progress is done (a second ${signal} stops at once); lifeboat rollback ${this.t.runId} undoes the rest`);
+      const again = signal === 'SIGHUP' ? '' : ` (a second ${signal} stops at once)`;
+      this.t.warn(`${signal}: stopping once the undo in progress is done${again}; lifeboat rollback ${this.t.runId} undoes the rest`);
       return;
     }
     this.t.interruptMachine();
