@@ -55,9 +55,11 @@ export async function verify(tmp: string): Promise<Figure[]> {
       const state = join(tmp, `verify-state-${i}`);
       log(`verify: lifeboat run ${i + 1}/${RUNS}`);
       const m = await measure(process.execPath, [BIN, 'run', file, '--yes', '--json', '--state-dir', state], { env: cliEnv(moto.endpoint), cwd: tmp, rss: true });
-      const out = lastJson<{ outcome: string; outputs?: { verify?: { count?: number } } }>(m.stdout);
-      if (m.code !== 0 || out?.outcome !== 'completed' || out.outputs?.verify?.count !== COUNT) {
-        const why = `lifeboat's verify-backups did not pass (exit ${String(m.code)}, count ${String(out?.outputs?.verify?.count)}): ${m.stderr.trim().split('\n').slice(-2).join(' / ').slice(0, 200)}`;
+      // --json prints the run report: `final` is how the run ended, each step with its outputs.
+      const out = lastJson<{ final?: string; steps?: Array<{ id: string; outputs?: { count?: number } }> }>(m.stdout);
+      const count = out?.steps?.find((st) => st.id === 'verify')?.outputs?.count;
+      if (m.code !== 0 || out?.final !== 'completed' || count !== COUNT) {
+        const why = `lifeboat's verify-backups did not pass (exit ${String(m.code)}, count ${String(count)}): ${m.stderr.trim().split('\n').slice(-2).join(' / ').slice(0, 200)}`;
         return [skipped(rssRow.id, rssRow.figure, rssRow.target, why), skipped(wallRow.id, wallRow.figure, wallRow.target, why)];
       }
       lb.push(m);
