@@ -67,3 +67,15 @@ export async function rejection(p: Promise<unknown>): Promise<StepError> {
   expect(err).toBeInstanceOf(StepError);
   return err as StepError;
 }
+
+/** Run a hook on every command the step's own S3 client sends, before it is serialised. */
+export async function onS3Command(ctx: StepContext, hook: (name: string, input: Record<string, unknown>) => Promise<void> | void): Promise<void> {
+  const client = await ctx.aws.s3();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      await hook(String(context.commandName), args.input as Record<string, unknown>);
+      return next(args);
+    },
+    { step: 'initialize', name: `testHook${Math.random()}` },
+  );
+}

@@ -3,7 +3,7 @@
  * requests it sends per object (every listing included), and the page re-check that
  * refuses a target key changed between the plan and the page's copies.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startCountingProxy, type CountingProxy } from '../../bench/proxy.js';
@@ -14,7 +14,7 @@ import { StepError } from '../../src/steps/types.js';
 import type { S3RestoreUndo } from '../../src/steps/restore/undo.js';
 import { motoEndpoint } from '../helpers/aws.js';
 import { createBucket, getText, listKeys, put, s3 } from '../helpers/s3-seed.js';
-import { testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
+import { testContext, testStep, type TestStepContext, onS3Command } from '../helpers/step-context.js';
 
 const OBJECTS = 2500;
 const keyOf = (i: number): string => `p/k${String(i).padStart(5, '0')}`;
@@ -44,17 +44,6 @@ function proxied(w: RestoreWith, overrides: Parameters<typeof testContext>[1] = 
   return testContext(testStep('s3.restore', w), { env: process.env, aws: new AwsClients({ env: process.env }), ...overrides });
 }
 
-/** Run a hook on every command the step's own S3 client sends. */
-async function onCommand(ctx: TestStepContext, hook: (name: string, input: Record<string, unknown>) => Promise<void> | void): Promise<void> {
-  const client: S3Client = await ctx.aws.s3();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      await hook(String(context.commandName), args.input as Record<string, unknown>);
-      return next(args);
-    },
-    { step: 'initialize', name: `testHook${Math.random()}` },
-  );
-}
 
 describe('s3.restore, 2,500 objects over 3 pages, on moto', () => {
   test('requests per object, every listing included, stay at most 1.1 (plan + execute, counted at the server)', async () => {
@@ -73,7 +62,7 @@ describe('s3.restore, 2,500 objects over 3 pages, on moto', () => {
         undos.push(structuredClone(undo));
       },
     });
-    await onCommand(ctx, (name, input) => {
+    await onS3Command(ctx, (name, input) => {
       if (name === 'ListObjectsV2Command' && input.Bucket === dst && undoRecorded) relists.push(input.StartAfter as string | undefined);
     });
 
@@ -115,7 +104,7 @@ describe('s3.restore, 2,500 objects over 3 pages, on moto', () => {
 
     const ctx = proxied(w);
     let changed = false;
-    await onCommand(ctx, async (name, input) => {
+    await onS3Command(ctx, async (name, input) => {
       // Right before page 2 (keys k01000–k01999) is re-listed: someone writes one of its new
       // keys and overwrites the one the plan saw.
       if (name === 'ListObjectsV2Command' && input.Bucket === dst && input.StartAfter === keyOf(999) && !changed) {

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { groupByKey, listObjects, listVersions } from '../../src/aws/s3.js';
 import { selectAsOf } from '../../src/steps/restore/select.js';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -11,24 +11,13 @@ import { s3RestoreStep } from '../../src/steps/s3-restore.js';
 import { AwsError } from '../../src/aws/scope.js';
 import { StepError } from '../../src/steps/types.js';
 import type { LocalRestoreUndo, S3RestoreUndo } from '../../src/steps/restore/undo.js';
-import { testContext, testStep, type TestStepContext } from '../helpers/step-context.js';
+import { testContext, testStep, type TestStepContext, onS3Command } from '../helpers/step-context.js';
 import { createBucket, dirSnapshot, getBytes, getText, listKeys, nextSecond, put, putAll, s3, sha256, snapshot, versionsOf } from '../helpers/s3-seed.js';
 
 function ctxFor(w: RestoreWith, overrides: Parameters<typeof testContext>[1] = {}): TestStepContext {
   return testContext(testStep('s3.restore', w), overrides);
 }
 
-/** Run a hook on every command the step's own S3 client sends, before it is serialised. */
-async function onCommand(ctx: TestStepContext, hook: (name: string, input: Record<string, unknown>) => Promise<void> | void): Promise<void> {
-  const client: S3Client = await ctx.aws.s3();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      await hook(String(context.commandName), args.input as Record<string, unknown>);
-      return next(args);
-    },
-    { step: 'initialize', name: `testHook${Math.random()}` },
-  );
-}
 
 async function expectStepError(p: Promise<unknown>, pattern: RegExp): Promise<StepError> {
   const err = await p.then(
@@ -148,7 +137,7 @@ describe('s3.restore to S3', () => {
         events.push('recordUndo');
       },
     });
-    await onCommand(ctx, (name) => {
+    await onS3Command(ctx, (name) => {
       if (!isReadOnlyCommand(name)) events.push(name);
     });
     await s3RestoreStep.execute(ctx, w);
@@ -168,7 +157,7 @@ describe('s3.restore to S3', () => {
     // First attempt: dies after two restore copies.
     const first = ctxFor(w);
     let copies = 0;
-    await onCommand(first, (name, input) => {
+    await onS3Command(first, (name, input) => {
       if (name === 'CopyObjectCommand' && !String(input.Key).startsWith('.lifeboat-undo/') && ++copies > 2) throw new Error('simulated crash');
     });
     await expect(s3RestoreStep.execute(first, w)).rejects.toThrow(/simulated crash/);
@@ -209,7 +198,7 @@ describe('s3.restore to S3', () => {
     const w: RestoreWith = { source: `s3://${src}/p/`, target: `s3://${dst}/p/` };
     const ctx = ctxFor(w);
     // Make S3 copy the wrong object for p/bad.
-    await onCommand(ctx, (name, input) => {
+    await onS3Command(ctx, (name, input) => {
       if (name === 'CopyObjectCommand' && input.Key === 'p/bad') input.CopySource = `${src}/decoy/x`;
     });
     await expectStepError(s3RestoreStep.execute(ctx, w), /checksum mismatch .*p\/bad/);
@@ -229,7 +218,7 @@ describe('s3.restore to S3', () => {
     const dst2 = await createBucket('restore-sha-dst2');
     const w2: RestoreWith = { source: `s3://${src}/p/`, target: `s3://${dst2}/p/` };
     const bad = ctxFor(w2);
-    await onCommand(bad, (name, input) => {
+    await onS3Command(bad, (name, input) => {
       if (name === 'CopyObjectCommand' && input.Key === 'p/b') input.CopySource = `${src}/decoy`;
     });
     await expectStepError(s3RestoreStep.execute(bad, w2), /checksum mismatch .*p\/b.*SHA-256/);
@@ -242,7 +231,7 @@ describe('s3.restore to S3', () => {
     const w: RestoreWith = { source: `s3://${src}/p/`, target: `s3://${dst}/p/`, concurrency: 1 };
     const ctx = ctxFor(w);
     let copies = 0;
-    await onCommand(ctx, async (name) => {
+    await onS3Command(ctx, async (name) => {
       // Just before the second copy, overwrite the first copy's result.
       if (name === 'CopyObjectCommand' && ++copies === 2) await s3().send(new PutObjectCommand({ Bucket: dst, Key: 'p/a', Body: 'zzz' }));
     });
@@ -261,7 +250,7 @@ describe('s3.restore to S3', () => {
       },
     });
     let injected = false;
-    await onCommand(ctx, async (name, input) => {
+    await onS3Command(ctx, async (name, input) => {
       // After the survey and the undo record, right before the page is re-listed, someone else writes p/a.
       if (name === 'ListObjectsV2Command' && input.Bucket === dst && undoRecorded && !injected) {
         injected = true;
@@ -284,7 +273,7 @@ describe('s3.restore to S3', () => {
     const w: RestoreWith = { source: `s3://${src}/p/`, target: `s3://${dst}/p/` };
     const ctx = ctxFor(w);
     const copies: Record<string, unknown> = {};
-    await onCommand(ctx, (name, input) => {
+    await onS3Command(ctx, (name, input) => {
       if (name === 'CopyObjectCommand' && String(input.Key).startsWith('p/')) copies[String(input.Key)] = { IfMatch: input.IfMatch, IfNoneMatch: input.IfNoneMatch };
     });
     const planned = (await s3RestoreStep.plan(ctxFor(w), w)).lines.map((l) => l.text).join('\n');
@@ -336,7 +325,7 @@ describe('s3.restore to S3', () => {
     const w: RestoreWith = { source: `s3://${src}/p`, target: `s3://${dst}/q`, concurrency: 1 };
     const ctx = ctxFor(w, { signal: ac.signal });
     let copies = 0;
-    await onCommand(ctx, (name) => {
+    await onS3Command(ctx, (name) => {
       if (name === 'CopyObjectCommand' && ++copies === 2) ac.abort(new Error('operator pressed Ctrl-C'));
     });
     await expect(s3RestoreStep.execute(ctx, w)).rejects.toThrow('operator pressed Ctrl-C');
@@ -488,7 +477,7 @@ describe('s3.restore to a local directory', () => {
     const w: RestoreWith = { source: `s3://${src}/p/`, target: dir, concurrency: 1 };
     const first = ctxFor(w);
     let gets = 0;
-    await onCommand(first, (name) => {
+    await onS3Command(first, (name) => {
       if (name === 'GetObjectCommand' && ++gets === 2) throw new Error('simulated crash');
     });
     await expect(s3RestoreStep.execute(first, w)).rejects.toThrow(/simulated crash/);
