@@ -1,6 +1,7 @@
 /** `lifeboat runs`: the runs kept under the state dir, newest first; `--json` for scripts (schema/runs.schema.json). */
 import { ExitCode } from '../../src/errors.js';
-import { JSON_VERSION, type RunsOutput } from '../../src/json/schemas.js';
+import type { RunsOutput } from '../../src/json/schemas.js';
+import { JSON_VERSION } from '../../src/json/version.js';
 import { formatDuration } from '../../src/runbook/duration.js';
 import { listRunIds, loadRun } from '../../src/journal/store.js';
 import { summarize, type RunSummary } from '../../src/journal/timeline.js';

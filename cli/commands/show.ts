@@ -5,7 +5,8 @@
  * The JSON is versioned: schema/show.schema.json.
  */
 import { ExitCode } from '../../src/errors.js';
-import { JSON_VERSION, type ShowOutput } from '../../src/json/schemas.js';
+import type { ShowOutput } from '../../src/json/schemas.js';
+import { JSON_VERSION } from '../../src/json/version.js';
 import { formatDuration } from '../../src/runbook/duration.js';
 import { loadRun } from '../../src/journal/store.js';
 import { stepRows, summarize, timeline } from '../../src/journal/timeline.js';

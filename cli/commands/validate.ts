@@ -6,7 +6,8 @@
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { ExitCode, formatProblem, type Problem } from '../../src/errors.js';
-import { JSON_VERSION, type ValidateOutput } from '../../src/json/schemas.js';
+import type { ValidateOutput } from '../../src/json/schemas.js';
+import { JSON_VERSION } from '../../src/json/version.js';
 import { parseRunbook, readRunbookSource } from '../../src/runbook/load.js';
 import type { CommonOptions } from '../options.js';
 

@@ -7,8 +7,9 @@
  * field listed; a field is only ever added, and a change of meaning bumps `version`.
  */
 import { z } from 'zod';
+import { JSON_VERSION } from './version.js';
 
-export const JSON_VERSION = 1;
+export { JSON_VERSION };
 const version = z.literal(JSON_VERSION).describe('Version of this JSON shape; bumped when a field changes meaning');
 const iso = z.string().describe('ISO-8601 time (UTC)');
 

@@ -12,6 +12,7 @@ import { PARAM_TYPES, paramValueProblem, type ParamType } from './param-types.js
 import { isStepType, stepType, stepTypeList } from '../steps/catalogue.js';
 import { findReferences, hasTemplate } from './template.js';
 import { describeIssue, expectedOf, fieldLabel, requiredKeys, schemaAt } from './zod-issues.js';
+import { PARSE_ONCE } from './fields.js';
 
 /** Report every cross-check problem of the runbook's raw data through `report`. */
 export function crossCheck(data: unknown, locator: Locator, report: (loc: Location, message: string) => void): void {
@@ -95,7 +96,7 @@ export function crossCheck(data: unknown, locator: Locator, report: (loc: Locati
         const expected = expectedOf(schemaAt(info.with, valuePath.slice(withPath.length), s.with));
         report(locator.owner(valuePath), `${fieldLabel([], valuePath)} has no value${expected ? `: expected ${expected}` : ''}; give one or remove the key`);
       });
-      const withResult = info.with.safeParse(s.with);
+      const withResult = info.with.safeParse(s.with, PARSE_ONCE);
       if (!withResult.success) {
         for (const issue of withResult.error.issues) {
           const issuePath = [...withPath, ...issue.path.map(toKey)];

@@ -2,6 +2,15 @@
 import { z } from 'zod';
 import { DURATION_HINT, DURATION_PATTERN, isDuration, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration } from './duration.js';
 
+/**
+ * How lifeboat parses with its schemas: without zod's compiled fast path. zod compiles a
+ * parser for an object schema the first time it parses with it, which pays off over
+ * thousands of parses; lifeboat parses each schema a few times per process, so compiling
+ * cost more than it saved (`lifeboat validate` of the examples: ~40 ms of ~420 ms, bench
+ * "start-up").
+ */
+export const PARSE_ONCE = { jitless: true } as const;
+
 const durationMeta = {
   description: 'A duration: 500ms, 30s, 5m, 1h, 1d or combined (1h30m)',
   pattern: DURATION_PATTERN,

@@ -18,6 +18,7 @@ import { checkParamFields } from './preflight.js';
 import { runbookSpec } from './schema.js';
 import { collectNodes, yamlProblem } from './yaml-diagnostics.js';
 import { describeIssue } from './zod-issues.js';
+import { PARSE_ONCE } from './fields.js';
 
 /** Duplicate keys reported one by one; the rest are counted. */
 const MAX_DUPLICATES = 20;
@@ -149,7 +150,7 @@ export function parseRunbook(source: string, file: string): LoadResult {
     return { problems };
   }
 
-  const parsed = runbookSpec.safeParse(data);
+  const parsed = runbookSpec.safeParse(data, PARSE_ONCE);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       for (const p of describeIssue(issue, { base: [], data, schema: runbookSpec, locator })) report(p.loc, p.message);

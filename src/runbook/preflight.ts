@@ -14,6 +14,7 @@ import type { Location, Runbook, Step } from './model.js';
 import { stepType } from '../steps/catalogue.js';
 import { findReferences, hasTemplate, substituteString } from './template.js';
 import { describeIssue } from './zod-issues.js';
+import { PARSE_ONCE } from './fields.js';
 
 export interface ParamFieldOptions {
   /** Names of secret params: their values never appear in a message. */
@@ -75,7 +76,7 @@ export function checkParamFields(runbook: Runbook, values: Readonly<Record<strin
         checked.push(f);
       }
       if (checked.length === 0) return;
-      const result = stepType(step.type).with.safeParse(substituted);
+      const result = stepType(step.type).with.safeParse(substituted, PARSE_ONCE);
       if (result.success) return;
       // describeIssue reads values from the runbook's shape: put the substituted block there.
       const data = { [list]: steps.map((s, i) => ({ id: s.id, type: s.type, with: i === index ? substituted : s.with })) };

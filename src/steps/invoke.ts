@@ -10,6 +10,7 @@ import { substitute, TemplateError, type Scope } from '../runbook/template.js';
 import { loadStep, stepType } from './catalogue.js';
 import type { AnyStepType } from './descriptor.js';
 import { StepError, type StepContext, type StepImpl, type StepOutput } from './types.js';
+import { PARSE_ONCE } from '../runbook/fields.js';
 
 export type Impl = StepImpl<Record<string, unknown>>;
 export type { Scope };
@@ -43,7 +44,7 @@ export function resolveWith(step: Step, scope: Scope): Record<string, unknown> {
     if (err instanceof TemplateError) throw new StepError(`step ${step.id}: ${err.message}`);
     throw err;
   }
-  const parsed = stepType(step.type).with.safeParse(substituted);
+  const parsed = stepType(step.type).with.safeParse(substituted, PARSE_ONCE);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first ? `with.${first.path.join('.')}` : 'with';
