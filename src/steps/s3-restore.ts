@@ -505,9 +505,9 @@ function concurrencyOf(w: unknown): number {
 }
 
 /** The outcome's account of what the way back did not touch, and why (every key: the operator must be able to find them). */
-function reportLeftAlone(ctx: StepContext, leftAlone: readonly LeftAlone[], legacy: boolean, where: (key: string) => string): void {
+function reportLeftAlone(ctx: StepContext, leftAlone: readonly LeftAlone[], legacy: boolean, noun: 'object' | 'file', where: (key: string) => string): void {
   if (leftAlone.length > 0) {
-    ctx.out.info(`left alone ${plural(leftAlone.length, 'object')} the restore did not write (check whose they are):`);
+    ctx.out.info(`left alone ${plural(leftAlone.length, noun)} the restore did not write (check whose they are):`);
     for (const t of leftAloneText(leftAlone, where)) ctx.out.info(`  ${t}`);
   }
   if (legacy) ctx.out.info(`note: ${LEGACY_NOTE}`);
@@ -655,7 +655,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
     if (undo.kind === 'local') {
       const r = await rollbackLocal(undo);
       ctx.out.info(`put back ${plural(r.restored, 'file')}, removed ${plural(r.deleted, 'file')} in ${undo.dir}`);
-      reportLeftAlone(ctx, r.leftAlone, r.legacy, (p) => path.join(undo.dir, ...p.split('/')));
+      reportLeftAlone(ctx, r.leftAlone, r.legacy, 'file', (p) => path.join(undo.dir, ...p.split('/')));
       return;
     }
     const s3 = await stepClients(ctx).s3();
@@ -668,7 +668,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
       concurrency,
     );
     ctx.out.info(`put back ${plural(r.restored, 'object')}, removed ${plural(r.deleted, 'object')} under ${s3Uri(undo.bucket, undo.prefix)}`);
-    reportLeftAlone(ctx, r.leftAlone, r.legacy, (k) => s3Uri(undo.bucket, k));
+    reportLeftAlone(ctx, r.leftAlone, r.legacy, 'object', (k) => s3Uri(undo.bucket, k));
   },
 
   async previewUndo(ctx: StepContext, _w: RestoreWith, undo: unknown, left: unknown): Promise<UndoPreview> {
