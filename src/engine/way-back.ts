@@ -195,7 +195,7 @@ export class WayBack {
         priorUndo: input.undo,
         confirmManual: (instructions) => this.o.decisions.manual(step.id, instructions, signal, 'undo'),
       });
-      await impl.rollback(ctx, w, input.undo);
+      await impl.rollback(ctx, w, input.undo, input.left);
     } catch (err) {
       await journal.write({ type: 'undo-failed', stepId: step.id, error: errorText(err) });
       ui.error(`rollback of ${step.id} failed: ${errorText(err)}`);

@@ -32,24 +32,27 @@
  * `bytes` are everything now in place as of asOf (written plus already identical),
  * `seconds` the step's wall time, `requests` the S3 requests it sent (retries included).
  *
- * Rollback works from the undo record alone (restore/undo.ts describes its shapes).
+ * Rollback works from the undo record (restore/undo.ts describes its shapes) and, for a step
+ * that completed, what it left: it deletes or replaces only what the restore wrote, and
+ * leaves anything else alone, naming it (restore/undo-check.ts), wherever the step stopped.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { UNDO_DIR, forEachConcurrent, type VersionEntry, groupByKey, isS3Url, listObjects, listVersions, normalizeEtag, parseS3Url, s3Uri, type S3Location } from '../aws/s3.js';
+import { UNDO_DIR, forEachConcurrent, type VersionEntry, groupByKey, isPlainMd5Etag, isS3Url, listObjects, listVersions, normalizeEtag, parseS3Url, s3Uri, type S3Location } from '../aws/s3.js';
 import type { RestoreWith } from './s3-restore-type.js';
 import { abortReason } from '../util/sleep.js';
 import { closest } from '../util/suggest.js';
 import { formatBytes, listSome, plural } from '../util/format.js';
-import { describeLocalUndo, preserveLocal, rollbackLocal, surveyLocal, writeLocal, type LocalSurvey } from './restore/local-target.js';
+import { describeLocalUndo, inspectLocal, preserveLocal, rollbackLocal, surveyLocal, writeLocal, type LocalSurvey } from './restore/local-target.js';
 import { planRestore, type Action, type RestorePlan, type TargetObject } from './restore/plan.js';
 import { Progress } from './restore/progress.js';
 import { DEFAULT_MULTIPART_THRESHOLD, MAX_PART, copyObject, type CopySettings, type VerifyMode } from './restore/s3-copy.js';
 import { bucketVersioning, currentObjects, describeS3Undo, preserveS3, readS3Target, rollbackS3 } from './restore/s3-target.js';
 import { selectAsOf, type SourceObject } from './restore/select.js';
 import { driftRefusal, inKeyOrder, listRange, pageDrift, pagesOf } from './restore/target-pages.js';
-import { isRestoreUndo, newUndoId, type LocalRestoreUndo, type RestoreUndo, type S3RestoreUndo } from './restore/undo.js';
+import { expectedOf, expectedRecord, isRestoreUndo, newUndoId, type LocalRestoreUndo, type LocalWriteExpectation, type RestoreUndo, type S3RestoreUndo, type S3WriteExpectation } from './restore/undo.js';
+import { LEGACY_NOTE, changedSinceFirstAttempt, decideS3Undo, leftAloneText, localChangedSinceFirstAttempt, type LeftAlone, type ObjectNow } from './restore/undo-check.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 import { stepClients } from './aws-scope.js';
 
@@ -274,9 +277,40 @@ function requireUndo(prior: unknown, cfg: Config): RestoreUndo | undefined {
   return prior;
 }
 
+/** What the restore's copy of `a` will look like (restore/undo-check.ts compares it at undo). */
+function s3Expectation(cfg: Config, a: Action): S3WriteExpectation {
+  // A single-part CopyObject keeps a plain-MD5 source ETag; a multipart copy's ETag (or the copy of a
+  // source uploaded in parts) is not known before the copy.
+  const single = a.source.size <= cfg.copy.multipartThreshold && isPlainMd5Etag(a.source.etag);
+  return single ? { size: a.source.size, etag: normalizeEtag(a.source.etag) } : { size: a.source.size };
+}
+
+/** What the restore's file at `a.rel` will look like: its size, and the mtime writeLocal gives it. */
+function localExpectation(a: Action): LocalWriteExpectation {
+  return { size: a.source.size, mtimeMs: a.source.lastModified.getTime() };
+}
+
+/**
+ * Resume: a destination of the first attempt's record that now holds neither its state
+ * from before the run nor the restore's write was written by someone else since. Going on
+ * would copy over it (and the way back would then delete or replace it as the restore's):
+ * refuse, nothing more written.
+ */
+function refuseChangedSinceFirstAttempt(cfg: Config, changed: ReadonlyArray<{ key: string; before: string; now: string }>): void {
+  if (changed.length === 0) return;
+  const where = (k: string): string => (cfg.target.kind === 's3' ? s3Uri(cfg.target.bucket, k) : k);
+  const items = changed.map((c) => `${where(c.key)} (before the run ${c.before}, now ${c.now})`);
+  throw new StepError(
+    `${plural(changed.length, 'target key')} changed since the first attempt of this step, not by the restore: ${listSome(items, items.length, 5)}; refusing to go on: nothing more was written`,
+    { hint: 'someone else is writing to the target: find out who and stop them; then roll this run back (the way back leaves what the restore did not write alone) and run lifeboat plan again' },
+  );
+}
+
 /**
  * The undo record: the first attempt's (never re-captured: what is there now may be its
  * own writes), plus entries for destinations it did not cover. Journaled before any write.
+ * With each entry goes what the restore's write will look like (`expected`), so the way
+ * back can tell it from what someone else wrote, whatever point the step stops at.
  */
 async function recordUndo(ctx: StepContext, sv: Survey, writes: readonly Action[]): Promise<RestoreUndo> {
   const { cfg } = sv;
@@ -288,11 +322,16 @@ async function recordUndo(ctx: StepContext, sv: Survey, writes: readonly Action[
       rec = structuredClone(prior);
       if (rec.versioned !== sv.versioned)
         throw new StepError(`versioning of bucket ${cfg.target.bucket} changed since the first attempt`, { hint: 'roll back the earlier attempt first' });
+      const now = new Map<string, ObjectNow>();
+      for (const a of sv.plan.actions) if (a.existing) now.set(destKey(cfg, a.rel), { size: a.existing.size, etag: a.existing.etag });
+      refuseChangedSinceFirstAttempt(cfg, changedSinceFirstAttempt(prior, sv.plan.actions.map((a) => destKey(cfg, a.rel)), now));
     } else {
       const undoId = newUndoId(ctx.step.id, ctx.now());
-      rec = { v: 1, kind: 's3', bucket: cfg.target.bucket, prefix: cfg.target.prefix, versioned: sv.versioned, undoId, created: [], overwritten: [] };
+      rec = { v: 1, kind: 's3', bucket: cfg.target.bucket, prefix: cfg.target.prefix, versioned: sv.versioned, undoId, created: [], overwritten: [], expected: {} };
       if (!sv.versioned) rec.preservedPrefix = `${UNDO_DIR}/${undoId}/`;
     }
+    // A record of an older lifeboat stays without expectations: rolled back as it always was.
+    const expected = expectedOf(rec.expected);
     const known = new Set([...rec.created, ...rec.overwritten.map((e) => e.key)]);
     for (const a of writes) {
       const key = destKey(cfg, a.rel);
@@ -306,24 +345,31 @@ async function recordUndo(ctx: StepContext, sv: Survey, writes: readonly Action[
           ...(rec.versioned ? { versionId: a.existing.versionId } : { preservedKey: `${rec.preservedPrefix}${key}` }),
         });
       else rec.created.push(key);
+      expected?.set(key, s3Expectation(cfg, a));
     }
+    if (expected) rec.expected = expectedRecord(expected);
     if (!prior || added) await ctx.recordUndo(rec);
     return rec;
   }
   const local = sv.local as LocalSurvey;
   let rec: LocalRestoreUndo;
-  if (prior?.kind === 'local') rec = structuredClone(prior);
-  else {
+  if (prior?.kind === 'local') {
+    rec = structuredClone(prior);
+    refuseChangedSinceFirstAttempt(cfg, localChangedSinceFirstAttempt(prior, local.existing));
+  } else {
     const undoId = newUndoId(ctx.step.id, ctx.now());
-    rec = { v: 1, kind: 'local', dir: cfg.target.dir, undoId, undoDir: `${UNDO_DIR}/${undoId}`, createdRoots: local.missingRoots, createdDirs: [], created: [], overwritten: [] };
+    rec = { v: 1, kind: 'local', dir: cfg.target.dir, undoId, undoDir: `${UNDO_DIR}/${undoId}`, createdRoots: local.missingRoots, createdDirs: [], created: [], overwritten: [], expected: {} };
   }
+  const expected = expectedOf(rec.expected);
   const known = new Set([...rec.created, ...rec.overwritten.map((e) => e.path)]);
   for (const a of writes) {
     if (known.has(a.rel)) continue;
     added = true;
-    if (a.existing) rec.overwritten.push({ path: a.rel, size: a.existing.size, preserved: `${rec.undoDir}/${a.rel}` });
+    if (a.existing) rec.overwritten.push({ path: a.rel, size: a.existing.size, mtimeMs: a.existing.mtimeMs, preserved: `${rec.undoDir}/${a.rel}` });
     else rec.created.push(a.rel);
+    expected?.set(a.rel, localExpectation(a));
   }
+  if (expected) rec.expected = expectedRecord(expected);
   const dirs = new Set(rec.createdDirs);
   for (const d of local.missingDirs)
     if (!dirs.has(d)) {
@@ -359,35 +405,52 @@ function isS3Left(x: unknown): x is S3RestoreLeft {
   return typeof o === 'object' && o !== null && o.kind === 's3' && typeof o.bucket === 'string' && typeof o.objects === 'object' && o.objects !== null;
 }
 
+/** What the step's result says it left, as a Map (own keys only), if it is for this bucket. */
+function leftMap(undo: S3RestoreUndo, rawLeft: unknown): Map<string, string | null> | undefined {
+  if (!isS3Left(rawLeft) || rawLeft.bucket !== undo.bucket) return undefined;
+  return new Map(Object.entries(rawLeft.objects).map(([k, v]) => [k, typeof v === 'string' ? v : null]));
+}
+
 /**
- * The way back, read against the target: what the undo will delete and put back, and drift —
+ * The way back, read against the target: what the undo will delete and put back, what it
+ * leaves alone because the restore did not write it (restore/undo-check.ts), and drift —
  * an object the restore wrote whose ETag is not the one it left (someone wrote over it, or
  * deleted it), or a key under the restored prefix that was not there after the restore (the
  * application is writing into it). For a restore that stopped half-way nothing is known of
- * what it left: only the plan is shown.
+ * what it left: what is not its own write is left alone, not drift.
  */
 async function previewS3Undo(ctx: StepContext, undo: S3RestoreUndo, rawLeft: unknown): Promise<UndoPreview> {
   const s3 = await stepClients(ctx).s3();
   const now = await currentObjects(s3, undo.bucket, undo.prefix);
+  const left = leftMap(undo, rawLeft);
+  const decision = decideS3Undo(undo, now, left);
   const lines: PlanLine[] = [];
-  const created = undo.created.filter((k) => now.has(k));
+  const created = decision.remove;
   lines.push({ kind: 'remove', text: `delete ${plural(created.length, 'object')} the restore created under ${s3Uri(undo.bucket, undo.prefix)}${undo.versioned ? ' (delete markers)' : ''}` });
   for (const k of created.slice(0, PLAN_LINES)) lines.push({ kind: 'remove', text: `${s3Uri(undo.bucket, k)}: ETag ${now.get(k)?.etag ?? '?'} → (deleted)` });
   if (created.length > PLAN_LINES) lines.push({ kind: 'info', text: `… and ${created.length - PLAN_LINES} more` });
-  lines.push({ kind: 'change', text: `put back ${plural(undo.overwritten.length, 'overwritten object')} (${undo.versioned ? 'the recorded previous versions' : 'the preserved copies'})` });
-  for (const e of undo.overwritten.slice(0, PLAN_LINES)) lines.push({ kind: 'change', text: `${s3Uri(undo.bucket, e.key)}: ETag ${now.get(e.key)?.etag ?? '(none)'} → ${e.etag ?? '?'}` });
-  if (undo.overwritten.length > PLAN_LINES) lines.push({ kind: 'info', text: `… and ${undo.overwritten.length - PLAN_LINES} more` });
+  const putBack = decision.putBack;
+  lines.push({ kind: 'change', text: `put back ${plural(putBack.length, 'overwritten object')} (${undo.versioned ? 'the recorded previous versions' : 'the preserved copies'})` });
+  for (const e of putBack.slice(0, PLAN_LINES)) lines.push({ kind: 'change', text: `${s3Uri(undo.bucket, e.key)}: ETag ${now.get(e.key)?.etag ?? '(none)'} → ${e.etag ?? '?'}` });
+  if (putBack.length > PLAN_LINES) lines.push({ kind: 'info', text: `… and ${putBack.length - PLAN_LINES} more` });
+  if (decision.leftAlone.length > 0) {
+    lines.push({ kind: 'info', text: `leave alone ${plural(decision.leftAlone.length, 'object')} the restore did not write:` });
+    const texts = leftAloneText(decision.leftAlone, (k) => s3Uri(undo.bucket, k));
+    for (const t of texts.slice(0, PLAN_LINES)) lines.push({ kind: 'info', text: t });
+    if (texts.length > PLAN_LINES) lines.push({ kind: 'info', text: `… and ${texts.length - PLAN_LINES} more` });
+  }
+  if (decision.legacy) lines.push({ kind: 'info', text: `note: ${LEGACY_NOTE}` });
   const drift: DriftItem[] = [];
-  if (isS3Left(rawLeft) && rawLeft.bucket === undo.bucket) {
+  if (left !== undefined) {
     for (const key of [...undo.created, ...undo.overwritten.map((e) => e.key)]) {
-      if (!(key in rawLeft.objects)) continue;
-      const left = rawLeft.objects[key] ?? null;
+      if (!left.has(key)) continue;
+      const was = left.get(key) ?? null;
       const cur = now.get(key);
-      if (!cur) drift.push({ resource: s3Uri(undo.bucket, key), left: `ETag ${left ?? '?'}`, now: '(deleted)' });
-      else if (left !== null && cur.etag !== left) drift.push({ resource: s3Uri(undo.bucket, key), left: `ETag ${left}`, now: `ETag ${cur.etag ?? '?'} (written since)` });
+      if (!cur) drift.push({ resource: s3Uri(undo.bucket, key), left: `ETag ${was ?? '?'}`, now: '(deleted)' });
+      else if (was !== null && cur.etag !== was) drift.push({ resource: s3Uri(undo.bucket, key), left: `ETag ${was}`, now: `ETag ${cur.etag ?? '?'} (written since)` });
     }
     for (const [key, o] of now) {
-      if (key.startsWith(`${UNDO_DIR}/`) || key in rawLeft.objects) continue;
+      if (key.startsWith(`${UNDO_DIR}/`) || left.has(key)) continue;
       drift.push({ resource: s3Uri(undo.bucket, key), left: '(no such key)', now: `new object, ETag ${o.etag ?? '?'} (written into the restored prefix since)` });
     }
   }
@@ -439,6 +502,29 @@ function concurrencyOf(w: unknown): number {
   const c = (w as { concurrency?: unknown } | undefined)?.concurrency;
   const n = typeof c === 'number' ? c : typeof c === 'string' ? Number(c) : NaN;
   return Number.isInteger(n) && n >= 1 && n <= 256 ? n : 16;
+}
+
+/** The outcome's account of what the way back did not touch, and why (every key: the operator must be able to find them). */
+function reportLeftAlone(ctx: StepContext, leftAlone: readonly LeftAlone[], legacy: boolean, noun: 'object' | 'file', where: (key: string) => string): void {
+  if (leftAlone.length > 0) {
+    ctx.out.info(`left alone ${plural(leftAlone.length, noun)} the restore did not write (check whose they are):`);
+    for (const t of leftAloneText(leftAlone, where)) ctx.out.info(`  ${t}`);
+  }
+  if (legacy) ctx.out.info(`note: ${LEGACY_NOTE}`);
+}
+
+/** The way back of a restore into a directory, read against it (lstat only). */
+async function previewLocalUndo(undo: LocalRestoreUndo): Promise<UndoPreview> {
+  const lines: PlanLine[] = [{ kind: 'change', text: describeLocalUndo(undo) }];
+  const { leftAlone, legacy } = await inspectLocal(undo);
+  if (leftAlone.length > 0) {
+    lines.push({ kind: 'info', text: `leave alone ${plural(leftAlone.length, 'file')} the restore did not write:` });
+    const texts = leftAloneText(leftAlone, (p) => path.join(undo.dir, ...p.split('/')));
+    for (const t of texts.slice(0, PLAN_LINES)) lines.push({ kind: 'info', text: t });
+    if (texts.length > PLAN_LINES) lines.push({ kind: 'info', text: `… and ${texts.length - PLAN_LINES} more` });
+  }
+  if (legacy) lines.push({ kind: 'info', text: `note: ${LEGACY_NOTE}` });
+  return { lines, drift: [] };
 }
 
 export const s3RestoreStep: StepImpl<RestoreWith> = {
@@ -563,12 +649,13 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
     };
   },
 
-  async rollback(ctx: StepContext, w: RestoreWith, undo: unknown): Promise<void> {
+  async rollback(ctx: StepContext, w: RestoreWith, undo: unknown, left?: unknown): Promise<void> {
     if (undo === undefined || undo === null) return;
     if (!isRestoreUndo(undo)) throw new StepError('cannot roll back s3.restore: the undo record is not in a known form', { hint: 'inspect the journal and restore by hand' });
     if (undo.kind === 'local') {
       const r = await rollbackLocal(undo);
       ctx.out.info(`put back ${plural(r.restored, 'file')}, removed ${plural(r.deleted, 'file')} in ${undo.dir}`);
+      reportLeftAlone(ctx, r.leftAlone, r.legacy, 'file', (p) => path.join(undo.dir, ...p.split('/')));
       return;
     }
     const s3 = await stepClients(ctx).s3();
@@ -576,15 +663,17 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
     const r = await rollbackS3(
       s3,
       undo,
+      leftMap(undo, left),
       { verify: 'checksum', multipartThreshold: DEFAULT_MULTIPART_THRESHOLD, partSize: undefined, partConcurrency: Math.min(8, concurrency) },
       concurrency,
     );
     ctx.out.info(`put back ${plural(r.restored, 'object')}, removed ${plural(r.deleted, 'object')} under ${s3Uri(undo.bucket, undo.prefix)}`);
+    reportLeftAlone(ctx, r.leftAlone, r.legacy, 'object', (k) => s3Uri(undo.bucket, k));
   },
 
   async previewUndo(ctx: StepContext, _w: RestoreWith, undo: unknown, left: unknown): Promise<UndoPreview> {
     if (!isRestoreUndo(undo)) return { lines: [{ kind: 'info', text: 'nothing recorded to undo' }], drift: [] };
-    if (undo.kind === 'local') return { lines: [{ kind: 'change', text: describeLocalUndo(undo) }], drift: [] };
+    if (undo.kind === 'local') return previewLocalUndo(undo);
     return previewS3Undo(ctx, undo, left);
   },
 

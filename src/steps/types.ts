@@ -110,8 +110,12 @@ export interface StepImpl<W> {
   execute(ctx: StepContext, w: W): Promise<StepResult>;
   /** Read back and confirm the change took effect. */
   verify?(ctx: StepContext, w: W, result: StepResult): Promise<void>;
-  /** Undo using the record passed to recordUndo. */
-  rollback?(ctx: StepContext, w: W, undo: unknown): Promise<void>;
+  /**
+   * Undo using the record passed to recordUndo. `left` is the step's StepResult.left
+   * (undefined when the step stopped before its result); the way back calls this only after
+   * its drift check passed or the operator overrode it.
+   */
+  rollback?(ctx: StepContext, w: W, undo: unknown, left?: unknown): Promise<void>;
   /** Describe the undo for the operator before it runs. */
   describeUndo?(w: W, undo: unknown): string;
   /**

@@ -8,6 +8,8 @@ import { effectivePartSize, MIB } from '../../src/steps/restore/s3-copy.js';
 import { versionAsOf, type SourceObject } from '../../src/steps/restore/select.js';
 import { compareKeys, driftRefusal, inKeyOrder, pageDrift, pagesOf } from '../../src/steps/restore/target-pages.js';
 import { StepError } from '../../src/steps/types.js';
+import { changedSinceFirstAttempt, decideS3Undo, isExpectedFile } from '../../src/steps/restore/undo-check.js';
+import type { S3RestoreUndo } from '../../src/steps/restore/undo.js';
 
 const T = (s: string): Date => new Date(`2026-11-23T04:00:${s}Z`);
 function entry(versionId: string, at: string, extra: Partial<VersionEntry> = {}): VersionEntry {
@@ -230,5 +232,82 @@ describe('restore target pages', () => {
       '1 target key changed since the plan: s3://b/p/x (the plan saw absent, now ETag y); refusing to write page 2 of 3 (1000 keys): none of it was written; the earlier pages were written and are undone by rollback',
     );
     expect(err.hint).toMatch(/run lifeboat plan again/);
+  });
+});
+
+describe("decideS3Undo: only the restore's own writes are undone", () => {
+  const md5 = (c: string): string => c.repeat(32);
+  // Keys named like Object.prototype members are data, not properties.
+  const undo: S3RestoreUndo = {
+    v: 1,
+    kind: 's3',
+    bucket: 'b',
+    prefix: 'p/',
+    versioned: true,
+    undoId: 'u',
+    created: ['p/mine', 'p/theirs', 'p/never', 'p/constructor', 'p/big'],
+    overwritten: [
+      { key: 'p/over-mine', size: 3, etag: md5('0'), versionId: 'v0' },
+      { key: 'p/over-theirs', size: 3, etag: md5('0'), versionId: 'v0' },
+      { key: 'p/over-gone', size: 3, etag: md5('0'), versionId: 'v0' },
+      { key: 'p/over-same', size: 3, etag: md5('0'), versionId: 'v0' },
+    ],
+    expected: JSON.parse(
+      JSON.stringify({
+        'p/mine': { size: 5, etag: md5('a') },
+        'p/theirs': { size: 5, etag: md5('a') },
+        'p/never': { size: 5, etag: md5('a') },
+        'p/big': { size: 5 },
+        'p/over-mine': { size: 5, etag: md5('b') },
+        'p/over-theirs': { size: 5, etag: md5('b') },
+        'p/over-gone': { size: 5, etag: md5('b') },
+        'p/over-same': { size: 5, etag: md5('b') },
+      }),
+    ) as S3RestoreUndo['expected'],
+  };
+  const now = new Map([
+    ['p/mine', { size: 5, etag: md5('a') }],
+    ['p/theirs', { size: 5, etag: md5('c') }],
+    ['p/constructor', { size: 1, etag: md5('d') }],
+    ['p/big', { size: 5, etag: `${md5('e')}-2` }],
+    ['p/over-mine', { size: 5, etag: md5('b') }],
+    ['p/over-theirs', { size: 9, etag: md5('f') }],
+    ['p/over-same', { size: 3, etag: md5('0') }],
+  ]);
+
+  test('a step that stopped half-way: what holds the expected copy is undone, the rest left alone and named', () => {
+    const d = decideS3Undo(undo, now, undefined);
+    expect(d.legacy).toBe(false);
+    expect(d.remove).toEqual(['p/mine']);
+    expect(d.putBack.map((e) => e.key)).toEqual(['p/over-mine']);
+    expect(d.leftAlone.map((l) => l.key)).toEqual(['p/theirs', 'p/constructor', 'p/big', 'p/over-theirs', 'p/over-gone']);
+    expect(d.leftAlone.find((l) => l.key === 'p/big')?.why).toMatch(/cannot tell it from its own copy/);
+    expect(d.leftAlone.find((l) => l.key === 'p/over-gone')?.why).toMatch(/^absent: deleted since by someone else/);
+  });
+
+  test("a completed step: what it left is undone (drift is the way back's check, before)", () => {
+    const left = new Map<string, string | null>([...undo.created, ...undo.overwritten.map((e) => e.key)].map((k) => [k, 'x']));
+    const d = decideS3Undo(undo, now, left);
+    expect(d.remove).toEqual(['p/mine', 'p/theirs', 'p/constructor', 'p/big']);
+    expect(d.putBack.map((e) => e.key)).toEqual(['p/over-mine', 'p/over-theirs', 'p/over-gone']);
+    expect(d.leftAlone).toEqual([]);
+  });
+
+  test('an older record (no expectations) is undone as before', () => {
+    const { expected: _dropped, ...legacy } = undo;
+    const d = decideS3Undo(legacy, now, undefined);
+    expect(d.legacy).toBe(true);
+    expect(d.remove).toEqual(['p/mine', 'p/theirs', 'p/constructor', 'p/big']);
+    expect(d.leftAlone).toEqual([]);
+  });
+
+  test("resume: keys holding neither their state before the run nor the restore's copy", () => {
+    expect(changedSinceFirstAttempt(undo, [...now.keys(), 'p/never', 'p/over-gone'], now).map((c) => c.key)).toEqual(['p/theirs', 'p/over-theirs', 'p/over-gone']);
+  });
+
+  test("a local file is the restore's by its size and the mtime it set (2 s of slack for coarse file systems)", () => {
+    expect(isExpectedFile({ size: 5, mtimeMs: 10_000 }, { size: 5, mtimeMs: 11_000 })).toBe(true);
+    expect(isExpectedFile({ size: 5, mtimeMs: 10_000 }, { size: 5, mtimeMs: 12_500 })).toBe(false);
+    expect(isExpectedFile({ size: 5, mtimeMs: 10_000 }, { size: 6, mtimeMs: 10_000 })).toBe(false);
   });
 });

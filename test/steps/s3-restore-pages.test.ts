@@ -133,5 +133,37 @@ describe('s3.restore, 2,500 objects over 3 pages, on moto', () => {
     expect(await getText(dst, keyOf(1500))).toBe('written by someone else');
     // Page 1's copies, and the preserved copy of k01200 made before any (the target keeps no versions).
     expect(ctx.aws.requests.byCommand.CopyObjectCommand).toBe(1000 + 1);
+
+    // The way back of the failed step (no result, so no `left`): the undo record lists all 2,500
+    // planned keys, but only page 1 is the restore's. The preview says what it leaves alone.
+    const undo = ctx.undoRecords[0] as S3RestoreUndo;
+    expect(undo.created).toContain(keyOf(1500));
+    const preview = await s3RestoreStep.previewUndo?.(proxied(w), w, undo, undefined);
+    expect(preview?.drift).toEqual([]);
+    const texts = preview?.lines.map((l) => l.text) ?? [];
+    expect(texts).toContain(`delete 1000 objects the restore created under s3://${dst}/p/`);
+    expect(texts).toContain('put back 0 overwritten objects (the preserved copies)');
+    expect(texts).toContain('leave alone 2 objects the restore did not write:');
+    expect(texts).toContainEqual(expect.stringMatching(new RegExp(`^s3://${dst}/${keyOf(1500)}: holds ETag [0-9a-f]{32}, not the restore's copy \\(ETag [0-9a-f]{32}\\): not written by this restore$`)));
+    expect(texts).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^s3://${dst}/${keyOf(1200)}: holds ETag [0-9a-f]{32}, neither what was there before \\(ETag [0-9a-f]{32}\\) nor the restore's copy .*; its bytes from before the restore stay at s3://${dst}/\\.lifeboat-undo/.+/${keyOf(1200)}$`),
+      ),
+    );
+
+    const back = proxied(w);
+    await s3RestoreStep.rollback?.(back, w, undo, undefined);
+    // The other writer's objects are there with their bytes; every key the restore wrote is gone.
+    expect(await listKeys(dst, 'p/')).toEqual([keyOf(1200), keyOf(1500)]);
+    expect(await getText(dst, keyOf(1500))).toBe('written by someone else');
+    expect(await getText(dst, keyOf(1200))).toBe('rewritten by someone else');
+    // The bytes k01200 held before the restore are kept (they may be the only copy), and said where.
+    const kept = (await listKeys(dst, '.lifeboat-undo/')).filter((k) => k.endsWith(keyOf(1200)));
+    expect(kept).toHaveLength(1);
+    expect(await getText(dst, kept[0] as string)).toBe('older bytes');
+    expect(back.lines).toContain(`put back 0 objects, removed 1000 objects under s3://${dst}/p/`);
+    expect(back.lines).toContain('left alone 2 objects the restore did not write (check whose they are):');
+    expect(back.lines.some((l) => l.includes(`s3://${dst}/${keyOf(1500)}: holds ETag`))).toBe(true);
+    expect(back.lines.some((l) => l.includes(`s3://${dst}/${kept[0] as string}`))).toBe(true);
   }, 300_000);
 });

@@ -10,11 +10,14 @@
  *
  * Undo: before the first write, each file about to be replaced is hard-linked (copied if
  * the file system refuses links) to `<dir>/.lifeboat-undo/<undoId>/<rel>`; the rename
- * replaces the directory entry, so the link keeps the old bytes.
+ * replaces the directory entry, so the link keeps the old bytes. Each file the restore
+ * writes gets the source object's LastModified as its mtime (as `aws s3 cp` does) before it
+ * is renamed into place: with its size, that is how the way back tells the restore's file
+ * from one someone else put there (restore/undo-check.ts), and leaves the latter alone.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { copyFile, link, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -23,7 +26,8 @@ import { StepError } from '../types.js';
 import { HashingStream } from './hash.js';
 import type { TargetObject } from './plan.js';
 import type { SourceObject } from './select.js';
-import type { LocalRestoreUndo } from './undo.js';
+import { expectedOf, type LocalRestoreUndo } from './undo.js';
+import { isExpectedFile, type LeftAlone } from './undo-check.js';
 
 type VerifyMode = 'checksum' | 'size' | 'none';
 
@@ -231,6 +235,10 @@ export async function writeLocal(s3: S3Client, dir: string, undoId: string, job:
       // Otherwise (multipart upload without a stored SHA-256): the SDK validated whatever
       // full-object checksum S3 returned (CRC32/CRC64NVME) and the size matched.
     }
+    // The mark of the restore's own file (see the top): its mtime, set before the rename publishes
+    // it. Not fsynced on its own: the directory's fsync after the rename commits it on journaling
+    // file systems; a file whose mtime was lost is not recognised, so the way back leaves it alone.
+    await utimes(tmp, new Date(), job.source.lastModified);
     // Write-time guard: the destination must still be as surveyed.
     const now = await lstatOrUndefined(file);
     const same = job.expect
@@ -249,39 +257,123 @@ export async function writeLocal(s3: S3Client, dir: string, undoId: string, job:
   return { bytes: d.bytes, verifiedBy };
 }
 
+/** What the way back of a directory restore does with each path, read against the directory now. */
+interface LocalDecision {
+  /** Overwritten entries whose file is the restore's (or, in an older record, any). */
+  putBack: LocalRestoreUndo['overwritten'];
+  /** Created paths holding the restore's file. */
+  remove: string[];
+  leftAlone: LeftAlone[];
+  legacy: boolean;
+}
+
+function describeFile(st: Stats): string {
+  return st.isFile() ? `a file of ${st.size} bytes, modified ${new Date(st.mtimeMs).toISOString()}` : st.isDirectory() ? 'a directory' : 'not a regular file';
+}
+
 /**
- * Undo a restore into a directory from its record alone; idempotent. Preserved files are
- * renamed back (atomic), created files and leftover temporary files removed, then the
- * directories the restore created (if empty) and the undo directory.
+ * Read-only: which paths of the record hold the restore's own file (its size and the mtime it
+ * set). Anything else is left alone: absent (never written, or deleted since: the restore
+ * deletes nothing) or another file. A record without expectations (older lifeboat): every
+ * path is undone as before.
  */
-export async function rollbackLocal(undo: LocalRestoreUndo): Promise<{ restored: number; deleted: number }> {
-  let restored = 0;
-  let deleted = 0;
+export async function inspectLocal(undo: LocalRestoreUndo): Promise<LocalDecision> {
+  const expected = expectedOf(undo.expected);
+  const d: LocalDecision = { putBack: [], remove: [], leftAlone: [], legacy: expected === undefined };
+  const mine = (rel: string, st: Stats): { ok: boolean; why: string } => {
+    const expect = expected?.get(rel);
+    if (expect === undefined) return { ok: false, why: `holds ${describeFile(st)}: the undo record says nothing of what the restore wrote there` };
+    if (st.isFile() && isExpectedFile(expect, st)) return { ok: true, why: '' };
+    return { ok: false, why: `holds ${describeFile(st)}, not the restore's file (${expect.size} bytes, modified ${new Date(expect.mtimeMs).toISOString()}): not written by this restore` };
+  };
   for (const e of undo.overwritten) {
     const file = destinationPath(undo.dir, e.path);
     const kept = destinationPath(undo.dir, e.preserved);
-    if (await lstatOrUndefined(kept)) {
-      await mkdir(path.dirname(file), { recursive: true });
-      await rename(kept, file);
-      restored++;
+    const keptSt = await lstatOrUndefined(kept);
+    if (!keptSt) continue; // never preserved (nothing written yet), or already put back
+    const st = await lstatOrUndefined(file);
+    // Never replaced: the preserved link and the file are one inode (or, for a preserved copy, the file is as recorded).
+    const asBefore =
+      st !== undefined && ((st.ino === keptSt.ino && st.dev === keptSt.dev) || (st.isFile() && e.mtimeMs !== undefined && st.size === e.size && st.mtimeMs === e.mtimeMs));
+    if (d.legacy || asBefore) {
+      d.putBack.push(e);
+      continue;
     }
-    await unlink(tempPath(file, undo.undoId)).catch(() => undefined);
+    if (!st) {
+      d.leftAlone.push({ key: e.path, why: 'absent: deleted since by someone else (the restore deletes nothing)', preservedKey: e.preserved });
+      continue;
+    }
+    const m = mine(e.path, st);
+    if (m.ok) d.putBack.push(e);
+    else d.leftAlone.push({ key: e.path, why: m.why, preservedKey: e.preserved });
   }
   for (const rel of undo.created) {
-    const file = destinationPath(undo.dir, rel);
-    const st = await lstatOrUndefined(file);
-    if (st?.isFile()) {
-      await unlink(file);
-      deleted++;
+    const st = await lstatOrUndefined(destinationPath(undo.dir, rel));
+    if (!st) continue;
+    if (d.legacy) {
+      if (st.isFile()) d.remove.push(rel);
+      continue;
     }
-    await unlink(tempPath(file, undo.undoId)).catch(() => undefined);
+    const m = mine(rel, st);
+    if (m.ok) d.remove.push(rel);
+    else d.leftAlone.push({ key: rel, why: m.why });
   }
+  return d;
+}
+
+/**
+ * Undo a restore into a directory from its record alone; idempotent. Preserved files are
+ * renamed back (atomic) over the restore's own files, created files that are the restore's
+ * removed, leftover temporary files removed, then the directories the restore created (if
+ * empty) and the undo directory — except the preserved files of paths left alone (another
+ * file is there now: the earlier bytes may be the only copy).
+ */
+export async function rollbackLocal(undo: LocalRestoreUndo): Promise<{ restored: number; deleted: number; leftAlone: LeftAlone[]; legacy: boolean }> {
+  const d = await inspectLocal(undo);
+  let restored = 0;
+  let deleted = 0;
+  for (const e of d.putBack) {
+    const file = destinationPath(undo.dir, e.path);
+    await mkdir(path.dirname(file), { recursive: true });
+    await rename(destinationPath(undo.dir, e.preserved), file);
+    restored++;
+  }
+  for (const rel of d.remove) {
+    await unlink(destinationPath(undo.dir, rel));
+    deleted++;
+  }
+  for (const rel of [...undo.overwritten.map((e) => e.path), ...undo.created]) await unlink(tempPath(destinationPath(undo.dir, rel), undo.undoId)).catch(() => undefined);
   const undoDir = destinationPath(undo.dir, undo.undoDir);
-  await rm(undoDir, { recursive: true, force: true });
-  await rmdirIfEmpty(path.join(undo.dir, UNDO_DIR));
+  const keep = d.leftAlone.filter((l) => l.preservedKey !== undefined);
+  if (keep.length === 0) {
+    await rm(undoDir, { recursive: true, force: true });
+    await rmdirIfEmpty(path.join(undo.dir, UNDO_DIR));
+  } else {
+    // Only the preserved files of what was left alone stay; the rest of the undo directory goes.
+    const stay = new Set(keep.map((l) => destinationPath(undo.dir, l.preservedKey as string)));
+    await pruneExcept(undoDir, stay);
+  }
   for (const rel of undo.createdDirs) await rmdirIfEmpty(destinationPath(undo.dir, rel));
-  for (const d of undo.createdRoots) await rmdirIfEmpty(d);
-  return { restored, deleted };
+  for (const dir of undo.createdRoots) await rmdirIfEmpty(dir);
+  return { restored, deleted, leftAlone: d.leftAlone, legacy: d.legacy };
+}
+
+/** Remove everything under `dir` but the files in `stay` (and the directories holding them). */
+async function pruneExcept(dir: string, stay: ReadonlySet<string>): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (code(err) === 'ENOENT') return;
+    throw err;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      await pruneExcept(p, stay);
+      await rmdirIfEmpty(p);
+    } else if (!stay.has(p)) await unlink(p);
+  }
 }
 
 async function rmdirIfEmpty(p: string): Promise<void> {

@@ -9,6 +9,7 @@ import { StepError } from '../types.js';
 import type { TargetObject } from './plan.js';
 import { copyObject, type CopySettings } from './s3-copy.js';
 import type { S3OverwrittenEntry, S3RestoreUndo } from './undo.js';
+import { decideS3Undo, type LeftAlone } from './undo-check.js';
 
 export type VersioningStatus = 'Enabled' | 'Suspended' | undefined;
 
@@ -87,21 +88,29 @@ export async function deleteKeys(s3: S3Client, bucket: string, keys: readonly st
 }
 
 /**
- * Undo a restore into S3 from its record alone. Idempotent: objects already holding their
- * previous bytes (same ETag and size) are left alone, created keys already gone are
- * skipped, and preserved copies are deleted only after every object was put back, so a
+ * Undo a restore into S3 from its record (and, for a step that completed, what it left).
+ * Only what is the restore's own write is deleted or replaced (restore/undo-check.ts); the
+ * rest is left alone and returned, with the preserved copies of left-alone keys. Idempotent:
+ * objects already holding their previous bytes are left alone, created keys already gone
+ * are skipped, and preserved copies are deleted only after every object was put back, so a
  * rollback interrupted at any point can simply run again.
  */
-export async function rollbackS3(s3: S3Client, undo: S3RestoreUndo, settings: CopySettings, concurrency: number): Promise<{ restored: number; deleted: number }> {
+export async function rollbackS3(
+  s3: S3Client,
+  undo: S3RestoreUndo,
+  left: ReadonlyMap<string, string | null> | undefined,
+  settings: CopySettings,
+  concurrency: number,
+): Promise<{ restored: number; deleted: number; leftAlone: LeftAlone[]; legacy: boolean }> {
   const now = await currentObjects(s3, undo.bucket, undo.prefix);
   const preserved = undo.preservedPrefix ? await currentObjects(s3, undo.bucket, undo.preservedPrefix) : new Map<string, { size: number; etag: string | undefined }>();
+  const decision = decideS3Undo(undo, now, left);
   let restored = 0;
   const limit = pLimit(Math.max(1, concurrency));
   await Promise.all(
-    undo.overwritten.map((e) =>
+    decision.putBack.map((e) =>
       limit(async () => {
         const cur = now.get(e.key);
-        if (cur && cur.size === e.size && e.etag !== undefined && cur.etag === e.etag) return;
         let from: { key: string; versionId?: string | undefined; etag: string | undefined };
         if (undo.versioned) from = { key: e.key, versionId: e.versionId, etag: e.etag };
         else if (e.preservedKey && preserved.has(e.preservedKey)) from = { key: e.preservedKey, etag: preserved.get(e.preservedKey)?.etag };
@@ -113,6 +122,7 @@ export async function rollbackS3(s3: S3Client, undo: S3RestoreUndo, settings: Co
           {
             from: { bucket: undo.bucket, key: from.key, versionId: from.versionId, size: e.size, etag: from.etag, checksumAlgorithms: [] },
             to: { bucket: undo.bucket, key: e.key },
+            // Put back over exactly what was read: AWS refuses the copy if it changed since (moto ignores it, MOTO-NOTES).
             expect: cur ? { exists: true, etag: cur.etag } : { exists: false },
           },
           { ...settings, verify: 'checksum', onBytes: undefined },
@@ -121,10 +131,13 @@ export async function rollbackS3(s3: S3Client, undo: S3RestoreUndo, settings: Co
       }),
     ),
   );
-  const toDelete = undo.created.filter((k) => now.has(k));
-  await deleteKeys(s3, undo.bucket, toDelete);
-  if (undo.preservedPrefix) await deleteKeys(s3, undo.bucket, [...preserved.keys()]);
-  return { restored, deleted: toDelete.length };
+  await deleteKeys(s3, undo.bucket, decision.remove);
+  if (undo.preservedPrefix) {
+    // The bytes from before the restore of a key left alone stay: they may be the only copy.
+    const keep = new Set(decision.leftAlone.map((l) => l.preservedKey).filter((k): k is string => k !== undefined));
+    await deleteKeys(s3, undo.bucket, [...preserved.keys()].filter((k) => !keep.has(k)));
+  }
+  return { restored, deleted: decision.remove.length, leftAlone: decision.leftAlone, legacy: decision.legacy };
 }
 
 export function describeS3Undo(undo: S3RestoreUndo): string {

@@ -15,6 +15,14 @@
  * Local directory: existing files are hard-linked (or copied) to `<dir>/<undoDir>/<rel>`
  *   before the first write; rollback renames them back, removes created files, temporary
  *   files and directories the restore created.
+ *
+ * The record is journaled before the first write, so it lists every planned write, also
+ * those a failed, refused or interrupted step never made. `expected` says, per destination,
+ * what the restore's own write looks like (S3: size and, where it can be known in advance,
+ * the ETag; local: size and the mtime the restore gives the file): the way back deletes or
+ * replaces only what is provably the restore's write (or, for a step that completed, what
+ * its result says it left) and leaves anything else alone, naming it (restore/undo-check.ts).
+ * Records journaled before `expected` existed roll back as they always did, with a note.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -39,11 +47,29 @@ export interface S3RestoreUndo {
   /** Destination keys that did not exist before. */
   created: string[];
   overwritten: S3OverwrittenEntry[];
+  /**
+   * Per key of `created` and `overwritten`: what the restore's copy will be (plain JSON
+   * object; read it with expectedOf, never with `in` or `[key]` alone). Absent in records
+   * journaled by lifeboat before it was added.
+   */
+  expected?: Record<string, S3WriteExpectation> | undefined;
+}
+
+/** What the restore's copy of one key looks like. */
+export interface S3WriteExpectation {
+  size: number;
+  /**
+   * The copy's ETag, when known before copying: a single-part copy of a source whose ETag is
+   * a plain MD5 keeps it. Absent otherwise (multipart copies, a source uploaded in parts).
+   */
+  etag?: string | undefined;
 }
 
 export interface LocalOverwrittenEntry {
   path: string;
   size: number;
+  /** The replaced file's mtime (absent in older records). */
+  mtimeMs?: number | undefined;
   /** Relative to `dir`. */
   preserved: string;
 }
@@ -63,6 +89,16 @@ export interface LocalRestoreUndo {
   /** Relative paths of files that did not exist. */
   created: string[];
   overwritten: LocalOverwrittenEntry[];
+  /**
+   * Per relative path of `created` and `overwritten`: the file the restore writes (its size,
+   * and the mtime it sets: the source object's LastModified). Absent in older records.
+   */
+  expected?: Record<string, LocalWriteExpectation> | undefined;
+}
+
+export interface LocalWriteExpectation {
+  size: number;
+  mtimeMs: number;
 }
 
 export type RestoreUndo = S3RestoreUndo | LocalRestoreUndo;
@@ -79,6 +115,20 @@ export function isRestoreUndo(x: unknown): x is RestoreUndo {
   if (u.kind === 's3') return typeof (u as S3RestoreUndo).bucket === 'string' && typeof (u as S3RestoreUndo).prefix === 'string';
   if (u.kind === 'local') return typeof (u as LocalRestoreUndo).dir === 'string' && Array.isArray((u as LocalRestoreUndo).createdDirs) && Array.isArray((u as LocalRestoreUndo).createdRoots);
   return false;
+}
+
+/**
+ * The expectations of a record as a Map (own properties only: a key such as `constructor`
+ * or `__proto__` is data, not a property of Object.prototype). undefined for an older record.
+ */
+export function expectedOf<T extends S3WriteExpectation | LocalWriteExpectation>(expected: Record<string, T> | undefined): Map<string, T> | undefined {
+  if (typeof expected !== 'object' || expected === null) return undefined;
+  return new Map(Object.entries(expected));
+}
+
+/** A plain-JSON record from a Map (Object.fromEntries defines own properties, whatever the key). */
+export function expectedRecord<T>(m: ReadonlyMap<string, T>): Record<string, T> {
+  return Object.fromEntries(m);
 }
 
 /** How many objects/files the record would touch on rollback. */
