@@ -7,11 +7,12 @@ import {
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   type S3Client,
-  type _Object,
   type ObjectVersion,
   type DeleteMarkerEntry,
 } from '@aws-sdk/client-s3';
+import type { AbsoluteLocation, DeserializeHandlerOptions, DeserializeMiddleware } from '@smithy/types';
 import { S3_URL } from '../runbook/fields.js';
+import { parseListObjectsV2, type ListedObject, type ListedPage } from './list-page.js';
 import { AwsError } from './scope.js';
 
 // ---------------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ export interface ListOptions {
 }
 
 /** Every object under `prefix` (ListObjectsV2, paginated), in key order. */
-export async function* listObjects(client: S3Client, bucket: string, prefix: string, options: ListOptions = {}): AsyncGenerator<_Object> {
+export async function* listObjects(client: S3Client, bucket: string, prefix: string, options: ListOptions = {}): AsyncGenerator<ListedObject> {
   for await (const page of listObjectPages(client, bucket, prefix, options)) yield* page;
 }
 
@@ -127,23 +128,66 @@ export async function* listObjects(client: S3Client, bucket: string, prefix: str
  * objects can go through a page in one synchronous pass: the page is then garbage before
  * the next young-generation GC instead of surviving a thousand awaits into the old
  * generation (at 100,000 objects that promotion was the step's largest memory cost).
+ *
+ * Each page's XML is read by ./list-page.ts rather than the SDK's deserializer (which
+ * allocated ~8.8 MB per 1,000-key page; see there): the request is still the SDK's
+ * (signing, endpoint, retries, errors); only a successful ListBucketResult body is read
+ * here, and one this reader does not vouch for goes to the SDK unchanged.
  */
-export async function* listObjectPages(client: S3Client, bucket: string, prefix: string, options: ListOptions = {}): AsyncGenerator<_Object[]> {
+export async function* listObjectPages(client: S3Client, bucket: string, prefix: string, options: ListOptions = {}): AsyncGenerator<ListedObject[]> {
   let token: string | undefined;
   do {
-    const page = await s3Call(
-      { op: 'ListObjectsV2', bucket, key: prefix },
-      () =>
-        client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: options.pageSize ?? 1000, ContinuationToken: token }),
-          abortable(options.signal),
-        ),
-      options.signal,
-    );
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    const objects = (page.Contents ?? []).filter((o) => o.Key !== undefined);
-    if (objects.length > 0) yield objects;
+    const command = new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: options.pageSize ?? 1000, ContinuationToken: token });
+    const read = readPagesHere(command);
+    const sdk = await s3Call({ op: 'ListObjectsV2', bucket, key: prefix }, () => client.send(command, abortable(options.signal)), options.signal);
+    // Read here, every object has its key; read by the SDK, one without is left out as before.
+    const page = read.page ?? { objects: (sdk.Contents ?? []).filter((o) => o.Key !== undefined), isTruncated: sdk.IsTruncated === true, nextContinuationToken: sdk.NextContinuationToken };
+    token = page.isTruncated ? page.nextContinuationToken : undefined;
+    if (page.objects.length > 0) yield page.objects;
   } while (token);
+}
+
+/** The SDK's HttpResponse, as far as it is read here. */
+interface RawResponse {
+  statusCode: number;
+  body: unknown;
+}
+
+const EMPTY_LISTING = new TextEncoder().encode('<ListBucketResult></ListBucketResult>');
+
+/**
+ * Reads a ListObjectsV2 command's successful response body with parseListObjectsV2, below
+ * the SDK's deserializer (innermost in its deserialize step), which then gets an empty
+ * listing to read. The page read last is in `page`: a retried request reads it again.
+ */
+function readPagesHere(command: ListObjectsV2Command): { page: ListedPage | undefined } {
+  const read: { page: ListedPage | undefined } = { page: undefined };
+  const middleware: DeserializeMiddleware<object, object> = (next) => async (args) => {
+    const result = await next(args);
+    const response = result.response as RawResponse;
+    if (response.statusCode < 200 || response.statusCode >= 300) return result;
+    const bytes = await collect(response.body);
+    if (!bytes) return result;
+    read.page = parseListObjectsV2(bytes);
+    // Read here: the SDK reads an empty listing. Not read: the SDK reads the body as sent.
+    response.body = read.page ? EMPTY_LISTING : bytes;
+    return result;
+  };
+  (command.middlewareStack as { add(m: DeserializeMiddleware<object, object>, o: DeserializeHandlerOptions & AbsoluteLocation): void }).add(middleware, {
+    step: 'deserialize',
+    priority: 'low',
+    name: 'lifeboatListPageReader',
+  });
+  return read;
+}
+
+/** A response body's bytes: the SDK hands over a Node stream (or bytes another middleware already read). */
+async function collect(body: unknown): Promise<Uint8Array | undefined> {
+  if (body instanceof Uint8Array) return body;
+  if (body === null || typeof body !== 'object' || !(Symbol.asyncIterator in body)) return undefined;
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
 /** One entry of ListObjectVersions: a version, or a delete marker. */

@@ -16,7 +16,8 @@
  * manifest entries missing from S3 fail. "Directory" placeholder keys (ending in `/`,
  * 0 bytes) and the manifest itself are not counted.
  */
-import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client, type _Object } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import type { ListedObject } from '../aws/list-page.js';
 import { abortable, forEachConcurrent, fullObjectSha256, listObjectPages, parseS3Url, s3Call, s3Uri } from '../aws/s3.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
 import type { VerifyBackupsWith } from './s3-verify-backups-type.js';
@@ -137,7 +138,7 @@ export const s3VerifyBackupsStep: StepImpl<VerifyBackupsWith> = {
     let sizeOnly = 0;
 
     /** Counts one listed object into the totals (in listing order); false for one that is not counted. */
-    const tally = (o: _Object): boolean => {
+    const tally = (o: ListedObject): boolean => {
       const key = o.Key as string;
       const size = o.Size ?? 0;
       if (key.endsWith('/') && size === 0) return false; // a "directory" placeholder
@@ -150,14 +151,14 @@ export const s3VerifyBackupsStep: StepImpl<VerifyBackupsWith> = {
       if (w.maxSize !== undefined && size > w.maxSize) tooLarge.add(`${key} (${formatBytes(size)})`);
       return true;
     };
-    const pages = (): AsyncGenerator<_Object[]> => listObjectPages(s3, l.bucket, l.prefix, { signal: ctx.signal });
+    const pages = (): AsyncGenerator<ListedObject[]> => listObjectPages(s3, l.bucket, l.prefix, { signal: ctx.signal });
 
     // Totals are kept in listing order by this generator; HEADs run concurrently behind it.
-    const counted = async function* (): AsyncGenerator<_Object> {
+    const counted = async function* (): AsyncGenerator<ListedObject> {
       for await (const page of pages()) for (const o of page) if (tally(o)) yield o;
     };
 
-    const checkOne = async (o: _Object): Promise<void> => {
+    const checkOne = async (o: ListedObject): Promise<void> => {
       const key = o.Key as string;
       const size = o.Size ?? 0;
       const entry = manifest?.entries.get(key);
