@@ -3,8 +3,10 @@
  * what the tool adds on top of the steps: a runbook of 20 `wait: 0s` steps against the same
  * runbook with one, run by the CLI (--yes), interleaved; the difference is the cost of 19
  * more steps (plan, decision, journal entries, state transitions), the steps themselves
- * doing nothing.
+ * doing nothing. The row after it splits that cost into reading the runbook, building its
+ * machine and running the machine alone (./step-parts.ts).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JournalWriter } from '../src/journal/store.js';
@@ -18,6 +20,21 @@ function waitRunbook(steps: number): string {
   const lines = ['version: 1', `name: bench-overhead-${steps}`, 'steps:'];
   for (let i = 1; i <= steps; i++) lines.push(`  - id: wait-${i}`, '    type: wait', '    with: { duration: 0s }');
   return `${lines.join('\n')}\n`;
+}
+
+/** The step-parts probe's figures for the 20-step runbook minus the 1-step one (medians of fresh processes). */
+function stepParts(files: Record<number, string>): { load: number; build: number; run: number } {
+  const probe = join(ROOT, 'dist', 'bench', 'step-parts.js');
+  const samples: Record<number, Array<{ loadMs: number; buildMs: number; runMs: number }>> = { 1: [], 20: [] };
+  for (let i = 0; i <= RUNS; i++) {
+    for (const n of [1, 20]) {
+      const r = spawnSync(process.execPath, [probe, files[n] as string], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`bench/step-parts.ts exited ${String(r.status)}: ${r.stderr.trim()}`);
+      if (i > 0) samples[n]?.push(JSON.parse(r.stdout) as { loadMs: number; buildMs: number; runMs: number });
+    }
+  }
+  const diff = (k: 'loadMs' | 'buildMs' | 'runMs'): number => median((samples[20] ?? []).map((x) => x[k])) - median((samples[1] ?? []).map((x) => x[k]));
+  return { load: diff('loadMs'), build: diff('buildMs'), run: diff('runMs') };
 }
 
 export async function journal(): Promise<Figure[]> {
@@ -58,6 +75,7 @@ export async function journal(): Promise<Figure[]> {
     const one = median(walls[1] as number[]);
     const twenty = median(walls[20] as number[]);
     const overhead = twenty - one;
+    const parts = stepParts(files);
     return [
       {
         id: 'journal-append',
@@ -78,6 +96,16 @@ export async function journal(): Promise<Figure[]> {
         value: overhead,
         note: `lifeboat run --yes, median of ${RUNS} interleaved runs each; ${ms(overhead / 19)} a step`,
         raw: { oneStepMs: walls[1], twentyStepsMs: walls[20], journalEntries20: entries20 },
+      },
+      {
+        id: 'overhead-parts',
+        figure: 'of which, for the 19 more steps: read the runbook, build the machine, run it with no-op actors',
+        measured: `${ms(parts.load)} + ${ms(parts.build)} + ${ms(parts.run)} (the rest: ${ms(overhead - parts.load - parts.build - parts.run)})`,
+        target: '— (explains the row above)',
+        met: null,
+        value: parts.load + parts.build + parts.run,
+        note: `a fresh process each (bench/step-parts.ts), median of ${RUNS} interleaved runs of the 1- and 20-step runbooks, differences of medians; the rest is what the CLI adds per step (plans, decisions, journal entries, the screen)`,
+        raw: parts,
       },
     ];
   } finally {
