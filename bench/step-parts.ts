@@ -9,7 +9,7 @@
  * { loadMs, buildMs, runMs }.
  */
 import { createActor, fromPromise } from 'xstate';
-import { compileRunbook, type PlanSummary } from '../src/machine/compile.js';
+import { compileRunbook, type BeforeChoice, type ExecuteOutput, type PlanSummary } from '../src/machine/compile.js';
 import { loadRunbook } from '../src/runbook/load.js';
 
 const file = process.argv[2];
@@ -21,11 +21,11 @@ const t1 = performance.now();
 const machine = compileRunbook(runbook, {
   mode: 'run',
   actors: {
-    runChecks: fromPromise(async () => undefined),
+    runChecks: fromPromise(async (): Promise<void> => undefined),
     planStep: fromPromise(async (): Promise<PlanSummary> => ({ summary: 'nothing', mutating: false })),
-    decideBefore: fromPromise(async () => 'proceed' as const),
-    executeStep: fromPromise(async () => ({ outputs: {}, changed: false })),
-    verifyStep: fromPromise(async () => undefined),
+    decideBefore: fromPromise(async (): Promise<BeforeChoice> => 'proceed'),
+    executeStep: fromPromise(async (): Promise<ExecuteOutput> => ({ outputs: {}, changed: false })),
+    verifyStep: fromPromise(async (): Promise<void> => undefined),
   },
 });
 const t2 = performance.now();
