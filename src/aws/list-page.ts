@@ -14,7 +14,8 @@
  * For the fields below the result is what the SDK gives for the same XML: the same entity
  * decoding, the same reading of whitespace-only text, the same timestamp rounding
  * (test/aws/list-page.test.ts compares both). A body this reader does not vouch for (another
- * root, CDATA, carriage returns, attributes, a comment, an unknown field in an object, a size
+ * root, CDATA, carriage returns, attributes, a comment, an unknown field in an object, spaces
+ * between elements without a line break (the SDK then drops the element's fields), a size
  * or timestamp in another form) gives undefined, and the caller lets the SDK read it.
  */
 import type { _Object } from '@aws-sdk/client-s3';
@@ -140,7 +141,8 @@ interface Child {
  * The child element of one element that starts at or after `p` (skipping whitespace), up to
  * `end` (where the element's closing tag starts), written into `out`: true, or false at the
  * end (`out.after` is then `end`) or at markup this reader does not expect (`out.after` is
- * -1): attributes, self-closing tags, comments, text between elements, an element not in
+ * -1): attributes, self-closing tags, comments, text between elements (whitespace only with a
+ * line break, as the SDK leaves out), an element not in
  * NAMES when `unknown` is false, another element holding others.
  *
  * `<` never occurs in XML text (it is written `&lt;`), so a text element ends at the next `<`,
@@ -149,7 +151,11 @@ interface Child {
  */
 function nextChild(b: Buffer, p: number, end: number, unknown: boolean, out: Child): boolean {
   out.after = -1;
-  while (p < end && (b[p] === 0x20 || b[p] === 0x0a || b[p] === 0x09)) p++;
+  const from = p;
+  let lineBreak = false;
+  for (; p < end && (b[p] === 0x20 || b[p] === 0x0a || b[p] === 0x09); p++) lineBreak ||= b[p] === 0x0a;
+  // Whitespace without a line break between elements is text to the SDK, which then reads the element as text and drops its fields.
+  if (p > from && !lineBreak) return false;
   if (p >= end) {
     out.after = end;
     return false;
