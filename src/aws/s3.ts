@@ -115,6 +115,8 @@ export function fullObjectSha256(checksum: string | undefined, checksumType?: st
 export interface ListOptions {
   /** MaxKeys per page (S3's maximum, 1000, unless a test wants small pages). */
   pageSize?: number;
+  /** Start after this key (exclusive): ListObjectsV2's StartAfter, sent with the first request only. */
+  startAfter?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -137,7 +139,8 @@ export async function* listObjects(client: S3Client, bucket: string, prefix: str
 export async function* listObjectPages(client: S3Client, bucket: string, prefix: string, options: ListOptions = {}): AsyncGenerator<ListedObject[]> {
   let token: string | undefined;
   do {
-    const command = new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: options.pageSize ?? 1000, ContinuationToken: token });
+    const from = token !== undefined ? { ContinuationToken: token } : options.startAfter !== undefined ? { StartAfter: options.startAfter } : {};
+    const command = new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: options.pageSize ?? 1000, ...from });
     const read = readPagesHere(command);
     const sdk = await s3Call({ op: 'ListObjectsV2', bucket, key: prefix }, () => client.send(command, abortable(options.signal)), options.signal);
     // Read here, every object has its key; read by the SDK, one without is left out as before.

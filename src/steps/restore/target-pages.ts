@@ -12,8 +12,8 @@
  * against what was seen, closing the window between this listing and the copy (moto
  * accepts but ignores those headers: MOTO-NOTES).
  */
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { abortable, normalizeEtag, s3Call, s3Uri } from '../../aws/s3.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { listObjectPages, normalizeEtag, s3Uri } from '../../aws/s3.js';
 import { listSome, plural } from '../../util/format.js';
 import { StepError } from '../types.js';
 
@@ -89,29 +89,13 @@ export function pageDrift(page: readonly PlannedKey[], listed: Listed): PageDrif
  */
 export async function listRange(s3: S3Client, bucket: string, prefix: string, after: string | undefined, last: string, signal?: AbortSignal): Promise<Listed> {
   const found: Listed = new Map();
-  let token: string | undefined;
-  do {
-    const page = await s3Call(
-      { op: 'ListObjectsV2', bucket, key: prefix },
-      () =>
-        s3.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: prefix,
-            MaxKeys: PAGE_KEYS,
-            ...(token !== undefined ? { ContinuationToken: token } : after !== undefined ? { StartAfter: after } : {}),
-          }),
-          abortable(signal),
-        ),
-      signal,
-    );
-    for (const o of page.Contents ?? []) {
+  for await (const page of listObjectPages(s3, bucket, prefix, { pageSize: PAGE_KEYS, startAfter: after, signal })) {
+    for (const o of page) {
       if (o.Key === undefined) continue;
-      if (compareKeys(o.Key, last) > 0) return found;
+      if (compareKeys(o.Key, last) > 0) return found; // past the range: no further page is asked for
       found.set(o.Key, { size: o.Size ?? 0, etag: normalizeEtag(o.ETag) });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
   return found;
 }
 
