@@ -10,16 +10,17 @@ import { ExitCode } from '../../src/errors.js';
 
 export default async function graph([file]: string[], opts: CommonOptions): Promise<number> {
   const runbook = await loadRunbook(file as string);
+  // Drawn for no mode in particular: every step is drawn, with the gates it has.
   const machine = compileRunbook(runbook);
   switch (opts.format) {
     case 'dot':
-      process.stdout.write(toDot(machine));
+      process.stdout.write(toDot(machine, runbook.steps));
       break;
     case 'json':
-      process.stdout.write(`${JSON.stringify(toGraphJson(machine, { name: runbook.name, file: runbook.file }), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(toGraphJson(machine, runbook), null, 2)}\n`);
       break;
     default:
-      process.stdout.write(toMermaid(machine));
+      process.stdout.write(toMermaid(machine, runbook.steps));
   }
   return ExitCode.ok;
 }

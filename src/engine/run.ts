@@ -11,6 +11,7 @@ import type { EntryBody, RunMode } from '../journal/format.js';
 import type { JournalWriter } from '../journal/store.js';
 import {
   compileRunbook,
+  journalStateName,
   StepFailure,
   type BeforeChoice,
   type DecideInput,
@@ -223,7 +224,7 @@ export class Execution {
       this.forceExit = resolve;
       actor.subscribe({
         next: (snap) => {
-          const state = stateName(snap.value);
+          const state = journalStateName(snap.value, snap.context);
           if (state !== lastState) {
             lastState = state;
             this.state = state;
@@ -500,15 +501,6 @@ export class Execution {
       throw err;
     }
   }
-}
-
-function stateName(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    const [k, v] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', ''];
-    return `${k}.${stateName(v)}`;
-  }
-  return String(value);
 }
 
 export function operatorName(env: NodeJS.ProcessEnv = process.env): string {

@@ -4,10 +4,16 @@
  * passes in (`CompileOptions.actors`) and tests swap for fakes. No I/O here.
  *
  * Shape:
- *   start ─► checks ─► s:<id1> ─► s:<id2> ─► … ─► completed
- *   each s:<id>: gate → planning → awaiting → executing → verifying → done
+ *   start ─► checks ─► advance ─► step ─► advance ─► step … ─► completed
+ *   step (the step at context.index): gate → planning → awaiting → executing → verifying → done
  *                                     │            └──────┴─► failed ─► retry | rollback | abort
  *                                     └─► skip | rollback | abort
+ *   One `step` state walks the runbook's steps (context.index), so the machine has the same
+ *   size whatever the runbook's length: building and running it costs the same per step for
+ *   a 1,000-step runbook as for a 2-step one (issue 16: each step state of its own cost
+ *   ~1.5 ms a step to build and run, and the garbage of it). The journal still names states
+ *   per step (`s:<id>.planning`, journalStateName) and `lifeboat graph` draws the machine
+ *   unrolled over the steps (./graph.ts).
  *   rollingBack walks `applied` newest first: next → undoing → next … → rolledBack
  *   INTERRUPT (Ctrl-C, SIGTERM) during a step → interrupted → rollback | leave (suspended)
  */
@@ -59,8 +65,15 @@ export interface RunContext {
   interrupted: boolean;
   /** How the last undo ended (set by the undo actor's result, read when the step leaves the list). */
   lastUndoHow?: UndoHow | undefined;
+  /** The id of the step at `index`, set when the run enters it. */
   current?: string | undefined;
   startAt?: RunInput['startAt'];
+}
+
+/** The machine's own context: the run's, and where the walk over the steps is. */
+interface WalkContext extends RunContext {
+  /** The step the run is at (or goes to next), as an index into the runbook's steps. */
+  index: number;
 }
 
 export interface RunInput {
@@ -149,15 +162,29 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-const stateOf = (id: string): string => `s:${id}`;
+/** The id of the step the run is in (`enter` sets it when the run enters `step`). */
+function stepIdOf(context: RunContext): string {
+  return context.current ?? '?';
+}
 
-function toStepInput(stepId: string) {
-  return ({ context }: { context: RunContext }): StepActorInput => ({
-    stepId,
-    params: context.params,
-    outputs: context.outputs,
-    undo: context.undos[stepId],
-  });
+function stepInput({ context }: { context: RunContext }): StepActorInput {
+  const stepId = stepIdOf(context);
+  return { stepId, params: context.params, outputs: context.outputs, undo: context.undos[stepId] };
+}
+
+/**
+ * The state a snapshot is in, as the journal names it: `s:<step id>.<state>` inside a step
+ * (the machine's one `step` state, named after the step it is at), `rollingBack.undoing`,
+ * `completed`, ….
+ */
+export function journalStateName(value: unknown, context: Pick<RunContext, 'current'>): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const [k, v] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', ''];
+    const key = k === 'step' ? `s:${context.current ?? '?'}` : k;
+    return `${key}.${journalStateName(v, context)}`;
+  }
+  return String(value);
 }
 
 /** Every actor the machine invokes; each fails until provided (the engine, or a test's fakes). */
@@ -189,9 +216,11 @@ export interface CompileOptions {
 export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
   const mode = options.mode;
   const skippedByMode = modeSkips(runbook, mode ?? '');
+  const steps = runbook.steps;
+  const stepAt = (context: WalkContext): Step | undefined => steps[context.index];
   const base = setup({
     types: {
-      context: {} as RunContext,
+      context: {} as WalkContext,
       input: {} as RunInput,
       events: {} as { type: 'INTERRUPT' } | { type: 'JOURNAL_FAILED' },
     },
@@ -200,12 +229,19 @@ export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
     actors: { ...unprovidedActors(), ...options.actors },
     guards: {
       isChoice: ({ event }, params: { choice: string }) => (event as unknown as { output?: unknown }).output === params.choice,
-      conditionFalse: ({ context }, params: { stepId: string; when: string }) =>
-        !evaluateCondition(params.when, { params: context.params, outputs: context.outputs, mode }),
-      alreadyDone: ({ context }, params: { stepId: string }) => {
-        const s = context.status[params.stepId];
+      // The step at context.index: its `when:` is false, its mode leaves it out, it is done already.
+      conditionFalse: ({ context }) => {
+        const when = stepAt(context)?.when;
+        return when !== undefined && !evaluateCondition(when, { params: context.params, outputs: context.outputs, mode });
+      },
+      skippedByMode: ({ context }) => skippedByMode.has(stepIdOf(context)),
+      alreadyDone: ({ context }) => {
+        const s = context.status[stepIdOf(context)];
         return s === 'done' || s === 'skipped';
       },
+      moreSteps: ({ context }) => context.index < steps.length,
+      resumeRollback: ({ context }) => typeof context.startAt === 'object',
+      resumeAt: ({ context }) => typeof context.startAt === 'string' && stepAt(context)?.id === context.startAt,
       nothingToUndo: ({ context }) => context.applied.length === 0,
       stoppedByInterrupt: ({ event }) => {
         const err = (event as unknown as { error?: unknown }).error;
@@ -213,35 +249,43 @@ export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
       },
     },
     actions: {
-      enter: assign((_, params: { stepId: string }) => ({ current: params.stepId })),
-      markSkipped: assign(({ context }, params: { stepId: string; reason: string }) => ({
-        status: { ...context.status, [params.stepId]: 'skipped' as const },
-        skipReasons: { ...context.skipReasons, [params.stepId]: params.reason },
-      })),
-      markDone: assign(({ context }, params: { stepId: string }) => ({
-        status: { ...context.status, [params.stepId]: 'done' as const },
-        error: undefined,
-      })),
-      savePlan: assign(({ context, event }, params: { stepId: string }) => ({
-        plans: { ...context.plans, [params.stepId]: (event as unknown as { output: PlanSummary }).output },
-      })),
-      saveExecution: assign(({ context, event }, params: { stepId: string }) => {
-        const out = (event as unknown as { output: ExecuteOutput }).output;
+      enter: assign(({ context }) => ({ current: stepAt(context)?.id })),
+      nextStep: assign(({ context }) => ({ index: context.index + 1 })),
+      markSkipped: assign(({ context }, params: { why: 'mode' | 'when' | 'operator' }) => {
+        const stepId = stepIdOf(context);
+        const reason =
+          params.why === 'mode' ? (skippedByMode.get(stepId) ?? 'not in this mode') : params.why === 'when' ? `when: ${stepAt(context)?.when ?? ''} is false` : 'skipped by the operator';
         return {
-          outputs: { ...context.outputs, [params.stepId]: out.outputs },
-          ...recordApplied(context, params.stepId, out.undo, out.changed),
-          ...(out.left === undefined ? {} : { left: { ...context.left, [params.stepId]: out.left } }),
+          status: { ...context.status, [stepId]: 'skipped' as const },
+          skipReasons: { ...context.skipReasons, [stepId]: reason },
         };
       }),
-      saveFailure: assign(({ context, event }, params: { stepId: string }) => {
+      markDone: assign(({ context }) => ({
+        status: { ...context.status, [stepIdOf(context)]: 'done' as const },
+        error: undefined,
+      })),
+      savePlan: assign(({ context, event }) => ({
+        plans: { ...context.plans, [stepIdOf(context)]: (event as unknown as { output: PlanSummary }).output },
+      })),
+      saveExecution: assign(({ context, event }) => {
+        const stepId = stepIdOf(context);
+        const out = (event as unknown as { output: ExecuteOutput }).output;
+        return {
+          outputs: { ...context.outputs, [stepId]: out.outputs },
+          ...recordApplied(context, stepId, out.undo, out.changed),
+          ...(out.left === undefined ? {} : { left: { ...context.left, [stepId]: out.left } }),
+        };
+      }),
+      saveFailure: assign(({ context, event }) => {
+        const stepId = stepIdOf(context);
         const err = (event as unknown as { error: unknown }).error;
-        const applied = err instanceof StepFailure ? recordApplied(context, params.stepId, err.undo, err.changed) : {};
-        const outputs = err instanceof StepFailure && err.outputs ? { outputs: { ...context.outputs, [params.stepId]: err.outputs } } : {};
+        const applied = err instanceof StepFailure ? recordApplied(context, stepId, err.undo, err.changed) : {};
+        const outputs = err instanceof StepFailure && err.outputs ? { outputs: { ...context.outputs, [stepId]: err.outputs } } : {};
         return {
           ...applied,
           ...outputs,
-          status: { ...context.status, [params.stepId]: 'failed' as const },
-          error: { stepId: params.stepId, message: errorText(err) },
+          status: { ...context.status, [stepId]: 'failed' as const },
+          error: { stepId, message: errorText(err) },
         };
       }),
       setRollbackReason: assign((_, params: { reason: string }) => ({ rollbackReason: params.reason })),
@@ -271,20 +315,9 @@ export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
     },
   });
 
-  const steps = runbook.steps;
-
-  const stepStates: Record<string, unknown> = {};
-  steps.forEach((step, i) => {
-    const next = steps[i + 1];
-    const nextTarget = next ? `#run.${stateOf(next.id)}` : '#run.completed';
-    stepStates[stateOf(step.id)] = stepState(step, nextTarget);
-  });
-
-  const firstTarget = steps[0] ? `#run.${stateOf(steps[0].id)}` : '#run.completed';
-
   const config = {
     id: 'run',
-    context: ({ input }: { input: RunInput }): RunContext => ({
+    context: ({ input }: { input: RunInput }): WalkContext => ({
       params: input.params,
       outputs: input.restore?.outputs ?? {},
       applied: input.restore?.applied ?? [],
@@ -295,23 +328,42 @@ export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
       skipReasons: {},
       plans: {},
       interrupted: false,
+      // Resume at a step: the run starts at its index (start → advance → step).
+      index: typeof input.startAt === 'string' ? Math.max(0, steps.findIndex((s) => s.id === input.startAt)) : 0,
       startAt: input.startAt,
     }),
     initial: 'start',
     // The journal could not be written: no further change is made, whatever state the run is in.
     on: { JOURNAL_FAILED: { target: '.journalFailed' } },
     states: {
-      start: { always: resumeTransitions(steps) },
+      // Resume: straight into the rollback walk, or to the step it stopped at; else the checks.
+      start: {
+        always: [
+          {
+            guard: 'resumeRollback',
+            target: 'rollingBack',
+            actions: assign(({ context }: { context: RunContext }) => ({
+              rollbackReason: typeof context.startAt === 'object' ? context.startAt.rollback : undefined,
+            })),
+          },
+          { guard: 'resumeAt', target: 'advance' },
+          { target: 'checks' },
+        ],
+      },
       checks: {
         on: { INTERRUPT: { target: 'interrupted' } },
         invoke: {
           src: 'runChecks',
           input: ({ context }: { context: RunContext }) => ({ params: context.params }),
-          onDone: { target: firstTarget },
+          onDone: { target: 'advance' },
           onError: { target: 'refused', actions: assign(({ event }: { event: { error: unknown } }) => ({ error: { stepId: 'require', message: errorText(event.error) } })) },
         },
       },
-      ...stepStates,
+      step: stepState(),
+      // Between steps: the step at context.index, or the end of the runbook.
+      advance: {
+        always: [{ guard: 'moreSteps', target: 'step' }, { target: 'completed' }],
+      },
       interrupted: {
         entry: 'markInterrupted',
         invoke: {
@@ -401,44 +453,42 @@ export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
   // the shape is checked by xstate at creation and by the compiler tests.
   return base.createMachine(config as unknown as Parameters<typeof base.createMachine>[0]);
 
-  function stepState(step: Step, nextTarget: string) {
-    const id = step.id;
-    const p = { stepId: id };
-    const input = toStepInput(id);
+  /** The one step state: it runs the step at context.index; leaving it goes to `advance`. */
+  function stepState() {
+    const next = { target: '#run.advance', actions: 'nextStep' };
+    const skip = (why: 'mode' | 'when' | 'operator') => ({ target: '#run.advance', actions: [{ type: 'markSkipped', params: { why } }, 'nextStep'] });
     return {
-      entry: { type: 'enter', params: p },
+      entry: 'enter',
       on: { INTERRUPT: { target: '#run.interrupted' } },
       initial: 'gate',
       states: {
         gate: {
           always: [
-            { guard: { type: 'alreadyDone', params: p }, target: nextTarget },
-            ...modeGate(id, skippedByMode.get(id), nextTarget),
-            ...(step.when
-              ? [{ guard: { type: 'conditionFalse', params: { stepId: id, when: step.when } }, target: nextTarget, actions: { type: 'markSkipped', params: { stepId: id, reason: `when: ${step.when} is false` } } }]
-              : []),
+            { guard: 'alreadyDone', ...next },
+            { guard: 'skippedByMode', ...skip('mode') },
+            { guard: 'conditionFalse', ...skip('when') },
             { target: 'planning' },
           ],
         },
         planning: {
           invoke: {
             src: 'planStep',
-            input,
-            onDone: { target: 'awaiting', actions: { type: 'savePlan', params: p } },
-            onError: { target: 'failed', actions: { type: 'saveFailure', params: p } },
+            input: stepInput,
+            onDone: { target: 'awaiting', actions: 'savePlan' },
+            onError: { target: 'failed', actions: 'saveFailure' },
           },
         },
         awaiting: {
           invoke: {
             src: 'decideBefore',
             input: ({ context }: { context: RunContext }): DecideInput => ({
-              ...input({ context }),
-              plan: context.plans[id],
+              ...stepInput({ context }),
+              plan: context.plans[stepIdOf(context)],
               canRollback: context.applied.length > 0,
             }),
             onDone: [
               { guard: { type: 'isChoice', params: { choice: 'proceed' } }, target: 'executing' },
-              { guard: { type: 'isChoice', params: { choice: 'skip' } }, target: nextTarget, actions: { type: 'markSkipped', params: { stepId: id, reason: 'skipped by the operator' } } },
+              { guard: { type: 'isChoice', params: { choice: 'skip' } }, ...skip('operator') },
               { guard: { type: 'isChoice', params: { choice: 'rollback' } }, target: '#run.rollingBack', actions: { type: 'setRollbackReason', params: { reason: 'operator' } } },
               { target: '#run.aborted' },
             ],
@@ -448,28 +498,28 @@ export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
         executing: {
           invoke: {
             src: 'executeStep',
-            input,
-            onDone: { target: 'verifying', actions: { type: 'saveExecution', params: p } },
+            input: stepInput,
+            onDone: { target: 'verifying', actions: 'saveExecution' },
             onError: [
               // Interrupted mid-step: the step stopped at a safe point; what it changed is on the undo list.
-              { guard: 'stoppedByInterrupt', target: '#run.interrupted', actions: { type: 'saveFailure', params: p } },
-              { target: 'failed', actions: { type: 'saveFailure', params: p } },
+              { guard: 'stoppedByInterrupt', target: '#run.interrupted', actions: 'saveFailure' },
+              { target: 'failed', actions: 'saveFailure' },
             ],
           },
         },
         verifying: {
           invoke: {
             src: 'verifyStep',
-            input,
+            input: stepInput,
             onDone: { target: 'done' },
-            onError: { target: 'failed', actions: { type: 'saveFailure', params: p } },
+            onError: { target: 'failed', actions: 'saveFailure' },
           },
         },
         failed: {
           invoke: {
             src: 'decideAfterFailure',
             input: ({ context }: { context: RunContext }): FailureInput => ({
-              ...input({ context }),
+              ...stepInput({ context }),
               error: context.error?.message ?? 'failed',
               canRollback: context.applied.length > 0,
             }),
@@ -482,36 +532,12 @@ export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
           },
         },
         done: {
-          entry: { type: 'markDone', params: p },
-          always: { target: nextTarget },
+          entry: 'markDone',
+          always: next,
         },
       },
     };
   }
-}
-
-/** A step its mode leaves out (`modes:`, or a live step in verify): skipped, with the reason. */
-function modeGate(stepId: string, reason: string | undefined, nextTarget: string): unknown[] {
-  if (reason === undefined) return [];
-  return [{ target: nextTarget, actions: { type: 'markSkipped', params: { stepId, reason } } }];
-}
-
-/** Resume: jump straight to a step, or into the rollback walk; otherwise start with the checks. */
-function resumeTransitions(steps: Step[]): unknown[] {
-  return [
-    {
-      guard: ({ context }: { context: RunContext }) => typeof context.startAt === 'object',
-      target: 'rollingBack',
-      actions: assign(({ context }: { context: RunContext }) => ({
-        rollbackReason: typeof context.startAt === 'object' ? context.startAt.rollback : undefined,
-      })),
-    },
-    ...steps.map((s) => ({
-      guard: ({ context }: { context: RunContext }) => context.startAt === s.id,
-      target: `#run.${stateOf(s.id)}`,
-    })),
-    { target: 'checks' },
-  ];
 }
 
 /** Add a step to the applied list (once) with its first undo record. */

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { createActor, fromPromise, toPromise } from 'xstate';
 import {
   compileRunbook,
+  journalStateName,
   StepFailure,
   type BeforeChoice,
   type DecideInput,
@@ -31,8 +32,8 @@ steps:
   - { id: four, type: shell, with: { run: [echo, "\${{ steps.two.outputs.stdout }}"] } }
 `;
 
-function runbook(): Runbook {
-  const r = parseRunbook(SOURCE, 'four.yaml');
+function runbook(source = SOURCE): Runbook {
+  const r = parseRunbook(source, 'four.yaml');
   if (!r.runbook) throw new Error(r.problems.map((p) => p.message).join('\n'));
   return r.runbook;
 }
@@ -44,10 +45,10 @@ interface Script {
 }
 
 /** Swapped actors: no I/O, every call recorded. */
-function harness(script: Script, input: Partial<RunInput> = {}) {
+function harness(script: Script, input: Partial<RunInput> = {}, source = SOURCE, mode?: string) {
   const calls: string[] = [];
   const failures = { ...script.fail };
-  const machine = compileRunbook(runbook()).provide({
+  const machine = compileRunbook(runbook(source), { mode }).provide({
     actors: {
       runChecks: fromPromise(async () => {
         calls.push('checks');
@@ -179,5 +180,45 @@ describe('compiled runbook machine with swapped actors', () => {
     const snap = await h.done;
     expect(snap.value).toBe('suspended');
     expect(snap.context.interrupted).toBe(true);
+  });
+
+  test('a step its mode leaves out is skipped with the reason, and the run goes on', async () => {
+    const source = `version: 1
+name: modes
+steps:
+  - { id: one, type: shell, with: { run: [echo, one] } }
+  - { id: live-only, type: shell, with: { run: [echo, two] }, modes: [run] }
+  - { id: three, type: shell, with: { run: [echo, three] } }
+`;
+    const h = harness({}, {}, source, 'rehearse');
+    const snap = await h.done;
+    expect(snap.value).toBe('completed');
+    expect(h.calls.filter((c) => c.startsWith('exec:'))).toEqual(['exec:one', 'exec:three']);
+    expect(snap.context.status['live-only']).toBe('skipped');
+    expect(snap.context.skipReasons['live-only']).toMatch(/not in rehearse mode/);
+  });
+
+  test('the machine has the same states whatever the number of steps, and walks them all', async () => {
+    const many = (n: number): string =>
+      `version: 1\nname: many\nsteps:\n${Array.from({ length: n }, (_, i) => `  - { id: s${i}, type: shell, with: { run: [echo, "${i}"] } }`).join('\n')}\n`;
+    const count = (source: string): number => {
+      const walk = (node: { states: Record<string, unknown> }): number =>
+        1 + Object.values(node.states).reduce<number>((n, c) => n + walk(c as { states: Record<string, unknown> }), 0);
+      return walk(compileRunbook(runbook(source)).root);
+    };
+    expect(count(many(300))).toBe(count(many(2)));
+    const h = harness({}, {}, many(300));
+    const snap = await h.done;
+    expect(snap.value).toBe('completed');
+    const execs = h.calls.filter((c) => c.startsWith('exec:'));
+    expect(execs).toHaveLength(300);
+    expect(execs[299]).toBe('exec:s299');
+    expect(Object.values(snap.context.status).every((s) => s === 'done')).toBe(true);
+  });
+
+  test('the journal names a state inside a step after the step', () => {
+    expect(journalStateName({ step: 'planning' }, { current: 'failover-dns' })).toBe('s:failover-dns.planning');
+    expect(journalStateName({ rollingBack: 'undoing' }, { current: 'x' })).toBe('rollingBack.undoing');
+    expect(journalStateName('completed', { current: 'x' })).toBe('completed');
   });
 });
