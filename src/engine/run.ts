@@ -9,6 +9,7 @@ import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
 import { InterruptedError } from '../errors.js';
 import type { EntryBody, RunMode } from '../journal/format.js';
 import type { JournalWriter } from '../journal/store.js';
+import { mergePatch } from '../journal/merge-patch.js';
 import {
   compileRunbook,
   journalStateName,
@@ -434,6 +435,11 @@ export class Execution {
       await this.journal.write({ type: 'intent', stepId: step.id, undo });
       captured = undo;
     };
+    const amendUndo = async (patch: Record<string, unknown>): Promise<void> => {
+      if (captured === undefined) throw new Error(`step ${step.id} amended an undo record it never recorded`);
+      captured = mergePatch(captured, patch);
+      await this.journal.write({ type: 'undo-amend', stepId: step.id, patch });
+    };
 
     const attempts = step.retries + 1;
     let lastError: unknown;
@@ -446,6 +452,7 @@ export class Execution {
           signal,
           priorUndo: captured,
           recordUndo,
+          amendUndo,
           confirmManual: (instructions) => this.decisions.manual(step.id, instructions, signal),
         });
         const result: StepResult = await impl.execute(ctx, w);

@@ -4,6 +4,7 @@
  * a run stood in. The file side is in ./store.ts. Documented in docs/journal.md.
  */
 import { redactDeep, sealSecrets, type Secrets } from '../util/redact.js';
+import { mergePatch } from './merge-patch.js';
 
 export const JOURNAL_VERSION = 1;
 
@@ -52,6 +53,8 @@ export type EntryBody =
     }
   | { type: 'step-start'; stepId: string; attempt: number }
   | { type: 'intent'; stepId: string; undo: unknown }
+  /** What the step learned while acting, added to its undo record (JSON Merge Patch, ./merge-patch.ts). */
+  | { type: 'undo-amend'; stepId: string; patch: Record<string, unknown> }
   | {
       type: 'result';
       stepId: string;
@@ -209,6 +212,9 @@ function applyEntry(run: ReplayedRun, e: JournalEntry): void {
       run.undos[e.stepId] = e.undo;
       run.inFlight = e.stepId;
       break;
+    case 'undo-amend':
+      if (run.undos[e.stepId] !== undefined) run.undos[e.stepId] = mergePatch(run.undos[e.stepId], e.patch);
+      break;
     case 'result':
       run.steps[e.stepId] = 'done';
       run.outputs[e.stepId] = e.outputs;
@@ -265,6 +271,7 @@ export const MASKED_FIELDS = {
   decision: ['reason'],
   'step-start': [],
   intent: [],
+  'undo-amend': [],
   result: ['outputs', 'summary'],
   'step-failed': ['error', 'outputs'],
   skipped: ['reason'],
@@ -286,6 +293,7 @@ export const MASKED_FIELDS = {
  */
 export const SEALED_FIELDS: Readonly<Partial<Record<EntryType, readonly string[]>>> = {
   intent: ['undo'],
+  'undo-amend': ['patch'],
   result: ['left'],
 };
 

@@ -42,7 +42,8 @@ function crashPoint(env: NodeJS.ProcessEnv): number | undefined {
  * - `now`: the call resolves once it is fdatasynced. An `intent` (the undo record, before its
  *   side effect), the way back's entries (`undo-start` before an undo's change, `undo-done`
  *   before the next), failures, interrupts, and a process's first and last entries.
- * - `soon`: a `result`; an fdatasync starts at once but the run does not wait for it. It must
+ * - `soon`: a `result`, an `undo-amend` (what a step learned of a change already made: if it
+ *   is lost, the way back leaves that change alone and names it); an fdatasync starts at once but the run does not wait for it. It must
  *   be on disk before the next side effect, and is: the next `intent` waits for every earlier
  *   entry (an fdatasync covers all earlier writes to the file).
  * - `ride`: transitions, plans, decisions, step starts and skips are written at once and made
@@ -60,6 +61,7 @@ export function durabilityOf(type: EntryBody['type']): Durability {
     case 'skipped':
       return 'ride';
     case 'result':
+    case 'undo-amend':
       return 'soon';
     default:
       return 'now';

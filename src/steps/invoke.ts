@@ -30,6 +30,7 @@ export interface ContextParts {
   signal: AbortSignal;
   priorUndo?: unknown;
   recordUndo?: (undo: unknown) => Promise<void>;
+  amendUndo?: (patch: Record<string, unknown>) => Promise<void>;
   confirmManual?: (instructions: string) => Promise<boolean>;
   /** Where the step's lines go, if not to the invoker's output (plan collects them as notes). */
   out?: StepOutput;
@@ -167,6 +168,7 @@ export class StepInvoker {
       env: this.o.env,
       now: this.o.now ?? (() => new Date()),
       recordUndo: parts.recordUndo ?? refuseUndo,
+      amendUndo: parts.amendUndo ?? refuseUndo,
       priorUndo: parts.priorUndo,
       secrets: this.o.secrets,
       confirmManual: parts.confirmManual ?? (async () => false),

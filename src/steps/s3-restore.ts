@@ -386,6 +386,49 @@ interface Written {
   etag: string | undefined;
 }
 
+/** Copies whose ETags the undo record learns a page at a time (LearnedEtags). */
+const LEARN_BATCH = 1000;
+
+/**
+ * The ETags S3 gave copies the undo record could not foresee (a multipart copy, an SSE-KMS
+ * target: `expected` has no ETag, or another one), added to the record as the restore goes
+ * (`amendUndo`), so a step that stops half-way is undone over its own copies rather than
+ * leaving them as someone else's. A copy made but not yet on record when the process dies
+ * is left alone by the way back and named, as before.
+ */
+class LearnedEtags {
+  private pending: Record<string, { etag: string }> = {};
+  private count = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly expected: ReadonlyMap<string, S3WriteExpectation> | undefined;
+
+  constructor(
+    private readonly ctx: StepContext,
+    undo: S3RestoreUndo,
+  ) {
+    this.expected = expectedOf(undo.expected);
+  }
+
+  async add(key: string, etag: string | undefined): Promise<void> {
+    // An older record without expectations is rolled back as it always was: nothing to learn.
+    if (this.expected === undefined || etag === undefined) return;
+    const want = this.expected.get(key);
+    if (want === undefined || want.etag === etag) return;
+    this.pending[key] = { etag };
+    if (++this.count >= LEARN_BATCH) await this.flush();
+  }
+
+  /** Journal what is pending (one entry), after any earlier one. */
+  flush(): Promise<void> {
+    if (this.count === 0) return this.writing;
+    const expected = this.pending;
+    this.pending = {};
+    this.count = 0;
+    this.writing = this.writing.then(() => this.ctx.amendUndo({ expected }));
+    return this.writing;
+  }
+}
+
 /** What an S3 restore left (StepResult.left): every object under the target prefix after it, key → ETag. */
 export interface S3RestoreLeft {
   kind: 's3';
@@ -592,6 +635,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
       } else await preserveLocal(undo);
 
       const progress = new Progress(ctx.out, writes.length, plan.bytesToWrite);
+      const learned = undo.kind === 's3' ? new LearnedEtags(ctx, undo) : undefined;
       try {
         await forEachConcurrent(
           cfg.target.kind === 's3' ? checkedPages(ctx, s3, cfg as S3Config, plan.actions) : writes,
@@ -612,6 +656,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
                 { ...cfg.copy, onBytes },
               );
               written.push({ action: a, etag: r.etag });
+              await learned?.add(destKey(cfg, a.rel), r.etag);
             } else {
               await writeLocal(s3, cfg.target.dir, undo.undoId, { bucket: cfg.source.bucket, source: a.source, rel: a.rel, expect: a.existing }, cfg.verify, onBytes);
               written.push({ action: a, etag: undefined });
@@ -625,6 +670,8 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
         if (!ctx.signal.aborted) throw err;
       } finally {
         progress.stop();
+        // Whatever stopped the step: the ETags of the copies it made go on record first.
+        await learned?.flush();
       }
       if (ctx.signal.aborted) {
         ctx.out.info(`interrupted: ${written.length} of ${writes.length} objects written; the rest were not started`);

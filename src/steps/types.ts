@@ -94,6 +94,13 @@ export interface StepContext {
    * as a restore proceeds). The engine keeps the first record across retries and resumes.
    */
   recordUndo(undo: unknown): Promise<void>;
+  /**
+   * Add to the undo record what the step learned from a change it made (e.g. the ETag S3
+   * gave a copy), as a JSON Merge Patch: journaled without waiting for its fdatasync (the
+   * change is made already; lost in a crash, the way back leaves that change alone). Only
+   * after recordUndo. Cheaper than recordUndo for a large record: only the patch is written.
+   */
+  amendUndo(patch: Record<string, unknown>): Promise<void>;
   /** The undo record captured by an earlier attempt of this step (retry, resume), if any. */
   priorUndo: unknown;
   /** Ask the operator to confirm a manual step is done. */

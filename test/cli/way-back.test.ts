@@ -183,6 +183,39 @@ describe('rollback <id> is planned, shown, confirmed and drift-checked', () => {
     expect(await recordValue(z)).toBe(`standby.${z.zone}`);
   });
 
+  test('a restore whose copies S3 gives ETags the plan cannot foresee (multipart) puts them on record as it goes; rollback <id> undoes them', async () => {
+    const s3 = testS3();
+    const source = uniqueName('wb-mp-src');
+    const target = uniqueName('wb-mp-dst');
+    for (const b of [source, target]) await s3.send(new CreateBucketCommand({ Bucket: b }));
+    const MiB = 1024 * 1024;
+    await s3.send(new PutObjectCommand({ Bucket: source, Key: 'db/a.sql', Body: 'a'.repeat(6 * MiB) }));
+    await s3.send(new PutObjectCommand({ Bucket: source, Key: 'db/b.sql', Body: 'b'.repeat(6 * MiB) }));
+    await s3.send(new PutObjectCommand({ Bucket: target, Key: 'db/a.sql', Body: 'old a' }));
+    const dir = tempDir('wb-mp-');
+    const file = join(dir, 'restore.yaml');
+    writeFileSync(
+      file,
+      `version: 1\nname: wb-multipart\nsteps:\n  - id: restore\n    type: s3.restore\n    confirm: none\n    with: { source: "s3://${source}/db/", target: "s3://${target}/db/", multipartThreshold: ${5 * MiB}, partSize: ${5 * MiB}, concurrency: 1 }\n`,
+    );
+    const sd = tempDir();
+    await expectExit(runCli(['run', file, '--yes', '--state-dir', sd]), 0);
+    const [id] = runIds(sd) as [string];
+    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: target, Prefix: 'db/' }))).Contents ?? [];
+    const etags = Object.fromEntries(listed.map((o) => [o.Key, (o.ETag ?? '').replace(/"/g, '')]));
+    expect(etags['db/a.sql']).toMatch(/-2$/); // a multipart copy
+    const amends = entries(sd, id).filter((e) => e.type === 'undo-amend');
+    expect(amends).toHaveLength(1);
+    const undo = replay(entries(sd, id)).undos.restore as { expected: Record<string, { size: number; etag?: string }> };
+    expect(undo.expected['db/a.sql']).toEqual({ size: 6 * MiB, etag: etags['db/a.sql'] });
+    expect(undo.expected['db/b.sql']).toEqual({ size: 6 * MiB, etag: etags['db/b.sql'] });
+
+    await expectExit(runCli(['rollback', id, '--yes', '--state-dir', sd]), 0);
+    const after = (await s3.send(new ListObjectsV2Command({ Bucket: target, Prefix: 'db/' }))).Contents ?? [];
+    expect(after.map((o) => o.Key)).toEqual(['db/a.sql']);
+    expect(after[0]?.Size).toBe('old a'.length);
+  });
+
   test('an automatic rollback stops at a drifted step: exit 4, the record left as the colleague set it, the lock kept', async () => {
     const z = await newZone();
     const sd = tempDir();

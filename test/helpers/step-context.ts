@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import { AwsClients, isReadOnlyCommand } from '../../src/aws/clients.js';
 import type { Step } from '../../src/runbook/model.js';
+import { mergePatch } from '../../src/journal/merge-patch.js';
 import { StepError, type StepContext } from '../../src/steps/types.js';
 
 export interface TestStepContext extends StepContext {
@@ -37,6 +38,11 @@ export function testContext(step: Step, overrides: Partial<StepContext> = {}): T
     now: () => new Date(),
     recordUndo: async (undo) => {
       undoRecords.push(structuredClone(undo));
+    },
+    // As the engine does: the record grows by the patch (the latest record is the amended one).
+    amendUndo: async (patch) => {
+      if (undoRecords.length === 0) throw new Error('amendUndo before recordUndo');
+      undoRecords.push(mergePatch(structuredClone(undoRecords[undoRecords.length - 1]), patch));
     },
     priorUndo: undefined,
     confirmManual: async () => true,

@@ -94,6 +94,20 @@ describe('replay', () => {
     expect(run.inFlight).toBeUndefined();
   });
 
+  test('an undo-amend adds what the step learned to its undo record; without a record it is ignored', () => {
+    const run = replay(
+      journal(
+        { type: 'intent', stepId: 'restore', undo: { kind: 's3', expected: { 'p/a': { size: 5 }, 'p/b': { size: 6, etag: 'b1' } } } },
+        { type: 'undo-amend', stepId: 'restore', patch: { expected: { 'p/a': { etag: 'a-2' } } } },
+        { type: 'undo-amend', stepId: 'restore', patch: { expected: { 'p/b': { etag: 'b2' } } } },
+        { type: 'undo-amend', stepId: 'other', patch: { x: 1 } },
+      ),
+    );
+    expect(run.undos.restore).toEqual({ kind: 's3', expected: { 'p/a': { size: 5, etag: 'a-2' }, 'p/b': { size: 6, etag: 'b2' } } });
+    expect(run.undos.other).toBeUndefined();
+  });
+
+
   test('skips: by decision and by entry', () => {
     const run = replay(journal({ type: 'decision', stepId: 'a', phase: 'before', choice: 'skip', who: 'ana' }, { type: 'skipped', stepId: 'b', reason: 'when: false' }));
     expect(run.steps).toEqual({ a: 'skipped', b: 'skipped' });
@@ -187,10 +201,17 @@ describe('protectEntry: masks what people read, keeps what the journal acts on',
     expect(left).toMatchObject({ left: { header: '${{ params.token }}' } });
   });
 
+  test('an undo-amend patch is sealed like the record it adds to: a secret param becomes its reference', () => {
+    const e = protectEntry(at({ type: 'undo-amend', stepId: 's', patch: { expected: { k: { header: 'tok-hunter2' } } } }), secrets);
+    expect(e).toMatchObject({ patch: { expected: { k: { header: '${{ params.token }}' } } } });
+    expect(unsealSecrets((e as Extract<JournalEntry, { type: 'undo-amend' }>).patch, { token: 'tok-hunter2' }, ['token']).value).toEqual({ expected: { k: { header: 'tok-hunter2' } } });
+  });
+
   test('every entry type is listed: masking is decided per field, never for a whole entry', () => {
-    const types = ['run-start', 'transition', 'plan', 'decision', 'step-start', 'intent', 'result', 'step-failed', 'skipped', 'undo-start', 'undo-done', 'undo-failed', 'drift', 'interrupt', 'resumed', 'warning', 'run-end'];
+    const types = ['run-start', 'transition', 'plan', 'decision', 'step-start', 'intent', 'undo-amend', 'result', 'step-failed', 'skipped', 'undo-start', 'undo-done', 'undo-failed', 'drift', 'interrupt', 'resumed', 'warning', 'run-end'];
     expect(Object.keys(MASKED_FIELDS).sort()).toEqual([...types].sort());
     expect(MASKED_FIELDS.intent).toEqual([]);
+    expect(MASKED_FIELDS['undo-amend']).toEqual([]);
     expect(MASKED_FIELDS['run-start']).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { RestoreWith } from '../../src/steps/s3-restore-type.js';
 import { s3RestoreStep } from '../../src/steps/s3-restore.js';
@@ -91,6 +91,44 @@ describe('s3.restore: the way back of a step that stopped half-way', () => {
       expect(await getText(dst, 'p/a')).toBe('old a');
     },
   );
+
+  test('copies whose ETag cannot be foreseen (multipart) go on record as made: a step stopped half-way is undone over them', async () => {
+    const src = await createBucket('undo-parts-src');
+    const dst = await createBucket('undo-parts-dst');
+    const MiB = 1024 * 1024;
+    await putAll(src, { 'p/a': 'a'.repeat(6 * MiB), 'p/b': 'b'.repeat(6 * MiB), 'p/c': 'c'.repeat(6 * MiB) });
+    await putAll(dst, { 'p/a': 'old a' });
+    const w: RestoreWith = { source: `s3://${src}/p/`, target: `s3://${dst}/p/`, concurrency: 1, multipartThreshold: 5 * MiB, partSize: 5 * MiB };
+    const ctx = ctxFor(w);
+    let uploads = 0;
+    await onS3Command(ctx, (cmd, input) => {
+      if (cmd === 'CreateMultipartUploadCommand' && !String(input.Key).startsWith('.lifeboat-undo/') && ++uploads > 2) throw new Error('simulated crash');
+    });
+    await expect(s3RestoreStep.execute(ctx, w)).rejects.toThrow(/simulated crash/);
+    expect(await listKeys(dst, 'p/')).toEqual(['p/a', 'p/b']);
+
+    // Journaled before the first copy: no ETag for a multipart copy. Learned once each was made.
+    const first = ctx.undoRecords[0] as S3RestoreUndo;
+    expect(first.expected?.['p/a']?.etag).toBeUndefined();
+    const undo = ctx.undoRecords[ctx.undoRecords.length - 1] as S3RestoreUndo;
+    const listed = await s3().send(new ListObjectsV2Command({ Bucket: dst, Prefix: 'p/' }));
+    const etagOf = (k: string): string | undefined => listed.Contents?.find((o) => o.Key === k)?.ETag?.replace(/"/g, '');
+    expect(undo.expected?.['p/a']?.etag).toBe(etagOf('p/a'));
+    expect(undo.expected?.['p/b']?.etag).toBe(etagOf('p/b'));
+    expect(undo.expected?.['p/c']?.etag).toBeUndefined(); // never copied
+
+    // The record as first journaled could not tell these copies from someone else's: left alone.
+    const blind = await s3RestoreStep.previewUndo?.(ctxFor(w), w, first, undefined);
+    expect(blind?.lines.map((l) => l.text)).toContain('leave alone 2 objects the restore did not write:');
+    const preview = await s3RestoreStep.previewUndo?.(ctxFor(w), w, undo, undefined);
+    expect(preview?.lines.map((l) => l.text).some((t) => t.startsWith('leave alone'))).toBe(false);
+    const back = ctxFor(w);
+    await s3RestoreStep.rollback?.(back, w, undo, undefined);
+    expect(await listKeys(dst, 'p/')).toEqual(['p/a']);
+    expect(await getText(dst, 'p/a')).toBe('old a');
+    expect(back.lines).toContain(`put back 1 object, removed 1 object under s3://${dst}/p/`);
+
+  });
 
   test('an undo record without per-key expectations (older lifeboat) rolls back as before, with a note', async () => {
     const { dst, w, undo } = await crashedRestore('undo-legacy', false);
