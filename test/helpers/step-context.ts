@@ -40,9 +40,11 @@ export function testContext(step: Step, overrides: Partial<StepContext> = {}): T
       undoRecords.push(structuredClone(undo));
     },
     // As the engine does: the record grows by the patch (the latest record is the amended one).
+    // (A resume that added nothing did not record again: its record is the prior one.)
     amendUndo: async (patch) => {
-      if (undoRecords.length === 0) throw new Error('amendUndo before recordUndo');
-      undoRecords.push(mergePatch(structuredClone(undoRecords[undoRecords.length - 1]), patch));
+      const base = undoRecords.length > 0 ? undoRecords[undoRecords.length - 1] : ctx.priorUndo;
+      if (base === undefined) throw new Error('amendUndo before recordUndo');
+      undoRecords.push(mergePatch(structuredClone(base), patch));
     },
     priorUndo: undefined,
     confirmManual: async () => true,

@@ -122,12 +122,18 @@ describe('s3.restore: the way back of a step that stopped half-way', () => {
     expect(blind?.lines.map((l) => l.text)).toContain('leave alone 2 objects the restore did not write:');
     const preview = await s3RestoreStep.previewUndo?.(ctxFor(w), w, undo, undefined);
     expect(preview?.lines.map((l) => l.text).some((t) => t.startsWith('leave alone'))).toBe(false);
+    // A resume knows its own multipart copies: it goes on with p/c instead of refusing them.
+    const again = ctxFor(w, { priorUndo: undo });
+    await s3RestoreStep.execute(again, w);
+    expect(await listKeys(dst, 'p/')).toEqual(['p/a', 'p/b', 'p/c']);
+    const resumed = again.undoRecords[again.undoRecords.length - 1] as S3RestoreUndo;
+    expect(resumed.expected?.['p/c']?.etag).toMatch(/-2$/);
+
     const back = ctxFor(w);
-    await s3RestoreStep.rollback?.(back, w, undo, undefined);
+    await s3RestoreStep.rollback?.(back, w, resumed, undefined);
     expect(await listKeys(dst, 'p/')).toEqual(['p/a']);
     expect(await getText(dst, 'p/a')).toBe('old a');
-    expect(back.lines).toContain(`put back 1 object, removed 1 object under s3://${dst}/p/`);
-
+    expect(back.lines).toContain(`put back 1 object, removed 2 objects under s3://${dst}/p/`);
   });
 
   test('an undo record without per-key expectations (older lifeboat) rolls back as before, with a note', async () => {
