@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { AwsClients } from '../src/aws/clients.js';
 import { preflightRoles } from '../src/aws/preflight-roles.js';
 import { sessionNameFor } from '../src/aws/scope.js';
+import { undoDoneByHand } from '../src/steps/by-hand.js';
 import { stepType } from '../src/steps/catalogue.js';
 import { Execution, operatorName, type RunOutcome } from '../src/engine/run.js';
 import { keepsLock } from '../src/engine/outcome.js';
@@ -105,6 +106,24 @@ export function preflightConfirmations(runbook: Runbook, params: Record<string, 
   }
 }
 
+/**
+ * Without a person at the keyboard, the by-hand undos a rollback will reach must be
+ * confirmed with --confirm <step-id>:undo=done before anything is undone (exit 3 otherwise):
+ * the rollback would otherwise undo the newer steps and stop half-way at that one.
+ * `applied` is the undo list (newest last); steps in `skip` are not undone.
+ */
+export function preflightUndoConfirmations(applied: readonly string[], undos: Readonly<Record<string, unknown>>, given: Map<string, string>, skip: readonly string[] = []): void {
+  for (const stepId of [...applied].reverse()) {
+    if (skip.includes(stepId) || !undoDoneByHand(undos[stepId])) continue;
+    if (given.get(`${stepId}:undo`)?.toLowerCase() === 'done') continue;
+    const instructions = (undos[stepId] as { instructions: string }).instructions.split(/\r?\n/)[0]?.trim() ?? '';
+    throw new RefusedError({
+      what: `the undo of ${stepId} is done by hand ("${instructions}") and there is no one at a terminal to confirm it`,
+      hint: `run this at a terminal, or do it by hand when the rollback reaches it and pass --confirm ${stepId}:undo=done (--skip-undo ${stepId} leaves it out); nothing was changed`,
+    });
+  }
+}
+
 export interface Session {
   execution: Execution;
   ui: Ui;
@@ -136,7 +155,12 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   const interactive = !nonInteractive && isInteractive(opts);
   const given = confirmations(opts);
   // Steps this mode leaves out (a live step in verify) ask for nothing.
-  if (!interactive) preflightConfirmations(withoutModeSkips(runbook, mode), values, given);
+  if (!interactive) {
+    const steps = withoutModeSkips(runbook, mode).steps;
+    preflightConfirmations({ ...runbook, steps }, values, given);
+    // Rehearse and verify roll back what they did: a by-hand undo (`rollback: { instructions }`) will be reached.
+    if (rollbackAfter) preflightUndoConfirmations(steps.map((s) => s.id), Object.fromEntries(steps.map((s) => [s.id, s.rollback])), given, opts.skipUndo);
+  }
 
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
   const who = operatorName(env);

@@ -20,7 +20,7 @@ import type { Runbook, Step } from '../src/runbook/model.js';
 import { resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import { collectSecrets, paramEnvName, REDACTED, redactor, undosMissingSecrets, unsealSecrets, type MissingSecretUndo, type Secrets } from '../src/util/redact.js';
-import { confirmations, holdLock, isInteractive, makePrompter, wayBackFlags, preflightConfirmations, requireConsent, stateDir, stateDirError, takeLock, type Session } from './execute.js';
+import { confirmations, holdLock, isInteractive, makePrompter, wayBackFlags, preflightConfirmations, preflightUndoConfirmations, requireConsent, stateDir, stateDirError, takeLock, type Session } from './execute.js';
 import { notifierFor } from '../src/notify/notifier.js';
 import { userAgent } from '../src/version.js';
 import type { CommonOptions } from './options.js';
@@ -281,6 +281,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: _earl
     const from = runbook.steps.findIndex((s) => s.id === startAt);
     preflightConfirmations({ ...runbook, steps: runbook.steps.slice(Math.max(0, from)) }, values, given);
   }
+  if (!interactive && typeof startAt === 'object') preflightUndoConfirmations(run.applied, restored.undos, given, opts.skipUndo);
   const who = operatorName(env);
   const prompter = makePrompter(opts, interactive, who, given);
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env, sessionName: sessionNameFor(run.runId) });

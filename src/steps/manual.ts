@@ -73,7 +73,7 @@ export const manualStep: StepImpl<ManualWith> = {
       showInstructions(ctx, `To undo "${ctx.step.id}", do this by hand:`, undo.instructions);
       if (!(await ctx.confirmManual(undo.instructions)))
         throw new StepError(`operator did not confirm the undo of "${ctx.step.id}" was done`, {
-          hint: `do the undo instructions by hand, then run lifeboat rollback again (without a TTY: --confirm ${ctx.step.id}=done)`,
+          hint: `do the undo instructions by hand, then run lifeboat rollback again (without a TTY: --confirm ${ctx.step.id}:undo=done)`,
         });
       return;
     }

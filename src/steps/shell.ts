@@ -392,7 +392,7 @@ export async function rollbackFromRecord(ctx: StepContext, undo: unknown, extraS
     for (const line of undo.instructions.split(/\r?\n/)) ctx.out.info(`  ${line}`);
     if (!(await ctx.confirmManual(undo.instructions)))
       throw new StepError(`operator did not confirm the undo of "${ctx.step.id}" was done`, {
-        hint: `do the undo instructions by hand, then run lifeboat rollback again (or answer with --confirm ${ctx.step.id}=done)`,
+        hint: `do the undo instructions by hand, then run lifeboat rollback again (without a TTY: --confirm ${ctx.step.id}:undo=done)`,
       });
     return;
   }

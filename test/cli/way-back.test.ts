@@ -216,6 +216,53 @@ describe('rollback <id> is planned, shown, confirmed and drift-checked', () => {
     expect(after[0]?.Size).toBe('old a'.length);
   });
 
+  test('a by-hand undo without a terminal needs --confirm <id>:undo=done before the rollback changes anything', async () => {
+    const dir = tempDir('wb-byhand-');
+    const marker = join(dir, 'marker');
+    const file = join(dir, 'by-hand.yaml');
+    const write = join(ROOT, 'test/fixtures/write-marker.mjs');
+    const remove = join(ROOT, 'test/fixtures/remove-file.mjs');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'name: wb-by-hand',
+        'steps:',
+        '  - id: tell-channel',
+        '    type: manual',
+        '    with: { instructions: "Tell the incident channel we fail over" }',
+        '    rollback: { instructions: "Tell the incident channel we are back on the primary" }',
+        '  - id: mark',
+        '    type: shell',
+        `    with: { run: [node, ${JSON.stringify(write)}, ${JSON.stringify(marker)}] }`,
+        `    rollback: { run: [node, ${JSON.stringify(remove)}, ${JSON.stringify(marker)}] }`,
+        '',
+      ].join('\n'),
+    );
+    const sd = tempDir();
+    await expectExit(runCli(['run', file, '--yes', '--confirm', 'tell-channel=done', '--state-dir', sd]), 0);
+    const [id] = runIds(sd) as [string];
+    expect(existsSync(marker)).toBe(true);
+
+    // A forward --confirm never answers the undo: refused before the newer step is undone.
+    const refused = await expectExit(runCli(['rollback', id, '--yes', '--confirm', 'tell-channel=done', '--state-dir', sd]), 3);
+    expect(refused.stderr + refused.stdout).toMatch(/the undo of tell-channel is done by hand \("Tell the incident channel we are back on the primary"\)/);
+    expect(refused.stderr + refused.stdout).toContain('--confirm tell-channel:undo=done');
+    expect(existsSync(marker)).toBe(true);
+    expect(entries(sd, id).some((e) => e.type === 'undo-start')).toBe(false);
+
+    await expectExit(runCli(['rollback', id, '--yes', '--confirm', 'tell-channel:undo=done', '--state-dir', sd]), 0);
+    expect(existsSync(marker)).toBe(false);
+    expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'decision', stepId: 'tell-channel', phase: 'undo', choice: 'done', by: '--confirm' }));
+
+    // Rehearse rolls back what it did: the by-hand undo is asked for before anything runs.
+    const rehearse = await expectExit(runCli(['rehearse', file, '--yes', '--confirm', 'tell-channel=done', '--state-dir', tempDir()]), 3);
+    expect(rehearse.stderr + rehearse.stdout).toContain('--confirm tell-channel:undo=done');
+    expect(existsSync(marker)).toBe(false);
+    await expectExit(runCli(['rehearse', file, '--yes', '--confirm', 'tell-channel=done', '--confirm', 'tell-channel:undo=done', '--state-dir', tempDir()]), 0);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   test('an automatic rollback stops at a drifted step: exit 4, the record left as the colleague set it, the lock kept', async () => {
     const z = await newZone();
     const sd = tempDir();
