@@ -113,15 +113,18 @@ export function preflightConfirmations(runbook: Runbook, params: Record<string, 
  * `applied` is the undo list (newest last); steps in `skip` are not undone.
  */
 export function preflightUndoConfirmations(applied: readonly string[], undos: Readonly<Record<string, unknown>>, given: Map<string, string>, skip: readonly string[] = []): void {
-  for (const stepId of [...applied].reverse()) {
-    if (skip.includes(stepId) || !undoDoneByHand(undos[stepId])) continue;
-    if (given.get(`${stepId}:undo`)?.toLowerCase() === 'done') continue;
+  for (const stepId of unansweredByHandUndos(applied, undos, given, skip)) {
     const instructions = (undos[stepId] as { instructions: string }).instructions.split(/\r?\n/)[0]?.trim() ?? '';
     throw new RefusedError({
       what: `the undo of ${stepId} is done by hand ("${instructions}") and there is no one at a terminal to confirm it`,
       hint: `run this at a terminal, or do it by hand when the rollback reaches it and pass --confirm ${stepId}:undo=done (--skip-undo ${stepId} leaves it out); nothing was changed`,
     });
   }
+}
+
+/** The by-hand undos of `applied` (newest first) that no --confirm <id>:undo=done answers. */
+export function unansweredByHandUndos(applied: readonly string[], undos: Readonly<Record<string, unknown>>, given: Map<string, string>, skip: readonly string[] = []): string[] {
+  return [...applied].reverse().filter((stepId) => !skip.includes(stepId) && undoDoneByHand(undos[stepId]) && given.get(`${stepId}:undo`)?.toLowerCase() !== 'done');
 }
 
 export interface Session {
@@ -163,6 +166,12 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   }
 
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
+  if (!interactive && !rollbackAfter && mode !== 'dry-run' && (opts.onFailure ?? 'rollback') === 'rollback') {
+    // A run rolls back only if a step fails: said now, not refused.
+    const steps = withoutModeSkips(runbook, mode).steps;
+    for (const stepId of unansweredByHandUndos(steps.map((s) => s.id), Object.fromEntries(steps.map((s) => [s.id, s.rollback])), given, opts.skipUndo))
+      ui.warn(`the undo of ${stepId} is done by hand: if this run rolls back, it stops there unless --confirm ${stepId}:undo=done is given`);
+  }
   const who = operatorName(env);
   const prompter = makePrompter(opts, interactive, who, given);
   const runId = newRunId(runbook.name);

@@ -240,7 +240,9 @@ describe('rollback <id> is planned, shown, confirmed and drift-checked', () => {
       ].join('\n'),
     );
     const sd = tempDir();
-    await expectExit(runCli(['run', file, '--yes', '--confirm', 'tell-channel=done', '--state-dir', sd]), 0);
+    const ran = await expectExit(runCli(['run', file, '--yes', '--confirm', 'tell-channel=done', '--state-dir', sd]), 0);
+    // A run rolls back only on a failure: it says so at the start, and goes on.
+    expect(ran.stdout).toContain('the undo of tell-channel is done by hand: if this run rolls back, it stops there unless --confirm tell-channel:undo=done is given');
     const [id] = runIds(sd) as [string];
     expect(existsSync(marker)).toBe(true);
 
