@@ -113,13 +113,13 @@ export function preflightConfirmations(runbook: Runbook, params: Record<string, 
  * `applied` is the undo list (newest last); steps in `skip` are not undone.
  */
 export function preflightUndoConfirmations(applied: readonly string[], undos: Readonly<Record<string, unknown>>, given: Map<string, string>, skip: readonly string[] = []): void {
-  for (const stepId of unansweredByHandUndos(applied, undos, given, skip)) {
-    const instructions = (undos[stepId] as { instructions: string }).instructions.split(/\r?\n/)[0]?.trim() ?? '';
-    throw new RefusedError({
-      what: `the undo of ${stepId} is done by hand ("${instructions}") and there is no one at a terminal to confirm it`,
-      hint: `run this at a terminal, or do it by hand when the rollback reaches it and pass --confirm ${stepId}:undo=done (--skip-undo ${stepId} leaves it out); nothing was changed`,
-    });
-  }
+  const [stepId] = unansweredByHandUndos(applied, undos, given, skip);
+  if (stepId === undefined) return;
+  const instructions = (undos[stepId] as { instructions: string }).instructions.split(/\r?\n/)[0]?.trim() ?? '';
+  throw new RefusedError({
+    what: `the undo of ${stepId} is done by hand ("${instructions}") and there is no one at a terminal to confirm it`,
+    hint: `run this at a terminal, or do it by hand when the rollback reaches it and pass --confirm ${stepId}:undo=done (--skip-undo ${stepId} leaves it out); nothing was changed`,
+  });
 }
 
 /** The by-hand undos of `applied` (newest first) that no --confirm <id>:undo=done answers. */
@@ -158,20 +158,20 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   const interactive = !nonInteractive && isInteractive(opts);
   const given = confirmations(opts);
   // Steps this mode leaves out (a live step in verify) ask for nothing.
+  // By-hand undos (`rollback: { instructions }`) a run without a terminal may reach, unanswered.
+  let unanswered: string[] = [];
   if (!interactive) {
     const steps = withoutModeSkips(runbook, mode).steps;
     preflightConfirmations({ ...runbook, steps }, values, given);
-    // Rehearse and verify roll back what they did: a by-hand undo (`rollback: { instructions }`) will be reached.
-    if (rollbackAfter) preflightUndoConfirmations(steps.map((s) => s.id), Object.fromEntries(steps.map((s) => [s.id, s.rollback])), given, opts.skipUndo);
+    const ids = steps.map((s) => s.id);
+    const undos = Object.fromEntries(steps.map((s) => [s.id, s.rollback]));
+    // Rehearse and verify roll back what they did: refused now. A run rolls back only if a step fails: said now.
+    if (rollbackAfter) preflightUndoConfirmations(ids, undos, given, opts.skipUndo);
+    else if (mode !== 'dry-run' && (opts.onFailure ?? 'rollback') === 'rollback') unanswered = unansweredByHandUndos(ids, undos, given, opts.skipUndo);
   }
 
   const ui = createConsoleUi({ out: opts.json ? process.stderr : process.stdout, redact: redactor(secrets) });
-  if (!interactive && !rollbackAfter && mode !== 'dry-run' && (opts.onFailure ?? 'rollback') === 'rollback') {
-    // A run rolls back only if a step fails: said now, not refused.
-    const steps = withoutModeSkips(runbook, mode).steps;
-    for (const stepId of unansweredByHandUndos(steps.map((s) => s.id), Object.fromEntries(steps.map((s) => [s.id, s.rollback])), given, opts.skipUndo))
-      ui.warn(`the undo of ${stepId} is done by hand: if this run rolls back, it stops there unless --confirm ${stepId}:undo=done is given`);
-  }
+  for (const stepId of unanswered) ui.warn(`the undo of ${stepId} is done by hand: if this run rolls back, it stops there unless --confirm ${stepId}:undo=done is given`);
   const who = operatorName(env);
   const prompter = makePrompter(opts, interactive, who, given);
   const runId = newRunId(runbook.name);

@@ -43,9 +43,10 @@ function crashPoint(env: NodeJS.ProcessEnv): number | undefined {
  *   side effect), the way back's entries (`undo-start` before an undo's change, `undo-done`
  *   before the next), failures, interrupts, and a process's first and last entries.
  * - `soon`: a `result`, an `undo-amend` (what a step learned of a change already made: if it
- *   is lost, the way back leaves that change alone and names it); an fdatasync starts at once but the run does not wait for it. It must
- *   be on disk before the next side effect, and is: the next `intent` waits for every earlier
- *   entry (an fdatasync covers all earlier writes to the file).
+ *   is lost, the way back leaves that change alone and names it); an fdatasync starts at
+ *   once but the run does not wait for it. It must be on disk before the next side effect,
+ *   and is: the next `intent` waits for every earlier entry (an fdatasync covers all earlier
+ *   writes to the file).
  * - `ride`: transitions, plans, decisions, step starts and skips are written at once and made
  *   durable by the next fdatasync. A crash of the machine (not of the process: kill -9 keeps
  *   what was written) may lose them; no undo depends on them, and resume re-plans and asks.

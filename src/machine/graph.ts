@@ -93,7 +93,7 @@ function collect(node: AnyStateNode, edges: Edge[]): void {
     for (const target of t.target ?? []) {
       const event = eventLabel(t.eventType);
       const guard = guardLabel(t.guard);
-      edges.push({ from: node.id, to: target.id, label: '', event, guard });
+      edges.push({ from: node.id, to: target.id, label: [event, guard].filter(Boolean).join(': '), event, guard });
     }
   }
   for (const child of Object.values(node.states)) collect(child, edges);
@@ -143,7 +143,7 @@ function drawing(machine: AnyStateMachine, steps: readonly DrawnStep[]): Drawing
       else edges.push({ ...e, to: stepIds[0] ?? 'run.completed' });
     } else edges.push(e);
   }
-  return { root: { ...root, children }, edges: edges.map((e) => ({ ...e, label: [e.event, e.guard].filter(Boolean).join(': ') })) };
+  return { root: { ...root, children }, edges };
 }
 
 function leaves(node: DrawnState): DrawnState[] {

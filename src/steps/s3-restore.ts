@@ -397,8 +397,7 @@ const LEARN_BATCH = 1000;
  * is left alone by the way back and named, as before.
  */
 class LearnedEtags {
-  private pending: Record<string, { etag: string }> = {};
-  private count = 0;
+  private pending = new Map<string, { etag: string }>();
   private writing: Promise<void> = Promise.resolve();
   private readonly expected: ReadonlyMap<string, S3WriteExpectation> | undefined;
 
@@ -414,16 +413,15 @@ class LearnedEtags {
     if (this.expected === undefined || etag === undefined) return;
     const want = this.expected.get(key);
     if (want === undefined || want.etag === etag) return;
-    this.pending[key] = { etag };
-    if (++this.count >= LEARN_BATCH) await this.flush();
+    this.pending.set(key, { etag });
+    if (this.pending.size >= LEARN_BATCH) await this.flush();
   }
 
   /** Journal what is pending (one entry), after any earlier one. */
   flush(): Promise<void> {
-    if (this.count === 0) return this.writing;
-    const expected = this.pending;
-    this.pending = {};
-    this.count = 0;
+    if (this.pending.size === 0) return this.writing;
+    const expected = expectedRecord(this.pending);
+    this.pending = new Map();
     this.writing = this.writing.then(() => this.ctx.amendUndo({ expected }));
     return this.writing;
   }
@@ -476,13 +474,7 @@ async function previewS3Undo(ctx: StepContext, undo: S3RestoreUndo, rawLeft: unk
   lines.push({ kind: 'change', text: `put back ${plural(putBack.length, 'overwritten object')} (${undo.versioned ? 'the recorded previous versions' : 'the preserved copies'})` });
   for (const e of putBack.slice(0, PLAN_LINES)) lines.push({ kind: 'change', text: `${s3Uri(undo.bucket, e.key)}: ETag ${now.get(e.key)?.etag ?? '(none)'} → ${e.etag ?? '?'}` });
   if (putBack.length > PLAN_LINES) lines.push({ kind: 'info', text: `… and ${putBack.length - PLAN_LINES} more` });
-  if (decision.leftAlone.length > 0) {
-    lines.push({ kind: 'info', text: `leave alone ${plural(decision.leftAlone.length, 'object')} the restore did not write:` });
-    const texts = leftAloneText(decision.leftAlone, (k) => s3Uri(undo.bucket, k));
-    for (const t of texts.slice(0, PLAN_LINES)) lines.push({ kind: 'info', text: t });
-    if (texts.length > PLAN_LINES) lines.push({ kind: 'info', text: `… and ${texts.length - PLAN_LINES} more` });
-  }
-  if (decision.legacy) lines.push({ kind: 'info', text: `note: ${LEGACY_NOTE}` });
+  lines.push(...leftAloneLines(decision.leftAlone, decision.legacy, 'object', (k) => s3Uri(undo.bucket, k)));
   const drift: DriftItem[] = [];
   if (left !== undefined) {
     for (const key of [...undo.created, ...undo.overwritten.map((e) => e.key)]) {
@@ -558,16 +550,21 @@ function reportLeftAlone(ctx: StepContext, leftAlone: readonly LeftAlone[], lega
 
 /** The way back of a restore into a directory, read against it (lstat only). */
 async function previewLocalUndo(undo: LocalRestoreUndo): Promise<UndoPreview> {
-  const lines: PlanLine[] = [{ kind: 'change', text: describeLocalUndo(undo) }];
   const { leftAlone, legacy } = await inspectLocal(undo);
+  return { lines: [{ kind: 'change', text: describeLocalUndo(undo) }, ...leftAloneLines(leftAlone, legacy, 'file', (p) => path.join(undo.dir, ...p.split('/')))], drift: [] };
+}
+
+/** The preview's account of what the way back will not touch (the first PLAN_LINES of them), and the note for an older record. */
+function leftAloneLines(leftAlone: readonly LeftAlone[], legacy: boolean, noun: 'object' | 'file', where: (key: string) => string): PlanLine[] {
+  const lines: PlanLine[] = [];
   if (leftAlone.length > 0) {
-    lines.push({ kind: 'info', text: `leave alone ${plural(leftAlone.length, 'file')} the restore did not write:` });
-    const texts = leftAloneText(leftAlone, (p) => path.join(undo.dir, ...p.split('/')));
+    lines.push({ kind: 'info', text: `leave alone ${plural(leftAlone.length, noun)} the restore did not write:` });
+    const texts = leftAloneText(leftAlone, where);
     for (const t of texts.slice(0, PLAN_LINES)) lines.push({ kind: 'info', text: t });
     if (texts.length > PLAN_LINES) lines.push({ kind: 'info', text: `… and ${texts.length - PLAN_LINES} more` });
   }
   if (legacy) lines.push({ kind: 'info', text: `note: ${LEGACY_NOTE}` });
-  return { lines, drift: [] };
+  return lines;
 }
 
 export const s3RestoreStep: StepImpl<RestoreWith> = {
