@@ -14,11 +14,11 @@ import { stepType } from '../src/steps/catalogue.js';
 import { Execution, operatorName, type RunOutcome } from '../src/engine/run.js';
 import { keepsLock } from '../src/engine/outcome.js';
 import { confirmationMatches, expectedConfirmation, needsTypedConfirmation, resolveWith } from '../src/steps/invoke.js';
-import { RefusedError } from '../src/errors.js';
+import { RefusedError, UsageError } from '../src/errors.js';
 import type { RunMode } from '../src/journal/format.js';
 import { acquireLocalLock, type HeldLock, type LockIntent } from '../src/journal/lock.js';
 import { describeUndoRecord } from '../src/journal/timeline.js';
-import { JournalWriter, newRunId } from '../src/journal/store.js';
+import { JournalWriter, listRunIds, newRunId, resolveRunId } from '../src/journal/store.js';
 import { InquirerPrompter } from '../src/prompt/inquirer.js';
 import { ScriptedPrompter } from '../src/prompt/scripted.js';
 import type { Prompter } from '../src/prompt/types.js';
@@ -152,6 +152,7 @@ export interface SessionOptions {
 
 export async function openSession({ runbook, opts, mode, nonInteractive, rollbackAfter, expectedFingerprints }: SessionOptions): Promise<Session> {
   const env = process.env;
+  checkSkipUndo(opts, runbook);
   const { values, secretNames } = resolveParams(runbook, parseParamFlags(opts.param ?? []), env);
   const secrets = collectSecrets({ env, params: values, secretNames });
   if (!nonInteractive && mode !== 'dry-run') requireConsent(opts, mode);
@@ -251,6 +252,17 @@ function promptOutput(): NodeJS.WritableStream {
 }
 
 /** What the flags say about the way back and about going on without a person. */
+/** `--skip-undo` names steps of the runbook: a mistyped id would let the undo it meant to stop go ahead. */
+export function checkSkipUndo(opts: CommonOptions, runbook: Runbook): void {
+  const ids = runbook.steps.map((s) => s.id);
+  const unknown = (opts.skipUndo ?? []).filter((id) => !ids.includes(id));
+  if (unknown.length === 0) return;
+  throw new UsageError({
+    what: `--skip-undo ${unknown.join(', ')}: ${unknown.length === 1 ? 'no step' : 'no steps'} of runbook ${runbook.name} ${unknown.length === 1 ? 'has that id' : 'have those ids'}`,
+    hint: `its steps are ${ids.join(', ')}; nothing was changed`,
+  });
+}
+
 export function wayBackFlags(opts: CommonOptions): { ignoreDrift: boolean; skipUndo: string[]; onFailure: 'rollback' | 'abort' } {
   return { ignoreDrift: opts.ignoreDrift === true, skipUndo: opts.skipUndo ?? [], onFailure: opts.onFailure ?? 'rollback' };
 }
@@ -282,17 +294,21 @@ export async function takeLock({ opts, aws, runbookName, runId, who, ui, intent,
   const holder = { runId, pid: process.pid, host: hostname(), user: who, startedAt: new Date().toISOString(), runbook: runbookName };
   const warn = (line: string): void => ui.warn(line);
   const where = opts.lock ?? (recorded?.startsWith('s3://') ? recorded : undefined);
+  // --force-unlock names a run as every run id on the command line does: exactly one (exit 2
+  // if empty or ambiguous; a unique prefix or suffix will do).
+  const dir = stateDir(opts);
+  const sure = intent.forceUnlock === undefined ? intent : { ...intent, forceUnlock: resolveRunId(intent.forceUnlock, await listRunIds(dir), dir, { unknownAsGiven: true }) };
   if (where !== undefined) {
     const { acquireS3Lock } = await import('../src/aws/s3-lock.js');
-    return acquireS3Lock(aws, where, holder, intent, warn);
+    return acquireS3Lock(aws, where, holder, sure, warn);
   }
-  return acquireLocalLock(stateDir(opts), holder, intent, warn);
+  return acquireLocalLock(dir, holder, sure, warn);
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Route SIGINT, SIGTERM and SIGHUP (a closed terminal) to the execution while it runs. */
-export async function runWithSignals(execution: Execution): Promise<RunOutcome> {
+export async function runWithSignals(execution: Execution, lock: { heldBefore: boolean } = { heldBefore: true }): Promise<RunOutcome> {
   const onSignal = (signal: NodeJS.Signals): void => execution.interrupt(signal);
   for (const s of SIGNALS) process.on(s, onSignal);
   let keepLock = false;
@@ -300,8 +316,9 @@ export async function runWithSignals(execution: Execution): Promise<RunOutcome> 
     const outcome = await execution.start();
     // Anything changed still in place (aborted, suspended, a failed rollback, a broken
     // journal): keep the lock, so no other run starts on top of it; resume/rollback of this
-    // run take it over.
-    keepLock = keepsLock(outcome.final, outcome.leftChanged.length);
+    // run take it over. A rollback of a completed run refused before any change gives it back.
+    keepLock = keepsLock(outcome.final, outcome.leftChanged.length, lock.heldBefore);
+    outcome.lockKept = keepLock;
     return outcome;
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
@@ -355,12 +372,12 @@ export function describeOutcome(ui: Ui, outcome: RunOutcome, mode?: RunMode): vo
       }
       ui.heading(outcome.final === 'aborted' ? `■ stopped with changes in place — state saved — run ${id}` : `‖ interrupted — state saved — run ${id}`);
       ui.info(`still changed: ${outcome.leftChanged.join(', ')}`);
-      ui.info('the lock stays with this run: other runs of this runbook are refused until you resume or roll it back');
+      if (outcome.lockKept !== false) ui.info('the lock stays with this run: other runs of this runbook are refused until you resume or roll it back');
       resumeOrRollback();
       break;
     case 'refused':
       ui.heading(`✘ refused before any change: ${outcome.context.error?.message ?? ''}`);
-      if (outcome.leftChanged.length > 0) ui.info(`still changed (by the run, as before): ${outcome.leftChanged.join(', ')}; the lock stays with run ${id}`);
+      if (outcome.leftChanged.length > 0) ui.info(`still changed (by the run, as before): ${outcome.leftChanged.join(', ')}${outcome.lockKept === false ? '' : `; the lock stays with run ${id}`}`);
       break;
     case 'rollbackFailed':
       ui.heading(`✘ ${outcome.context.rollbackError?.message.startsWith('drift') ? 'ROLLBACK STOPPED AT DRIFT' : 'ROLLBACK FAILED'} — a person must look now — run ${id}`);

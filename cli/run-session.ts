@@ -20,7 +20,7 @@ import type { Runbook, Step } from '../src/runbook/model.js';
 import { resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import { collectSecrets, paramEnvName, REDACTED, redactor, undosMissingSecrets, unsealSecrets, type MissingSecretUndo, type Secrets } from '../src/util/redact.js';
-import { confirmations, holdLock, isInteractive, makePrompter, wayBackFlags, preflightConfirmations, preflightUndoConfirmations, requireConsent, stateDir, stateDirError, takeLock, type Session } from './execute.js';
+import { checkSkipUndo, confirmations, holdLock, isInteractive, makePrompter, wayBackFlags, preflightConfirmations, preflightUndoConfirmations, requireConsent, stateDir, stateDirError, takeLock, type Session } from './execute.js';
 import { notifierFor } from '../src/notify/notifier.js';
 import { userAgent } from '../src/version.js';
 import type { CommonOptions } from './options.js';
@@ -268,6 +268,7 @@ export function earlyUi(opts: CommonOptions): Ui {
 
 export async function openRunSession({ loaded, runbook, opts, command, ui: _early, startAt, changedHash }: RunSessionOptions): Promise<Session> {
   const { run } = loaded;
+  checkSkipUndo(opts, runbook);
   const env = process.env;
   const { values, secretNames } = restoreParams(run, runbook, command, env);
   const secrets = collectSecrets({ env, params: values, secretNames });

@@ -41,7 +41,8 @@ export default async function rollback([runId]: string[], given: CommonOptions):
     s.heading(`lifeboat rollback ${runbook.name} — run ${id}`);
     s.info(`started ${run.start.at} by ${run.start.user} (${run.start.mode}); ${run.end ? `ended ${run.end.outcome}` : 'stopped without an end (killed or crashed)'}`);
     if (run.inFlight) s.warn(`step ${run.inFlight} was in flight when the run stopped: undoing whatever part of it was done`);
-    const outcome = await runWithSignals(session.execution);
+    // A completed run had released its lock: a rollback refused before any change gives it back.
+    const outcome = await runWithSignals(session.execution, { heldBefore: run.end?.outcome !== 'completed' });
     describeOutcome(s, outcome, run.start.mode);
     // The rollback completing is this command succeeding.
     const exitCode = outcome.final === 'rolledBack' ? ExitCode.ok : outcome.exitCode;

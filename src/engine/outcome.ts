@@ -33,6 +33,8 @@ export interface RunOutcome {
   forwardMs: number;
   /** The run stopped because a person chose to (abort, "leave it", "not now"), not because of a signal. */
   stoppedByOperator: boolean;
+  /** Whether the run's lock was kept when this process ended (set by whoever held it; absent: not known). */
+  lockKept?: boolean | undefined;
   /** The journal could not be written: what failed and where. */
   journalError?: { message: string; path: string; hint?: string | undefined } | undefined;
 }
@@ -70,8 +72,13 @@ export function exitCodeOf(f: OutcomeFacts): ExitCodeValue {
   }
 }
 
-/** A run keeps its lock while anything it changed is still in place (contract §4 "Locks and changes"). */
-export function keepsLock(final: FinalState, changesInPlace: number): boolean {
+/**
+ * A run keeps its lock while anything it changed is still in place (contract §4 "Locks and
+ * changes"). `heldBefore: false`: a completed run had released it; a rollback of it refused
+ * before any change (exit 3) leaves it released, as it found it.
+ */
+export function keepsLock(final: FinalState, changesInPlace: number, heldBefore = true): boolean {
+  if (final === 'refused' && !heldBefore) return false;
   return final !== 'completed' && changesInPlace > 0;
 }
 

@@ -90,6 +90,8 @@ export class Execution {
   private readonly startedAt = Date.now();
   private rollbackStartedAt: number | undefined;
   private rollbackMs = 0;
+  /** Steps with an undo record on the journal (this process's intent, or one a resumed step inherited). */
+  private readonly intents = new Set<string>();
   /** The machine's current state, e.g. `s:failover-dns.executing`, `rollingBack.undoing`. */
   private state = '';
   private actor: ReturnType<typeof createActor<Machine>> | undefined;
@@ -277,7 +279,7 @@ export class Execution {
       durationMs: Date.now() - this.startedAt,
       rollbackMs: this.rollbackMs,
       timings: this.timings,
-      leftChanged: changesInPlace(ctx),
+      leftChanged: [...changesInPlace(ctx), ...this.stoppedMidStep(ctx)],
       forwardMs: Date.now() - this.startedAt,
       stoppedByOperator: this.decisions.stoppedByOperator,
       ...(forward ? { forward } : {}),
@@ -285,6 +287,16 @@ export class Execution {
     };
     outcome.exitCode = this.exitCode(outcome, kind);
     return outcome;
+  }
+
+  /**
+   * The step the machine was stopped in (a broken journal, a forced exit) after its intent
+   * was journaled: it may have changed the world, though the machine never recorded it as
+   * applied. Listed with what is still changed, and the lock stays for it.
+   */
+  private stoppedMidStep(ctx: SnapshotFrom<Machine>['context']): string[] {
+    const id = ctx.current;
+    return id !== undefined && ctx.status[id] === 'pending' && this.intents.has(id) && !ctx.applied.includes(id) ? [id] : [];
   }
 
   // ------------------------------------------------------------------ forward actors
@@ -425,6 +437,7 @@ export class Execution {
     await this.recheckApproved(step, impl, input);
     const prior = input.undo;
     let captured: unknown = prior;
+    if (prior !== undefined) this.intents.add(step.id);
     /** This attempt's `with`, resolved once: the step runs with it and its undo record is described with it. */
     let w: Record<string, unknown> = {};
     const recordUndo = async (given: unknown): Promise<void> => {
@@ -434,6 +447,7 @@ export class Execution {
       if (prior !== undefined && JSON.stringify(undo) === JSON.stringify(captured)) return;
       await this.journal.write({ type: 'intent', stepId: step.id, undo });
       captured = undo;
+      this.intents.add(step.id);
     };
     const amendUndo = async (patch: Record<string, unknown>): Promise<void> => {
       if (captured === undefined) throw new Error(`step ${step.id} amended an undo record it never recorded`);

@@ -73,7 +73,9 @@ export class WayBack {
   async preview(input: RollbackPreviewInput, signal: AbortSignal): Promise<RollbackChoice> {
     const { ui } = this.o;
     const steps = [...input.applied].reverse();
-    const command = input.reason === 'command';
+    // Asked for by a person (`lifeboat rollback`, or `lifeboat resume` of a run that was
+    // rolling back): refused on drift, and asked before the first change, like any run.
+    const command = input.reason === 'command' || input.reason === 'resume';
     ui.heading(`The way back: ${steps.length === 1 ? '1 step' : `${steps.length} steps`} to undo, newest first (${steps.join(', ')})`);
     const drifted: Array<{ stepId: string; items: DriftItem[] }> = [];
     for (const stepId of steps) {

@@ -162,6 +162,13 @@ export interface ReplayedRun {
   undoFailure?: { stepId: string; error: string } | undefined;
   /** The last run-end, unless a later process took the run over. */
   end?: Extract<JournalEntry, { type: 'run-end' }> | undefined;
+  /**
+   * While a resume or rollback process is (or was last) driving the run: where the run stood
+   * when it took over, and whether it has changed anything since. A takeover that ends
+   * without changing anything (refused on drift, declined at the prompt, stopped before its
+   * first change) leaves the run as it found it (see `run-end` below).
+   */
+  takeover?: { end: ReplayedRun['end']; phase: ReplayedRun['phase']; changed: boolean } | undefined;
   process: RunProcess;
   lastAt: string;
   /** Highest seq seen: a process appending to this journal continues after it. */
@@ -195,6 +202,9 @@ export function replay(entries: JournalEntry[]): ReplayedRun {
   return run;
 }
 
+/** Run ends that finish a run for good: nothing is left to resume. */
+const FINISHED = new Set(['completed', 'rolledBack']);
+
 function applyEntry(run: ReplayedRun, e: JournalEntry): void {
   switch (e.type) {
     case 'transition':
@@ -207,6 +217,7 @@ function applyEntry(run: ReplayedRun, e: JournalEntry): void {
       if (run.steps[e.stepId] !== 'done') run.steps[e.stepId] = 'started';
       break;
     case 'intent':
+      if (run.takeover) run.takeover.changed = true;
       run.steps[e.stepId] = 'intent';
       if (!run.applied.includes(e.stepId)) run.applied.push(e.stepId);
       run.undos[e.stepId] = e.undo;
@@ -229,6 +240,7 @@ function applyEntry(run: ReplayedRun, e: JournalEntry): void {
       run.steps[e.stepId] = 'skipped';
       break;
     case 'undo-start':
+      if (run.takeover) run.takeover.changed = true;
       run.phase = 'rollback';
       run.steps[e.stepId] = 'rolling-back';
       break;
@@ -243,12 +255,20 @@ function applyEntry(run: ReplayedRun, e: JournalEntry): void {
       run.undoFailure = { stepId: e.stepId, error: e.error };
       break;
     case 'resumed':
+      run.takeover = { end: run.end, phase: run.phase, changed: false };
       run.end = undefined;
       if (e.command === 'rollback') run.phase = 'rollback';
       run.process = { pid: e.pid, host: e.host ?? run.process.host, user: e.by, command: e.command ?? 'resume', at: e.at };
       break;
     case 'run-end':
-      run.end = e;
+      if (run.takeover && !run.takeover.changed && !FINISHED.has(e.outcome)) {
+        // A resume or rollback that changed nothing and did not finish the run (a rollback
+        // refused on drift, or declined): the run stands where it stood before, its phase
+        // and its end (a completed run stays completed, an aborted one is resumed forward).
+        run.end = run.takeover.end;
+        run.phase = run.takeover.phase;
+      } else run.end = e;
+      run.takeover = undefined;
       break;
     default:
       break;

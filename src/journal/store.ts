@@ -260,8 +260,9 @@ export interface LoadedRun {
  * The one run a command-line run id names: the id itself, or the only run whose id starts
  * or ends with it. An empty id, one that names no run and one that names several are
  * mistakes in the invocation (exit 2): a resume or rollback must never pick a run by guess.
+ * `unknownAsGiven`: an id no run here has is taken as typed (a run of another machine).
  */
-export function resolveRunId(given: string, ids: readonly string[], stateDir: string): string {
+export function resolveRunId(given: string, ids: readonly string[], stateDir: string, options: { unknownAsGiven?: boolean } = {}): string {
   const text = given.trim();
   const listHint = ids.length ? `lifeboat runs --state-dir ${stateDir} lists the ${ids.length} run(s) kept there` : 'check --state-dir (or LIFEBOAT_STATE_DIR): no runs are kept there';
   if (text === '') {
@@ -278,6 +279,8 @@ export function resolveRunId(given: string, ids: readonly string[], stateDir: st
       hint: 'give more of the id: the whole id, or a prefix or suffix only one run has',
     });
   }
+  // `--force-unlock`: a lock shared through S3 may be held by a run of another machine.
+  if (options.unknownAsGiven) return text;
   const near = closest(text, ids);
   throw new UsageError({ what: `no run ${text} under ${join(stateDir, 'runs')}`, hint: near ? `did you mean ${near}?` : listHint });
 }

@@ -142,6 +142,10 @@ describe('rollback <id> is planned, shown, confirmed and drift-checked', () => {
     expect(refused.stdout).toMatch(new RegExp(`colleague\\.example\\.net \\(ttl 30\\) → primary\\.${z.zone.replace(/\./g, '\\.')} \\(ttl 300\\)`));
     expect(await recordValue(z)).toBe('colleague.example.net');
     expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'drift', stepId: 'failover-dns', action: 'refused' }));
+    // Refused before any change: the completed run stays completed, its lock as released as it was.
+    expect(locks(sd)).toEqual([]);
+    expect(replay(entries(sd, id)).end?.outcome).toBe('completed');
+    expect(refused.stdout).not.toMatch(/lock stays/);
 
     const forced = await expectExit(runCli(['rollback', id, '--yes', '--ignore-drift', '--state-dir', sd]), 0);
     expect(await recordValue(z)).toBe(`primary.${z.zone}`);
@@ -360,6 +364,52 @@ describe('consent and exit codes', () => {
     const shown = await expectExit(runCli(['show', id, '--state-dir', sd]), 0);
     expect(shown.stdout).toMatch(/not undone/);
     expect(replay(entries(sd, id)).steps['send-email']).toBe('not-undone');
+  });
+
+  test('a rollback refused on drift leaves an aborted run as it was: the lock kept, and resume goes on with the run, not taking it for one refused at its start', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    await expectExit(runCli([...runArgs(z, sd, 'fail'), '--yes', '--on-failure', 'abort']), 5);
+    const [id] = runIds(sd) as [string];
+    await setRecord(z, 'colleague.example.net');
+    await expectExit(runCli(['rollback', id, '--yes', '--state-dir', sd]), 3);
+    expect(locks(sd)).toHaveLength(1);
+    const run = replay(entries(sd, id));
+    expect(run.end?.outcome).toBe('aborted');
+    expect(run.phase).toBe('forward');
+
+    // The failed step fails again; with --on-failure abort the run stops as before, changes and lock in place.
+    const resumed = await runCli(['resume', id, '--yes', '--on-failure', 'abort', '--state-dir', sd]);
+    expect(resumed.code, explain(resumed)).toBe(5);
+    expect(resumed.stdout + resumed.stderr).not.toMatch(/refused before it changed anything/);
+    expect(locks(sd)).toHaveLength(1);
+    expect(await recordValue(z)).toBe('colleague.example.net');
+  });
+
+  test('--skip-undo and --force-unlock must name a step and a run: a typo is exit 2 before anything happens', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    await expectExit(runCli([...runArgs(z, sd, 'fail'), '--yes', '--on-failure', 'abort']), 5);
+    const [id] = runIds(sd) as [string];
+    const typo = await expectExit(runCli(['rollback', id, '--yes', '--skip-undo', 'failover-dsn', '--state-dir', sd]), 2);
+    expect(typo.stderr).toMatch(/--skip-undo failover-dsn/);
+    expect(typo.stderr).toMatch(/failover-dns/);
+    expect(await recordValue(z)).toBe(`standby.${z.zone}`);
+    expect(entries(sd, id).some((e) => e.type === 'resumed')).toBe(false);
+
+    // A second run, so that a short prefix names two: empty and ambiguous ids are refused as everywhere else.
+    const other = tempDir();
+    await expectExit(runCli([...runArgs(await newZone(), other, 'succeed'), '--yes']), 0);
+    const [otherId] = runIds(other) as [string];
+    mkdirSync(join(sd, 'runs', otherId), { recursive: true });
+    writeFileSync(join(sd, 'runs', otherId, 'journal.jsonl'), readFileSync(join(other, 'runs', otherId, 'journal.jsonl')));
+    for (const given of ['', ' ', id.slice(0, 4)]) {
+      const r = await expectExit(runCli([...runArgs(z, sd, 'succeed'), '--yes', '--force-unlock', given]), 2);
+      expect(r.stderr).toMatch(/run id|matches 2 runs/);
+    }
+    // A unique prefix names the run that holds the lock (still alive? no: its process is gone).
+    const unlocked = await expectExit(runCli([...runArgs(z, sd, 'succeed'), '--yes', '--force-unlock', id.slice(0, -2)]), 0);
+    expect(unlocked.stdout + unlocked.stderr).toContain(`removed the lock of run ${id}`);
   });
 
   test('a failed step rolled back: exit 1; a dry run never says "still changed" or "to undo it"', async () => {

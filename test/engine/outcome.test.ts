@@ -37,6 +37,12 @@ describe('keepsLock: while anything changed is in place', () => {
     expect(keepsLock('journalFailed', 1)).toBe(true);
   });
 
+  test('a rollback refused before any change keeps the lock only if the run held it: a completed run had released it', () => {
+    expect(keepsLock('refused', 2, false)).toBe(false);
+    expect(keepsLock('refused', 2, true)).toBe(true);
+    expect(keepsLock('aborted', 2, false)).toBe(true);
+  });
+
   test('a dry run changed nothing: its steps are not changes in place', () => {
     expect(changesInPlace({ applied: ['a', 'b'], undos: { a: { dryRun: true }, b: { kind: 'x' } } })).toEqual(['b']);
   });

@@ -148,6 +148,49 @@ describe('replay', () => {
     const rb = replay(journal({ type: 'resumed', by: 'bo', pid: 3, force: false, command: 'rollback' }));
     expect(rb.phase).toBe('rollback');
   });
+
+  test('a resume or rollback that changed nothing and did not finish (refused on drift, declined) leaves the run where it stood', () => {
+    const done = [{ type: 'intent', stepId: 'a', undo: 1 }, { type: 'result', stepId: 'a', outputs: {}, durationMs: 1, requests: 0 }] as const;
+    const refused = replay(
+      journal(
+        ...done,
+        { type: 'run-end', outcome: 'completed', exitCode: 0, durationMs: 5 },
+        { type: 'resumed', by: 'bo', pid: 3, force: false, command: 'rollback' },
+        { type: 'transition', state: 'rollingBack.preview' },
+        { type: 'drift', stepId: 'a', items: [], action: 'refused' },
+        { type: 'run-end', outcome: 'refused', exitCode: 3, durationMs: 1 },
+      ),
+    );
+    expect(refused.end?.outcome).toBe('completed');
+    expect(refused.phase).toBe('forward');
+    expect(refused.applied).toEqual(['a']);
+
+    const declined = replay(
+      journal(
+        ...done,
+        { type: 'run-end', outcome: 'aborted', exitCode: 5, durationMs: 5 },
+        { type: 'resumed', by: 'bo', pid: 3, force: false, command: 'rollback' },
+        { type: 'transition', state: 'rollingBack.preview' },
+        { type: 'decision', phase: 'rollback', choice: 'not now', who: 'bo', by: 'operator' },
+        { type: 'run-end', outcome: 'aborted', exitCode: 5, durationMs: 1 },
+      ),
+    );
+    expect(declined.phase).toBe('forward');
+    expect(declined.end).toMatchObject({ outcome: 'aborted', durationMs: 5 });
+
+    // One undo started: the rollback changed the world, and the run is in its rollback phase.
+    const started = replay(
+      journal(
+        ...done,
+        { type: 'run-end', outcome: 'aborted', exitCode: 5, durationMs: 5 },
+        { type: 'resumed', by: 'bo', pid: 3, force: false, command: 'rollback' },
+        { type: 'undo-start', stepId: 'a' },
+        { type: 'run-end', outcome: 'suspended', exitCode: 130, durationMs: 1 },
+      ),
+    );
+    expect(started.phase).toBe('rollback');
+    expect(started.end).toMatchObject({ outcome: 'suspended', exitCode: 130 });
+  });
 });
 
 describe('protectEntry: masks what people read, keeps what the journal acts on', () => {
