@@ -328,7 +328,22 @@ export class Execution {
     }
   }
 
+  /**
+   * A step that cannot be planned (nothing to restore, a refused key, over its limits, the
+   * world moved since a saved plan) has failed: journaled as such, so every report built from
+   * the journal names what broke, as for a failure while executing.
+   */
   private async plan(input: StepActorInput): Promise<PlanSummary> {
+    const started = Date.now();
+    try {
+      return await this.planOnce(input);
+    } catch (err) {
+      await this.journal.write({ type: 'step-failed', stepId: input.stepId, error: errorText(err), changed: false, durationMs: Date.now() - started }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async planOnce(input: StepActorInput): Promise<PlanSummary> {
     this.journal.check();
     const step = this.invoker.step(input.stepId);
     this.o.ui.step(this.invoker.index(step), this.o.runbook.steps.length, step.id, step.type, step.description);

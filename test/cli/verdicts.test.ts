@@ -150,22 +150,26 @@ describe('targets are verdicts', () => {
 
 describe('nothing to restore is a failure', () => {
   /** A run of one s3.restore step; `allowEmpty` as given. */
-  async function restoreRun(w: { backups: string; scratch: string }, o: { prefix: string; asOf: string; allowEmpty?: boolean }): Promise<CliResult> {
-    const dir = tempDir();
+  async function restoreRun(w: { backups: string; scratch: string }, o: { prefix: string; asOf: string; allowEmpty?: boolean }, dir = tempDir()): Promise<CliResult> {
     const file = join(dir, 'restore.yaml');
     const allow = o.allowEmpty ? ', allowEmpty: true' : '';
     await writeFile(
       file,
       ['version: 1', 'name: empty-restore', 'steps:', '  - id: restore', '    type: s3.restore', `    with: { source: "s3://${w.backups}/${o.prefix}", target: "s3://${w.scratch}/r/", asOf: "${o.asOf}"${allow} }`, ''].join('\n'),
     );
-    return runCli(['run', file, '--yes', '--state-dir', join(dir, 'state')]);
+    return runCli(['run', file, '--yes', '--state-dir', join(dir, 'state'), '--report', 'junit', '--report-file', join(dir, 'j.xml')]);
   }
 
-  test('a mistyped prefix and an asOf before the first backup: exit 1 naming the source; with allowEmpty: true, exit 0', async () => {
+  test('a mistyped prefix and an asOf before the first backup: exit 1 naming the source, a JUnit <failure> that says so; with allowEmpty: true, exit 0', async () => {
     const w = await seedBackups();
-    const typo = await restoreRun(w, { prefix: 'dbb/', asOf: 'latest' });
+    const typoDir = tempDir();
+    const typo = await restoreRun(w, { prefix: 'dbb/', asOf: 'latest' }, typoDir);
     expect(typo.code, explain(typo)).toBe(1);
     expect(typo.stdout + typo.stderr).toContain(`s3://${w.backups}/dbb/`);
+    // The step failed while being planned: a failure in the report built from the journal, not "not reached".
+    const restore = findAll(parseXml(await readFile(join(typoDir, 'j.xml'), 'utf8')), 'testcase').find((t) => t.attrs.name === 'restore');
+    expect(restore?.children.map((c) => c.name)).toEqual(['failure']);
+    expect(restore?.children[0]?.attrs.message).toContain(`s3://${w.backups}/dbb/`);
     const early = await restoreRun(w, { prefix: 'db/', asOf: '2020-01-01T00:00:00Z' });
     expect(early.code, explain(early)).toBe(1);
     expect(early.stdout + early.stderr).toContain('2020-01-01T00:00:00Z');
