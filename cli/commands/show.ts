@@ -9,7 +9,7 @@ import type { ShowOutput } from '../../src/json/schemas.js';
 import { JSON_VERSION } from '../../src/json/version.js';
 import { formatDuration } from '../../src/runbook/duration.js';
 import { loadRun } from '../../src/journal/store.js';
-import { stepRows, summarize, timeline } from '../../src/journal/timeline.js';
+import { decidedBy, stepRows, summarize, timeline } from '../../src/journal/timeline.js';
 import type { CommonOptions } from '../options.js';
 import { stateDir } from '../execute.js';
 import { processAlive } from '../run-session.js';
@@ -48,13 +48,13 @@ export default async function show([runId]: string[], opts: CommonOptions): Prom
   out.push(
     table(
       ['TIME', 'STEP', 'EVENT', 'WHO', 'DURATION', 'OUTCOME', 'UNDO', 'DETAIL'],
-      events.map((e) => [time(e.at), e.stepId ?? '', e.event, e.who ?? '', ms(e.durationMs), e.outcome ?? '', e.undo ?? '', e.detail]),
+      events.map((e) => [time(e.at), e.stepId ?? '', e.event, e.who === null ? '' : decidedBy(e.who, e.by), ms(e.durationMs), e.outcome ?? '', e.undo ?? '', e.detail]),
     ),
   );
   out.push(
     table(
       ['STEP', 'STATUS', 'DURATION', 'DECIDED', 'UNDO'],
-      steps.map((s) => [s.stepId, s.status, ms(s.durationMs), s.decisions.map((d) => `${d.phase}:${d.choice} (${d.who} ${time(d.at)})`).join(', '), s.undo]),
+      steps.map((s) => [s.stepId, s.status, ms(s.durationMs), s.decisions.map((d) => `${d.phase}:${d.choice} (${decidedBy(d.who, d.by)} ${time(d.at)})`).join(', '), s.undo]),
     ),
   );
   if (summary.changed.length > 0 && summary.status !== 'running') {

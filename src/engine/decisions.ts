@@ -1,8 +1,9 @@
 /**
  * Every decision of a run — before a step, typed and manual confirmations, after a failure,
  * after an interrupt, before a rollback, after a failed undo — asked of the prompter and
- * journaled with who made it: a person at the terminal (`by: operator`), or the flag that
- * answered for them (`--yes`, `--confirm`, `--on-failure`, `--skip-undo`, `--ignore-drift`).
+ * journaled with who made it: a person at the terminal (`by: operator`), the flag that
+ * answered for them (`--yes`, `--confirm`, `--on-failure`, `--skip-undo`, `--ignore-drift`),
+ * or, in `verify`, verify's own rules (`by: verify`: it needs no --yes and ignores --on-failure).
  */
 import type { DecisionPhase, DecisionSource } from '../journal/format.js';
 import type { BeforeChoice, FailureChoice, FailureInput, InterruptChoice, UndoFailureChoice } from '../machine/compile.js';
@@ -24,6 +25,24 @@ const FLAG_FOR: Record<DecisionPhase, DecisionSource> = {
   drift: '--ignore-drift',
 };
 
+/**
+ * Who made a decision made without asking anyone: `explicit` when the caller knows (e.g.
+ * `--skip-undo`), else the flag that answers this phase. `verify` is non-interactive by design
+ * and needs no --yes (and always rolls back, whatever --on-failure says): what those flags
+ * would decide elsewhere, its own rules decide there, and the journal says so.
+ */
+export function decisionSource(phase: DecisionPhase, o: { interactive: boolean; verify: boolean; explicit?: DecisionSource | undefined }): DecisionSource {
+  const by = o.explicit ?? (o.interactive ? 'operator' : FLAG_FOR[phase]);
+  return o.verify && (by === '--yes' || by === '--on-failure') ? 'verify' : by;
+}
+
+/** Who answered a manual step's confirmation (or its undo's), as the screen says it: the operator, or the flag that answered. */
+export function manualConfirmer(stepId: string, phase: 'do' | 'undo', by: DecisionSource): string {
+  if (by === 'operator') return 'the operator';
+  if (by === '--confirm') return `--confirm ${stepId}${phase === 'undo' ? ':undo' : ''}=done`;
+  return by;
+}
+
 export class Decisions {
   /** The operator chose to stop with changes in place (abort, "leave it", "not now"). */
   stoppedByOperator = false;
@@ -32,6 +51,8 @@ export class Decisions {
     private readonly prompter: Prompter,
     private readonly journal: RunJournal,
     private readonly ui: Ui,
+    /** `lifeboat verify`: decisions no flag was given for are journaled `by: verify`. */
+    private readonly verify = false,
   ) {}
 
   get interactive(): boolean {
@@ -40,7 +61,7 @@ export class Decisions {
 
   /** Journal a decision: who ran lifeboat, and who (or which flag) decided. */
   async record(stepId: string | undefined, phase: DecisionPhase, choice: string, extra: { by?: DecisionSource; reason?: string | undefined } = {}): Promise<void> {
-    const by = extra.by ?? (this.prompter.interactive ? 'operator' : FLAG_FOR[phase]);
+    const by = decisionSource(phase, { interactive: this.prompter.interactive, verify: this.verify, explicit: extra.by });
     await this.journal.write({ type: 'decision', stepId, phase, choice, who: this.prompter.who, by, ...(extra.reason === undefined ? {} : { reason: extra.reason }) });
   }
 
@@ -79,6 +100,11 @@ export class Decisions {
     }
     this.ui.error('three wrong confirmations: stopping');
     return false;
+  }
+
+  /** Who answers `manual` below, as the step's summary says it (`the operator`, `--confirm <id>=done`): the `by` it journals. */
+  manualConfirmer(stepId: string, phase: 'do' | 'undo' = 'do'): string {
+    return manualConfirmer(stepId, phase, decisionSource(phase === 'undo' ? 'undo' : 'manual', { interactive: this.prompter.interactive, verify: this.verify }));
   }
 
   /** A manual step (or its undo, `phase: 'undo'`) confirmed done. */

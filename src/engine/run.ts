@@ -113,7 +113,7 @@ export class Execution {
       secrets: options.secrets ?? [],
     });
     this.journal = new RunJournal(options.journal, (err) => this.journalFailed(err), options.observer);
-    this.decisions = new Decisions(options.prompter, this.journal, options.ui);
+    this.decisions = new Decisions(options.prompter, this.journal, options.ui, options.mode === 'verify');
     this.signals = new SignalControl({
       runId: options.runId,
       state: () => this.state,
@@ -483,6 +483,7 @@ export class Execution {
           recordUndo,
           amendUndo,
           confirmManual: (instructions) => this.decisions.manual(step.id, instructions, signal),
+          confirmedBy: this.decisions.manualConfirmer(step.id),
         });
         const result: StepResult = await impl.execute(ctx, w);
         const durationMs = Date.now() - started;

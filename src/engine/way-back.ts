@@ -196,6 +196,7 @@ export class WayBack {
         signal,
         priorUndo: input.undo,
         confirmManual: (instructions) => this.o.decisions.manual(step.id, instructions, signal, 'undo'),
+        confirmedBy: this.o.decisions.manualConfirmer(step.id, 'undo'),
       });
       await impl.rollback(ctx, w, input.undo, input.left);
     } catch (err) {

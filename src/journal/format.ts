@@ -46,7 +46,11 @@ export type EntryBody =
       choice: string;
       /** The operator's name (the person who started this process). */
       who: string;
-      /** Who made the decision: `operator` (a person at the terminal) or the flag that made it (`--yes`, `--confirm`, `--on-failure`, `--skip-undo`, `--ignore-drift`). Absent in older journals. */
+      /**
+       * Who made the decision: `operator` (a person at the terminal), the flag that made it (`--yes`, `--confirm`,
+       * `--on-failure`, `--skip-undo`, `--ignore-drift`), or `verify` (verify's own non-interactive rules: go on at
+       * every step, roll back after a failure; no flag was needed). Absent in older journals.
+       */
       by?: DecisionSource | undefined;
       /** Why, when a person said (e.g. what they did by hand). */
       reason?: string | undefined;
@@ -94,7 +98,7 @@ export type EntryBody =
   | { type: 'run-end'; outcome: string; exitCode: number; durationMs: number };
 
 export type DecisionPhase = 'before' | 'failure' | 'interrupt' | 'typed' | 'manual' | 'rollback' | 'undo' | 'undo-failure' | 'drift';
-export type DecisionSource = 'operator' | '--yes' | '--confirm' | '--on-failure' | '--skip-undo' | '--ignore-drift';
+export type DecisionSource = 'operator' | '--yes' | '--confirm' | '--on-failure' | '--skip-undo' | '--ignore-drift' | 'verify';
 
 export type JournalEntry = Base & EntryBody;
 export type EntryType = EntryBody['type'];

@@ -63,7 +63,19 @@ export interface Decision {
   at: string;
   phase: string;
   choice: string;
+  /** The operator's name (who ran lifeboat). */
   who: string;
+  /** Who decided: `operator`, the flag (`--yes`, `--confirm`, …) or `verify`; null in journals older than the field. */
+  by: string | null;
+}
+
+/**
+ * Who decided, as people read it: the operator's name alone for a person at the terminal (or
+ * an older journal that does not say), else the name and what decided for them, e.g.
+ * `alice@host via --yes`: a flag's decision is never shown as a person's.
+ */
+export function decidedBy(who: string, by: string | null | undefined): string {
+  return by === undefined || by === null || by === 'operator' ? who : `${who} via ${by}`;
 }
 
 export type UndoState = 'none' | 'recorded' | 'undoing' | 'undone' | 'undone by hand' | 'not undone' | 'undo-failed';
@@ -99,7 +111,7 @@ export function stepRows(run: ReplayedRun): StepRow[] {
         row(e.stepId);
         break;
       case 'decision':
-        if (e.stepId) row(e.stepId).decisions.push({ at: e.at, phase: e.phase, choice: e.choice, who: e.who });
+        if (e.stepId) row(e.stepId).decisions.push({ at: e.at, phase: e.phase, choice: e.choice, who: e.who, by: e.by ?? null });
         break;
       case 'step-start': {
         const r = row(e.stepId);
@@ -156,6 +168,8 @@ export interface TimelineRow {
   event: string;
   detail: string;
   who: string | null;
+  /** For a decision: who decided (`operator`, the flag, or `verify`); null for other events and in journals older than the field. */
+  by: string | null;
   durationMs: number | null;
   outcome: string | null;
   undo: UndoState | null;
@@ -166,7 +180,7 @@ export function timeline(run: ReplayedRun): TimelineRow[] {
   const rows: TimelineRow[] = [];
   for (const e of run.entries) {
     const r = timelineRow(e);
-    if (r) rows.push({ seq: e.seq, at: e.at, stepId: null, who: null, durationMs: null, outcome: null, undo: null, ...r });
+    if (r) rows.push({ seq: e.seq, at: e.at, stepId: null, who: null, by: null, durationMs: null, outcome: null, undo: null, ...r });
   }
   return rows;
 }
@@ -178,7 +192,7 @@ function timelineRow(e: JournalEntry): RowPart | undefined {
     case 'run-start':
       return { event: 'run-start', detail: `${e.mode} of ${e.runbook.name} (${e.runbook.file}) on ${e.host}, pid ${e.pid}`, who: e.user };
     case 'decision':
-      return { event: 'decision', stepId: e.stepId ?? null, detail: `${e.phase}: ${e.choice}`, who: e.who };
+      return { event: 'decision', stepId: e.stepId ?? null, detail: `${e.phase}: ${e.choice}`, who: e.who, by: e.by ?? null };
     case 'step-start':
       return { event: 'step-start', stepId: e.stepId, detail: `attempt ${e.attempt}` };
     case 'intent':

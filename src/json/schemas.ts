@@ -69,6 +69,10 @@ export type RunsOutput = z.infer<typeof RunsOutputSchema>;
 
 // ------------------------------------------------------------------ show
 
+const decidedByField = z
+  .string()
+  .nullable()
+  .describe('Who decided: operator (a person at the terminal), the flag that decided (--yes, --confirm, --on-failure, --skip-undo, --ignore-drift) or verify (its non-interactive rules); null in journals older than the field');
 const undoState = z.enum(['none', 'recorded', 'undoing', 'undone', 'undone by hand', 'not undone', 'undo-failed']);
 
 export const ShowOutputSchema = RunSummarySchema.extend({
@@ -84,7 +88,15 @@ export const ShowOutputSchema = RunSummarySchema.extend({
       durationMs: z.number().nullable(),
       attempts: z.number().int(),
       outcome: z.string().nullable(),
-      decisions: z.array(z.object({ at: iso, phase: z.string(), choice: z.string(), who: z.string() })),
+      decisions: z.array(
+        z.object({
+          at: iso,
+          phase: z.string(),
+          choice: z.string(),
+          who: z.string().describe('The operator: who ran lifeboat (user@host)'),
+          by: decidedByField,
+        }),
+      ),
       undo: undoState,
       undoText: z.string().nullable(),
       undoMs: z.number().nullable(),
@@ -98,6 +110,7 @@ export const ShowOutputSchema = RunSummarySchema.extend({
       event: z.string(),
       detail: z.string(),
       who: z.string().nullable(),
+      by: decidedByField.describe('For a decision: operator (a person at the terminal), the flag that decided (--yes, --confirm, --on-failure, --skip-undo, --ignore-drift) or verify (its non-interactive rules); null for other events and in journals older than the field'),
       durationMs: z.number().nullable(),
       outcome: z.string().nullable(),
       undo: undoState.nullable(),

@@ -32,6 +32,8 @@ export interface ContextParts {
   recordUndo?: (undo: unknown) => Promise<void>;
   amendUndo?: (patch: Record<string, unknown>) => Promise<void>;
   confirmManual?: (instructions: string) => Promise<boolean>;
+  /** Who answers confirmManual (StepContext.confirmedBy). */
+  confirmedBy?: string | undefined;
   /** Where the step's lines go, if not to the invoker's output (plan collects them as notes). */
   out?: StepOutput;
 }
@@ -172,6 +174,7 @@ export class StepInvoker {
       priorUndo: parts.priorUndo,
       secrets: this.o.secrets,
       confirmManual: parts.confirmManual ?? (async () => false),
+      confirmedBy: parts.confirmedBy,
     };
   }
 }

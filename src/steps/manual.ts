@@ -65,7 +65,7 @@ export const manualStep: StepImpl<ManualWith> = {
       throw new StepError(`operator did not confirm "${ctx.step.id}" was done`, {
         hint: `do the instructions, then resume the run and confirm (without a TTY: --confirm ${ctx.step.id}=done)`,
       });
-    return { outputs: {}, summary: 'done by hand, confirmed by the operator' };
+    return { outputs: {}, summary: `done by hand, confirmed by ${ctx.confirmedBy ?? 'the operator'}` };
   },
 
   async rollback(ctx: StepContext, _w: ManualWith, undo: unknown): Promise<void> {

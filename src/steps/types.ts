@@ -105,6 +105,11 @@ export interface StepContext {
   priorUndo: unknown;
   /** Ask the operator to confirm a manual step is done. */
   confirmManual(instructions: string): Promise<boolean>;
+  /**
+   * Who answers confirmManual, as a step's summary names them: `the operator` (a person at the
+   * terminal) or the flag that answers without one (`--confirm <id>=done`). Absent: the operator.
+   */
+  confirmedBy?: string | undefined;
   /** Values that must never reach the screen, the journal or a report (secret params). */
   secrets?: readonly string[];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { replay, type EntryBody } from '../../src/journal/format.js';
-import { describeUndoRecord, stepRows, summarize, timeline } from '../../src/journal/timeline.js';
+import { decidedBy, describeUndoRecord, stepRows, summarize, timeline } from '../../src/journal/timeline.js';
 
 const START: EntryBody = {
   type: 'run-start',
@@ -83,7 +83,8 @@ describe('stepRows and timeline', () => {
         durationMs: 1200,
         attempts: 1,
         outcome: 'app → standby',
-        decisions: [{ at: '2026-11-23T04:12:10.000Z', phase: 'before', choice: 'proceed', who: 'ana@laptop' }],
+        // Journaled before decisions said who decided (no `by`): null, not guessed.
+        decisions: [{ at: '2026-11-23T04:12:10.000Z', phase: 'before', choice: 'proceed', who: 'ana@laptop', by: null }],
         undo: 'recorded',
         undoText: DNS_UNDO.text,
         undoMs: null,
@@ -92,7 +93,7 @@ describe('stepRows and timeline', () => {
     ]);
     const events = timeline(completed());
     expect(events.map((e) => e.event)).toEqual(['run-start', 'decision', 'step-start', 'intent', 'result', 'decision', 'skipped', 'run-end']);
-    expect(events[1]).toMatchObject({ stepId: 'dns', who: 'ana@laptop', detail: 'before: proceed' });
+    expect(events[1]).toMatchObject({ stepId: 'dns', who: 'ana@laptop', by: null, detail: 'before: proceed' });
     expect(events[4]).toMatchObject({ stepId: 'dns', durationMs: 1200, outcome: 'done' });
   });
 
@@ -112,6 +113,44 @@ describe('stepRows and timeline', () => {
     expect(rows.a).toMatchObject({ status: 'undo-failed', undo: 'undo-failed' });
     expect(rows.b).toMatchObject({ status: 'rolled-back', undo: 'undone', undoMs: 40, outcome: 'failed: boom' });
     expect(summarize(r, () => false)).toMatchObject({ status: 'rollbackFailed', changed: ['a'], phase: 'rollback' });
+  });
+});
+
+describe('who decided: the operator, or the flag or rule that decided for them', () => {
+  const decided = () =>
+    run(
+      { type: 'decision', stepId: 'dns', phase: 'before', choice: 'proceed', who: 'ana@laptop', by: '--yes' },
+      { type: 'decision', stepId: 'hand', phase: 'manual', choice: 'done', who: 'ana@laptop', by: '--confirm' },
+      { type: 'decision', stepId: 'hand', phase: 'failure', choice: 'rollback', who: 'ana@laptop', by: 'verify' },
+      { type: 'decision', stepId: 'dns', phase: 'undo-failure', choice: 'by-hand', who: 'ana@laptop', by: 'operator', reason: 'put it back' },
+      { type: 'step-start', stepId: 'dns', attempt: 1 },
+    );
+
+  test('step rows and timeline rows carry `by` from the journal; other events have none', () => {
+    const rows = Object.fromEntries(stepRows(decided()).map((s) => [s.stepId, s]));
+    expect(rows.dns?.decisions.map((d) => [d.phase, d.who, d.by])).toEqual([
+      ['before', 'ana@laptop', '--yes'],
+      ['undo-failure', 'ana@laptop', 'operator'],
+    ]);
+    expect(rows.hand?.decisions.map((d) => d.by)).toEqual(['--confirm', 'verify']);
+    const events = timeline(decided());
+    expect(events.map((e) => [e.event, e.who, e.by])).toEqual([
+      ['run-start', 'ana@laptop', null],
+      ['decision', 'ana@laptop', '--yes'],
+      ['decision', 'ana@laptop', '--confirm'],
+      ['decision', 'ana@laptop', 'verify'],
+      ['decision', 'ana@laptop', 'operator'],
+      ['step-start', null, null],
+    ]);
+  });
+
+  test('decidedBy: a person as themselves; a flag or verify never as a person', () => {
+    expect(decidedBy('ana@laptop', 'operator')).toBe('ana@laptop');
+    expect(decidedBy('ana@laptop', null)).toBe('ana@laptop');
+    expect(decidedBy('ana@laptop', undefined)).toBe('ana@laptop');
+    expect(decidedBy('ana@laptop', '--yes')).toBe('ana@laptop via --yes');
+    expect(decidedBy('ana@laptop', '--confirm')).toBe('ana@laptop via --confirm');
+    expect(decidedBy('ana@laptop', 'verify')).toBe('ana@laptop via verify');
   });
 });
 

@@ -21,6 +21,14 @@ describe('manual', () => {
     expect(result.outputs).toEqual({});
   });
 
+  it('its summary says who confirmed: the operator, or the flag that answered for them', async () => {
+    const byPerson = await manualStep.execute(testContext(testStep('manual', { instructions }), { confirmedBy: 'the operator' }), { instructions });
+    expect(byPerson.summary).toBe('done by hand, confirmed by the operator');
+    const byFlag = await manualStep.execute(testContext(testStep('manual', { instructions }), { confirmedBy: '--confirm step-under-test=done' }), { instructions });
+    expect(byFlag.summary).toBe('done by hand, confirmed by --confirm step-under-test=done');
+    expect(byFlag.summary).not.toMatch(/operator/);
+  });
+
   it('fails when the operator does not confirm', async () => {
     const ctx = testContext(testStep('manual', { instructions }), { confirmManual: async () => false });
     const err = await manualStep.execute(ctx, { instructions }).catch((e: unknown) => e);
