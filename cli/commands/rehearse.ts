@@ -13,7 +13,7 @@ import { lifeboatVersion } from '../../src/version.js';
 import { operatorName } from '../../src/engine/run.js';
 import { LifeboatError } from '../../src/errors.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/util/format.js';
-import { buildRefusedReport, buildReport, type Report } from '../../src/report/model.js';
+import { buildRefusedReport, buildReport, rollbackExceptions, type Report } from '../../src/report/model.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { createConsoleUi, type Ui } from '../../src/ui/console.js';
 import { openSession, runWithSignals, type Session } from '../execute.js';
@@ -96,6 +96,15 @@ const STATUS: Record<Report['steps'][number]['status'], string> = {
   interrupted: 'interrupted',
 };
 
+/** The rollback column; `done` shows the undo's time. */
+const UNDO: Partial<Record<Report['steps'][number]['undo'], string>> = {
+  failed: 'FAILED',
+  'still-changed': 'CHANGED',
+  'not-undone': 'NOT UNDONE',
+  'by-hand': 'by hand',
+  none: '—',
+};
+
 /** The end of a rehearsal told plainly: each step's time, recovery vs RTO, rollback, verdict. */
 export function describeReport(ui: Ui, r: Report): void {
   const t = r.totals;
@@ -121,7 +130,7 @@ export function describeReport(ui: Ui, r: Report): void {
   const width = Math.max(4, ...r.steps.map((s) => s.id.length));
   ui.info(`${'step'.padEnd(width)}  ${'result'.padEnd(19)}  ${'time'.padStart(8)}  ${'rollback'.padStart(8)}`);
   for (const s of r.steps) {
-    const undo = s.undo === 'done' ? formatMs(s.undoMs) : s.undo === 'failed' ? 'FAILED' : s.undo === 'still-changed' ? 'CHANGED' : '—';
+    const undo = UNDO[s.undo] ?? formatMs(s.undoMs);
     ui.info(`${s.id.padEnd(width)}  ${STATUS[s.status].padEnd(19)}  ${formatMs(s.durationMs).padStart(8)}  ${undo.padStart(8)}`);
   }
   if (r.error && r.verdict !== 'passed') ui.error(`${r.error.stepId}: ${r.error.message}`);
@@ -144,6 +153,7 @@ export function describeReport(ui: Ui, r: Report): void {
     );
   }
   if (t.rollback === 'done') ui.ok(`rollback: ${formatMs(t.rollbackMs)}, everything this ${what} changed was undone`);
+  else if (t.rollback === 'partial') ui.warn(`rollback: ${formatMs(t.rollbackMs)}, undone except: ${rollbackExceptions(r).join(', ')}`);
   if (r.rollbackError) ui.error(`rollback of ${r.rollbackError.stepId} failed: ${r.rollbackError.message}`);
   if (r.leftChanged.length > 0) {
     ui.warn(`STILL CHANGED (newest first): ${r.leftChanged.map((l) => `${l.stepId} (${l.type})`).join(', ')}`);

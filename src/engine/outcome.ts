@@ -90,3 +90,13 @@ export function changesInPlace(context: Pick<RunContext, 'applied' | 'undos'>): 
 export function isDryRunUndo(undo: unknown): boolean {
   return typeof undo === 'object' && undo !== null && (undo as { dryRun?: unknown }).dryRun === true;
 }
+
+/**
+ * The record a step writes when its change has nothing to undo (`{ none: true }`, e.g. a shell
+ * step with no `rollback:`); one that cannot be undone (`irreversible`, rollback: false) is not this.
+ */
+export function isNothingToUndo(undo: unknown): boolean {
+  if (typeof undo !== 'object' || undo === null) return false;
+  const u = undo as { none?: unknown; irreversible?: unknown };
+  return u.none === true && u.irreversible !== true;
+}

@@ -18,7 +18,7 @@ import type { Ui } from '../ui/console.js';
 import type { Decisions } from './decisions.js';
 import { errorText, type Scope, type StepInvoker } from '../steps/invoke.js';
 import type { RunJournal } from './journal-observer.js';
-import { isDryRunUndo, type StepTiming } from './outcome.js';
+import { isDryRunUndo, isNothingToUndo, type StepTiming } from './outcome.js';
 import { sealedUndoRefusal } from '../util/redact.js';
 
 export interface WayBackOptions {
@@ -161,7 +161,8 @@ export class WayBack {
       ui.info('dry-run: would roll back this step');
       return done('undone');
     }
-    if (!impl.rollback) {
+    if (!impl.rollback || isNothingToUndo(input.undo)) {
+      // Not "rolled back": there was nothing to undo (e.g. a shell step with no `rollback:`).
       ui.ok(`${step.id}: nothing to undo`);
       return done('undone');
     }

@@ -97,6 +97,9 @@ export interface StepRow {
 /** One row per step that appears in the journal, in the order they first appear. */
 export function stepRows(run: ReplayedRun): StepRow[] {
   const rows = new Map<string, StepRow>();
+  // How each step ran, and the steps walked back with nothing to undo: those keep that status, not `rolled-back`.
+  const forward = new Map<string, StepState>();
+  const nothingUndone = new Set<string>();
   const row = (stepId: string): StepRow => {
     let r = rows.get(stepId);
     if (!r) {
@@ -127,12 +130,14 @@ export function stepRows(run: ReplayedRun): StepRow[] {
       }
       case 'result': {
         const r = row(e.stepId);
+        forward.set(e.stepId, 'done');
         r.durationMs = e.durationMs;
         r.outcome = e.summary ?? 'done';
         break;
       }
       case 'step-failed': {
         const r = row(e.stepId);
+        forward.set(e.stepId, 'failed');
         r.durationMs = e.durationMs;
         r.outcome = `failed: ${e.error}`;
         break;
@@ -147,6 +152,10 @@ export function stepRows(run: ReplayedRun): StepRow[] {
         const r = row(e.stepId);
         r.undo = undoStateOf(e.how);
         r.undoMs = e.durationMs;
+        if (nothingWasUndone(e, run)) {
+          r.undo = 'none';
+          nothingUndone.add(e.stepId);
+        }
         break;
       }
       case 'undo-failed':
@@ -156,8 +165,18 @@ export function stepRows(run: ReplayedRun): StepRow[] {
         break;
     }
   }
-  for (const r of rows.values()) r.status = run.steps[r.stepId] ?? (r.decisions.some((d) => d.choice === 'skip') ? 'skipped' : 'pending');
+  for (const r of rows.values()) {
+    const state = run.steps[r.stepId];
+    r.status = state === 'rolled-back' && nothingUndone.has(r.stepId) ? (forward.get(r.stepId) ?? state) : (state ?? (r.decisions.some((d) => d.choice === 'skip') ? 'skipped' : 'pending'));
+  }
   return [...rows.values()];
+}
+
+/** An undo that had nothing to undo (a `{ none: true }` record, e.g. a shell step with no `rollback:`): not a rollback. */
+function nothingWasUndone(e: { stepId: string; how?: string | undefined }, run: ReplayedRun): boolean {
+  if (e.how !== undefined && e.how !== 'undone') return false;
+  const u = run.undos[e.stepId];
+  return typeof u === 'object' && u !== null && (u as { none?: unknown }).none === true && (u as { irreversible?: unknown }).irreversible !== true;
 }
 
 export interface TimelineRow {
@@ -179,7 +198,7 @@ export interface TimelineRow {
 export function timeline(run: ReplayedRun): TimelineRow[] {
   const rows: TimelineRow[] = [];
   for (const e of run.entries) {
-    const r = timelineRow(e);
+    const r = timelineRow(e, run);
     if (r) rows.push({ seq: e.seq, at: e.at, stepId: null, who: null, by: null, durationMs: null, outcome: null, undo: null, ...r });
   }
   return rows;
@@ -187,7 +206,7 @@ export function timeline(run: ReplayedRun): TimelineRow[] {
 
 type RowPart = Pick<TimelineRow, 'event' | 'detail'> & Partial<Omit<TimelineRow, 'seq' | 'at' | 'event' | 'detail'>>;
 
-function timelineRow(e: JournalEntry): RowPart | undefined {
+function timelineRow(e: JournalEntry, run: ReplayedRun): RowPart | undefined {
   switch (e.type) {
     case 'run-start':
       return { event: 'run-start', detail: `${e.mode} of ${e.runbook.name} (${e.runbook.file}) on ${e.host}, pid ${e.pid}`, who: e.user };
@@ -206,6 +225,7 @@ function timelineRow(e: JournalEntry): RowPart | undefined {
     case 'undo-start':
       return { event: 'undo-start', stepId: e.stepId, detail: 'rolling back', undo: 'undoing' };
     case 'undo-done':
+      if (nothingWasUndone(e, run)) return { event: 'undo-done', stepId: e.stepId, detail: 'nothing to undo', durationMs: e.durationMs, undo: 'none' };
       return { event: 'undo-done', stepId: e.stepId, detail: UNDO_DETAIL[undoStateOf(e.how)], durationMs: e.durationMs, undo: undoStateOf(e.how) };
     case 'drift':
       return {

@@ -75,8 +75,14 @@ function testcase(report: Report, s: StepReport): string {
   } else if (s.undo === 'still-changed' && report.verdict !== 'passed' && report.leftChanged.some((l) => l.stepId === s.id)) {
     children.push(el('error', { message: 'still changed: its rollback did not run', type: 'rollback' }, report.next ?? 'its change is still in place', inner));
   }
-  const notUndone = s.undo === 'not-undone' ? 'not undone: this step cannot be undone (rollback: false)' : undefined;
-  const out = [notUndone, outputsText(s)].filter((t) => t !== undefined).join('\n');
+  // A step that ran and was not undone by the rollback passes, and says so where CI shows it.
+  const undoNote =
+    s.undo === 'not-undone'
+      ? 'not undone: this step cannot be undone (rollback: false); its change is still in place'
+      : s.undo === 'by-hand'
+        ? 'undone by hand: a person marked its undo done (journaled with who)'
+        : undefined;
+  const out = [undoNote, outputsText(s)].filter((t) => t !== undefined).join('\n');
   if (out !== '') children.push(el('system-out', {}, out, inner));
   return el('testcase', { name: s.id, classname: `${report.runbook.name}.${s.type}`, time: seconds(s.durationMs) }, children, i);
 }

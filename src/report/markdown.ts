@@ -6,7 +6,7 @@
  * text from the outside world (error messages, keys) is escaped or fenced.
  */
 import { formatAge, formatBytes, formatDuration, formatMs } from '../util/format.js';
-import type { Report, StepReport } from './model.js';
+import { rollbackExceptions, type Report, type StepReport } from './model.js';
 
 const ICON: Record<StepReport['status'], string> = {
   passed: '✅',
@@ -72,7 +72,7 @@ function undoText(s: StepReport): string {
     case 'still-changed':
       return 'still changed';
     case 'not-undone':
-      return '**not undone** (rollback: false)';
+      return '**not undone** (cannot be undone: rollback: false)';
     case 'by-hand':
       return 'undone by hand';
     default:
@@ -109,6 +109,7 @@ export function renderMarkdown(report: Report): string {
     lines.push(`**Restore:** ${t.restoreObjects ?? 0} object${t.restoreObjects === 1 ? '' : 's'}, ${formatBytes(t.restoreBytes)}${time}${rate}`);
   }
   if (t.rollback === 'done') lines.push(`**Rollback:** ${formatMs(t.rollbackMs)}, everything this run changed was undone`);
+  else if (t.rollback === 'partial') lines.push(`**Rollback:** ${formatMs(t.rollbackMs)}, **undone except:** ${cell(rollbackExceptions(report).join(', '))}`);
   else if (t.rollback === 'failed') lines.push(`**Rollback:** **failed** after ${formatMs(t.rollbackMs)}`);
   out.push(...lines.map((l) => `- ${l}`), '');
 

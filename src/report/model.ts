@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { RunOutcome } from '../engine/run.js';
+import { isNothingToUndo } from '../engine/outcome.js';
 import type { RunMode } from '../journal/format.js';
 import { describeUndoRecord } from '../journal/timeline.js';
 import { FINAL_STATES } from '../machine/compile.js';
@@ -44,10 +45,10 @@ export const StepReportSchema = z
     status: z
       .enum(STEP_STATUSES)
       .describe(
-        'passed: ran and succeeded (still in place, or nothing to undo); rolled-back: succeeded, then undone; failed: this step broke the run; skipped: by its `when` or the operator; not-run: the run ended before it; interrupted: stopped by a signal while running',
+        'passed: ran and succeeded, and lifeboat did not undo it (see `undo`: still in place, nothing to undo, cannot be undone, or undone by hand); rolled-back: succeeded, then undone; failed: this step broke the run; skipped: by its `when` or the operator; not-run: the run ended before it; interrupted: stopped by a signal while running',
       ),
     durationMs: ms.nullable().describe('Time the step took, retries included; null when it did not run'),
-    undoMs: ms.nullable().describe('Time its rollback took; null when it was not rolled back'),
+    undoMs: ms.nullable().describe('Time its rollback took; null when it was not rolled back (nothing to undo, or it cannot be undone)'),
     undo: z
       .enum(['done', 'by-hand', 'not-undone', 'failed', 'still-changed', 'none'])
       .describe(
@@ -90,8 +91,10 @@ export const ReportSchema = z
       rtoVerdict: z.enum(['within', 'over', 'no-target', 'incomplete']).describe('incomplete: the forward run did not complete, nothing was recovered'),
       rollbackMs: ms,
       rollback: z
-        .enum(['done', 'failed', 'not-needed'])
-        .describe('done: every change was undone; failed: see leftChanged; not-needed: nothing to undo'),
+        .enum(['done', 'partial', 'failed', 'not-needed'])
+        .describe(
+          'done: every change was undone; partial: the rollback ran to its end, but some steps were not undone by it (cannot be undone: rollback: false, listed in leftChanged; or undone by hand): see steps[].undo; failed: see leftChanged; not-needed: nothing to undo',
+        ),
       backupKey: z.string().nullable().describe('Newest backup seen by the backup checks (the oldest such, if several steps)'),
       backupAgeSeconds: z.number().nullable().describe('Its age: the recovery point actually achieved'),
       backupStepId: z.string().nullable().describe('The backup check step that measured backupAgeSeconds'),
@@ -115,7 +118,7 @@ export const ReportSchema = z
       .describe('Recovery targets missed: in rehearse and verify each one fails the run (verdict failed, exit 1)'),
     leftChanged: z
       .array(z.object({ stepId: z.string(), type: z.string(), undo: z.string().describe('What undoing it means, from its undo record') }))
-      .describe('Changes still in place after a failed or skipped rollback, newest first (the order to undo them)'),
+      .describe('Changes still in place after a failed or skipped rollback, and those of steps that cannot be undone (rollback: false), newest first (the order to undo them)'),
     next: z.string().nullable().describe('What to type next, when a person must act'),
   })
   .describe('A lifeboat run report (rehearse, verify, run, resume, rollback)');
@@ -188,25 +191,15 @@ export function buildReport(input: BuildReportInput): Report {
 
   const steps: StepReport[] = runbook.steps.map((step) => {
     const t = outcome.timings[step.id] ?? {};
-    const status = stepStatus(step.id, outcome);
-    const undo: StepReport['undo'] =
-      ctx.rollbackError?.stepId === step.id
-        ? 'failed'
-        : stillChanged.has(step.id)
-          ? 'still-changed'
-          : ctx.status[step.id] === 'not-undone'
-            ? 'not-undone'
-            : ctx.status[step.id] === 'undone-by-hand'
-              ? 'by-hand'
-              : t.undoMs !== undefined || ctx.status[step.id] === 'rolled-back'
-                ? 'done'
-                : 'none';
+    const undo = undoOf(step.id, outcome, stillChanged);
+    const status = stepStatus(step.id, outcome, undo);
     const r: StepReport = {
       id: step.id,
       type: step.type,
       status,
       durationMs: t.durationMs ?? null,
-      undoMs: t.undoMs ?? null,
+      // Only a step lifeboat actually undid (or a person did) took time to undo.
+      undoMs: undo === 'not-undone' || undo === 'none' ? null : (t.undoMs ?? null),
       undo,
       outputs: truncateOutputs(ctx.outputs[step.id] ?? {}),
     };
@@ -234,12 +227,23 @@ export function buildReport(input: BuildReportInput): Report {
     backup.ageSeconds === null ? 'unknown' : rpoMs === null ? 'no-target' : backup.ageSeconds * 1000 <= rpoMs ? 'within' : 'over';
   const restore = restoreTotals(runbook, outcome);
 
-  const leftChanged = [...outcome.leftChanged]
-    .filter((id) => left.has(id))
+  // Still changed: what the rollback did not reach, and what it could not undo (rollback: false).
+  const notReached = outcome.leftChanged.filter((id) => left.has(id));
+  const cannotUndo = steps.filter((s) => s.undo === 'not-undone' && !notReached.includes(s.id)).map((s) => s.id);
+  const position = new Map(runbook.steps.map((s, i) => [s.id, i]));
+  const leftChanged = [...notReached, ...cannotUndo]
+    .map((id, i) => ({ id, at: position.get(id) ?? i }))
+    .sort((a, b) => a.at - b.at)
     .reverse()
-    .map((stepId) => ({ stepId, type: stepsById.get(stepId)?.type ?? 'unknown', undo: describeUndoRecord(ctx.undos[stepId]) }));
+    .map(({ id: stepId }) => ({ stepId, type: stepsById.get(stepId)?.type ?? 'unknown', undo: describeUndoRecord(ctx.undos[stepId]) }));
   const rollback: Report['totals']['rollback'] =
-    outcome.final === 'rollbackFailed' || leftChanged.length > 0 ? 'failed' : steps.some((s) => s.undo === 'done') ? 'done' : 'not-needed';
+    outcome.final === 'rollbackFailed' || notReached.length > 0
+      ? 'failed'
+      : steps.some((s) => s.undo === 'not-undone' || s.undo === 'by-hand')
+        ? 'partial'
+        : steps.some((s) => s.undo === 'done')
+          ? 'done'
+          : 'not-needed';
 
   const finishedAt = input.finishedAt;
   const startedAt = new Date(finishedAt.getTime() - outcome.durationMs);
@@ -363,7 +367,20 @@ export function buildRefusedReport(input: RefusedReportInput): Report {
 
 // ------------------------------------------------------------------ pieces
 
-function stepStatus(id: string, outcome: RunOutcome): StepReportStatus {
+/** What became of a step's change: undone, by whom, or why not. */
+function undoOf(id: string, outcome: RunOutcome, stillChanged: ReadonlySet<string>): StepReport['undo'] {
+  const ctx = outcome.context;
+  const st = ctx.status[id];
+  if (ctx.rollbackError?.stepId === id) return 'failed';
+  if (stillChanged.has(id)) return 'still-changed';
+  if (st === 'not-undone') return 'not-undone';
+  if (st === 'undone-by-hand') return 'by-hand';
+  // Walked back, but its undo record says there was nothing to undo (e.g. a shell step with no `rollback:`).
+  if (isNothingToUndo(ctx.undos[id])) return 'none';
+  return outcome.timings[id]?.undoMs !== undefined || st === 'rolled-back' ? 'done' : 'none';
+}
+
+function stepStatus(id: string, outcome: RunOutcome, undo: StepReport['undo']): StepReportStatus {
   const ctx = outcome.context;
   const st = ctx.status[id] ?? 'pending';
   // The step the signal stopped: it had started and never finished.
@@ -375,12 +392,28 @@ function stepStatus(id: string, outcome: RunOutcome): StepReportStatus {
     case 'skipped':
       return 'skipped';
     case 'rolled-back':
-      return 'rolled-back';
+      // Nothing was there to undo: it ran and succeeded, and was not rolled back.
+      return undo === 'none' ? 'passed' : 'rolled-back';
+    // It ran and succeeded; its undo (`undo`) says it was not undone, or a person undid it.
+    case 'not-undone':
+    case 'undone-by-hand':
+      return 'passed';
     case 'failed':
       return 'failed';
     default:
       return 'not-run';
   }
+}
+
+/**
+ * The steps the rollback did not undo itself although it walked back over them, one phrase
+ * each, in runbook order: `once (cannot be undone, still changed)`, `dns (undone by hand)`.
+ * Empty unless totals.rollback is `partial` (or `failed` with such steps besides).
+ */
+export function rollbackExceptions(r: Pick<Report, 'steps'>): string[] {
+  return r.steps
+    .filter((s) => s.undo === 'not-undone' || s.undo === 'by-hand')
+    .map((s) => `${s.id} (${s.undo === 'not-undone' ? 'cannot be undone, still changed' : 'undone by hand'})`);
 }
 
 function notRunReason(outcome: RunOutcome): string {
@@ -493,7 +526,8 @@ function summarize(r: Report): string {
         (t.restoreBytesPerSecond !== null ? ` (${formatBytes(t.restoreBytesPerSecond)}/s)` : ''),
     );
   }
-  if (r.leftChanged.length > 0) parts.push(`STILL CHANGED: ${r.leftChanged.map((l) => l.stepId).join(', ')}`);
+  if (t.rollback === 'partial') parts.push(`rolled back in ${formatMs(t.rollbackMs)} except: ${rollbackExceptions(r).join(', ')}`);
+  else if (r.leftChanged.length > 0) parts.push(`STILL CHANGED: ${r.leftChanged.map((l) => l.stepId).join(', ')}`);
   else if (t.rollback === 'done') parts.push(`rolled back in ${formatMs(t.rollbackMs)}`);
   return parts.join('; ');
 }

@@ -135,8 +135,13 @@ describe('verify', () => {
     const report = JSON.parse(r.stdout) as Report;
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report).toMatchObject({ mode: 'verify', verdict: 'passed', exitCode: 0, runbook: { name: 'restore-drill' }, forward: 'completed' });
-    // a shell step counts as a change (its rollback, here none, ran): rolled back too
-    expect(report.steps.map((s) => s.status)).toEqual(['passed', 'rolled-back', 'passed', 'rolled-back']);
+    // a shell step with no rollback: had nothing to undo: it passed and was not rolled back
+    expect(report.steps.map((s) => [s.status, s.undo])).toEqual([
+      ['passed', 'none'],
+      ['rolled-back', 'done'],
+      ['passed', 'none'],
+      ['passed', 'none'],
+    ]);
     expect(report.totals).toMatchObject({ rtoVerdict: 'within', rpoVerdict: 'within', restoreObjects: 3, restoreBytes: d.bytes, rollback: 'done' });
     expect(report.totals.backupAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(report.totals.restoreSeconds).toBeGreaterThan(0);

@@ -114,6 +114,33 @@ describe('stepRows and timeline', () => {
     expect(rows.b).toMatchObject({ status: 'rolled-back', undo: 'undone', undoMs: 40, outcome: 'failed: boom' });
     expect(summarize(r, () => false)).toMatchObject({ status: 'rollbackFailed', changed: ['a'], phase: 'rollback' });
   });
+
+  test('a step walked back with nothing to undo keeps how it ran (failed, done), not rolled-back; rollback: false reads not undone', () => {
+    const r = run(
+      { type: 'intent', stepId: 'ok', undo: { none: true, text: 'nothing to undo: no rollback given' } },
+      { type: 'result', stepId: 'ok', outputs: {}, durationMs: 1, requests: 0 },
+      { type: 'intent', stepId: 'once', undo: { none: true, irreversible: true } },
+      { type: 'result', stepId: 'once', outputs: {}, durationMs: 1, requests: 0 },
+      { type: 'intent', stepId: 'boom', undo: { none: true, text: 'nothing to undo: no rollback given' } },
+      { type: 'step-failed', stepId: 'boom', error: 'false exited with code 1', changed: true, durationMs: 5 },
+      { type: 'undo-start', stepId: 'boom' },
+      { type: 'undo-done', stepId: 'boom', durationMs: 1, how: 'undone' },
+      { type: 'undo-start', stepId: 'once' },
+      { type: 'undo-done', stepId: 'once', durationMs: 1, how: 'not-undone' },
+      { type: 'undo-start', stepId: 'ok' },
+      { type: 'undo-done', stepId: 'ok', durationMs: 1, how: 'undone' },
+      { type: 'run-end', outcome: 'rolledBack', exitCode: 1, durationMs: 100 },
+    );
+    const rows = Object.fromEntries(stepRows(r).map((s) => [s.stepId, s]));
+    expect(rows.boom).toMatchObject({ status: 'failed', undo: 'none' });
+    expect(rows.ok).toMatchObject({ status: 'done', undo: 'none' });
+    expect(rows.once).toMatchObject({ status: 'not-undone', undo: 'not undone' });
+    expect(timeline(r).filter((e) => e.event === 'undo-done').map((e) => [e.stepId, e.detail])).toEqual([
+      ['boom', 'nothing to undo'],
+      ['once', 'not undone: it cannot be undone (rollback: false)'],
+      ['ok', 'nothing to undo'],
+    ]);
+  });
 });
 
 describe('who decided: the operator, or the flag or rule that decided for them', () => {
