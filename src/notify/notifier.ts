@@ -74,6 +74,8 @@ export class RunNotifier {
   private failed = 0;
   private dropped = 0;
   private lastError: string | undefined;
+  /** Steps the way back did not undo itself (rollback: false, or done by hand): a rollback's end names them. */
+  private readonly notUndone: string[] = [];
   sent = 0;
 
   constructor(private readonly o: NotifierOptions) {
@@ -131,8 +133,11 @@ export class RunNotifier {
         return { event: 'step-failed', ...step(entry.stepId), durationMs: entry.durationMs, error: entry.error, text: `${head}: ✘ ${entry.stepId} FAILED: ${firstLine(entry.error)}` };
       case 'undo-start':
         return { event: 'undo', ...step(entry.stepId), outcome: 'start', text: `${head}: ↶ undoing ${entry.stepId}` };
-      case 'undo-done':
-        return { event: 'undo', ...step(entry.stepId), outcome: 'done', durationMs: entry.durationMs, text: `${head}: ↶ ${entry.stepId} undone in ${seconds(entry.durationMs)}` };
+      case 'undo-done': {
+        const how = entry.how === 'not-undone' ? 'NOT undone: it cannot be undone (rollback: false)' : entry.how === 'by-hand' ? 'undone by hand (journaled)' : `undone in ${seconds(entry.durationMs)}`;
+        if (entry.how === 'not-undone' || entry.how === 'by-hand') this.notUndone.push(`${entry.stepId} (${entry.how === 'by-hand' ? 'by hand' : 'not undone'})`);
+        return { event: 'undo', ...step(entry.stepId), outcome: 'done', durationMs: entry.durationMs, text: `${head}: ${entry.how === 'not-undone' ? '✘' : '↶'} ${entry.stepId} ${how}` };
+      }
       case 'undo-failed':
         return { event: 'undo', ...step(entry.stepId), outcome: 'failed', error: entry.error, text: `${head}: ✘ undo of ${entry.stepId} FAILED: ${firstLine(entry.error)} — a person must look now` };
       case 'run-end':
@@ -141,7 +146,7 @@ export class RunNotifier {
           outcome: entry.outcome,
           exitCode: entry.exitCode,
           durationMs: entry.durationMs,
-          text: `${head}: ${END_TEXT[entry.outcome] ?? entry.outcome} (exit ${entry.exitCode}, ${seconds(entry.durationMs)}) — run ${this.o.runId}`,
+          text: `${head}: ${entry.outcome === 'rolledBack' && this.notUndone.length > 0 ? `↶ rolled back, except: ${this.notUndone.join(', ')}` : (END_TEXT[entry.outcome] ?? entry.outcome)} (exit ${entry.exitCode}, ${seconds(entry.durationMs)}) — run ${this.o.runId}`,
         };
       default:
         return undefined;

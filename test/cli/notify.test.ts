@@ -103,6 +103,26 @@ test('a failed step and its rollback are told too: step-failed, undo start and d
   expect(events.at(-1)).toMatchObject({ event: 'run-end', outcome: 'rolledBack' });
 });
 
+test('a step that cannot be undone is told as not undone, and the rolled-back end names it instead of "every completed step was undone"', async () => {
+  const hook = await webhook(200);
+  const dir = tempDir();
+  const file = join(dir, 'once.yaml');
+  const exit = join(ROOT, 'test/fixtures/exit-with.mjs');
+  writeFileSync(
+    file,
+    ['version: 1', 'name: notify-once', 'steps:', '  - id: tell-customers', '    type: shell', '    with: { run: [echo, sent] }', '    rollback: false', '  - id: second', '    type: shell', `    with: { run: [node, ${exit}, "3"] }`, ''].join('\n'),
+  );
+  const r = await runCli(['run', file, '--yes', '--confirm', 'tell-customers=tell-customers', '--notify', hook.url, '--state-dir', join(dir, 'state')]);
+  expect(r.code, r.stderr).toBe(1);
+  const events = hook.received.map((h) => JSON.parse(h.body) as { event: string; stepId?: string; outcome?: string; text: string });
+  const undo = events.filter((e) => e.event === 'undo' && e.stepId === 'tell-customers' && e.outcome === 'done');
+  expect(undo.map((e) => e.text)).toEqual([expect.stringContaining('tell-customers NOT undone')]);
+  const end = events.at(-1);
+  expect(end).toMatchObject({ event: 'run-end', outcome: 'rolledBack' });
+  expect(end?.text).toContain('except: tell-customers (not undone)');
+  expect(end?.text).not.toContain('every completed step was undone');
+});
+
 test.each([
   ['answers 500', 500 as const],
   ['never answers', 'hang' as const],
