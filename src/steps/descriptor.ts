@@ -19,8 +19,12 @@ export type UndoKind = 'none' | 'builtin' | 'command' | 'instructions';
 export interface Confirmation {
   /** The text to type, from the resolved `with`; undefined: the step id. */
   text(w: Record<string, unknown>): string | undefined;
-  /** Record names: the final dot optional, case-insensitive. Otherwise exact. */
+  /** Record names: the final dot optional, case-insensitive. */
   dnsName?: boolean;
+  /** Names AWS keeps without case (RDS identifiers): case-insensitive. */
+  ignoreCase?: boolean;
+  /** A bucket prefix or a directory: the final slash optional. Otherwise exact. */
+  slashOptional?: boolean;
 }
 
 /** What a run's report takes from a step of this type (report/model.ts adds them up over the run). */
@@ -80,8 +84,8 @@ export interface AnyStepType extends Omit<StepTypeDescriptor<unknown>, 'load' | 
 }
 
 /** The typed confirmation is the `with` field `name` (a cluster id, a group, a target), when it is a non-empty string. */
-export function confirmField(name: string): Confirmation {
-  return { text: (w) => (typeof w[name] === 'string' && w[name] !== '' ? w[name] : undefined) };
+export function confirmField(name: string, how: Omit<Confirmation, 'text'> = {}): Confirmation {
+  return { text: (w) => (typeof w[name] === 'string' && w[name] !== '' ? w[name] : undefined), ...how };
 }
 
 /** A finite number from a step's output (numbers, or numeric strings from a template); else undefined. */

@@ -8,7 +8,7 @@ import type { AwsClients } from '../aws/clients.js';
 import type { Runbook, Step } from '../runbook/model.js';
 import { substitute, TemplateError, type Scope } from '../runbook/template.js';
 import { loadStep, stepType } from './catalogue.js';
-import type { AnyStepType } from './descriptor.js';
+import type { AnyStepType, Confirmation } from './descriptor.js';
 import { StepError, type StepContext, type StepImpl, type StepOutput } from './types.js';
 import { PARSE_ONCE } from '../runbook/fields.js';
 
@@ -70,12 +70,16 @@ export function expectedConfirmation(step: Step, resolvedWith: Record<string, un
   return stepType(step.type).confirmation?.text(resolvedWith) ?? step.id;
 }
 
-/** Whether what was typed matches: record names ignore case and the final dot; the rest must be exact. */
+/** Whether what was typed matches: record names ignore case and the final dot, RDS ids case, a restore target its final slash; the rest must be exact. */
 export function confirmationMatches(step: Pick<Step, 'type'>, expected: string, typed: string): boolean {
-  const a = typed.trim();
-  const withoutDot = (v: string): string => v.replace(/\.$/, '');
-  if (stepType(step.type).confirmation?.dnsName) return withoutDot(a).toLowerCase() === withoutDot(expected).toLowerCase();
-  return a === expected;
+  const how: Partial<Confirmation> = stepType(step.type).confirmation ?? {};
+  const norm = (v: string): string => {
+    let t = v.trim();
+    if (how.dnsName) t = t.replace(/\.$/, '');
+    if (how.slashOptional && t.length > 1) t = t.replace(/\/+$/, '');
+    return how.dnsName || how.ignoreCase ? t.toLowerCase() : t;
+  };
+  return norm(typed) === norm(expected);
 }
 
 // ------------------------------------------------------------------ undo records

@@ -279,6 +279,6 @@ export const rdsFailoverClusterType = defineStepType({
   undo: 'builtin',
   live: true,
   awsServices: ['RDS'],
-  confirmation: confirmField('clusterId'),
+  confirmation: confirmField('clusterId', { ignoreCase: true }),
   load: async () => createFailoverClusterStep(),
 });

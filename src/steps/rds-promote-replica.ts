@@ -206,6 +206,6 @@ export const rdsPromoteReplicaType = defineStepType({
   live: true,
   irreversible: true,
   awsServices: ['RDS'],
-  confirmation: confirmField('instanceId'),
+  confirmation: confirmField('instanceId', { ignoreCase: true }),
   load: async () => createPromoteReplicaStep(),
 });

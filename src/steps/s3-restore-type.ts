@@ -29,7 +29,7 @@ export const s3RestoreType = defineStepType({
   outputs: ['objects', 'bytes', 'seconds', 'requests'],
   undo: 'builtin',
   awsServices: ['S3'],
-  confirmation: confirmField('target'),
+  confirmation: confirmField('target', { slashOptional: true }),
   reportFacts: (_raw, outputs) => ({
     restored: { objects: outputNumber(outputs.objects) ?? 0, bytes: outputNumber(outputs.bytes) ?? 0, seconds: outputNumber(outputs.seconds) ?? 0 },
   }),
