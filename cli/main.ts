@@ -42,9 +42,24 @@ Environment:
                             the AWS settings, read as the aws cli reads them (also from
                             the profile in ~/.aws/config)`;
 
-function help(cmd: { addHelpText(position: 'after', text: string): unknown }, examples: string[], extra: { exitCodes?: boolean; env?: boolean } = {}): void {
+/** The exit codes of the commands that change nothing (validate, plan): not the run's table. */
+const READ_ONLY_EXIT_CODES = {
+  validate: `
+Exit codes:
+  0    every runbook is valid
+  2    a runbook is invalid (each problem as file:line:col: message) or a bad invocation`,
+  plan: `
+Exit codes:
+  0    every step planned
+  1    a step could not be planned (a failing AWS read, nothing to restore) or is over its limits
+  2    bad invocation, invalid runbook or param
+  3    refused (AWS preflight: profile, region, credentials)`,
+};
+
+function help(cmd: { addHelpText(position: 'after', text: string): unknown }, examples: string[], extra: { exitCodes?: boolean | string; env?: boolean } = {}): void {
   const parts = [`\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}`];
-  if (extra.exitCodes !== false) parts.push(EXIT_CODES);
+  if (typeof extra.exitCodes === 'string') parts.push(extra.exitCodes);
+  else if (extra.exitCodes !== false) parts.push(EXIT_CODES);
   if (extra.env !== false) parts.push(ENVIRONMENT);
   cmd.addHelpText('after', parts.join('\n'));
 }
@@ -55,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
   dropOutputErrors(process.stdout);
   dropOutputErrors(process.stderr);
   let exitCode: number = ExitCode.ok;
+  // -V, as older versions and many tools spell it.
+  const args = argv.length === 1 && argv[0] === '-V' ? ['--version'] : argv;
   const program = new Command('lifeboat')
     .description('Disaster-recovery runbooks, executed step by step, safely: plan, confirm, undo.')
     .version(lifeboatVersion(), '-v, --version', 'print the version')
@@ -62,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      writeErr: (str) => process.stderr.write(oneLineError(str)),
+      writeErr: (str) => process.stderr.write(oneLineError(str, args, commandOf(program, args))),
     });
   help(program, ['lifeboat init region-failover', 'lifeboat validate runbooks/*.yaml', 'lifeboat plan runbooks/region-failover.yaml --param zone_id=Z123', 'lifeboat run runbooks/region-failover.yaml --param zone_id=Z123', 'lifeboat runs']);
 
@@ -103,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<file...>', 'runbook files')
     .addOption(json('print { version, files: [{ file, valid, problems }] } (schema/validate.schema.json)'))
     .action((files, opts) => runModule(() => import('./commands/validate.js'), files, opts));
-  help(validate, ['lifeboat validate runbooks/*.yaml', 'lifeboat validate --json runbook.yaml | jq .files[0].problems'], { env: false });
+  help(validate, ['lifeboat validate runbooks/*.yaml', 'lifeboat validate --json runbook.yaml | jq .files[0].problems'], { env: false, exitCodes: READ_ONLY_EXIT_CODES.validate });
 
   const plan = program
     .command('plan')
@@ -117,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(region())
     .addOption(profile())
     .action((file, opts) => runModule(() => import('./commands/plan.js'), [file], opts));
-  help(plan, ['lifeboat plan runbooks/region-failover.yaml --param zone_id=Z123', 'lifeboat plan failover.yaml --out plan.json && lifeboat run failover.yaml --plan plan.json']);
+  help(plan, ['lifeboat plan runbooks/region-failover.yaml --param zone_id=Z123', 'lifeboat plan failover.yaml --out plan.json && lifeboat run failover.yaml --plan plan.json'], { exitCodes: READ_ONLY_EXIT_CODES.plan });
 
   const run = program
     .command('run')
@@ -286,8 +303,11 @@ export async function main(argv: string[]): Promise<number> {
     program.outputHelp();
     return ExitCode.ok;
   }
-  // -V, as older versions and many tools spell it.
-  const args = argv.length === 1 && argv[0] === '-V' ? ['--version'] : argv;
+  // `lifeboat help <command>` of a command there is not: a mistake, not the general help.
+  if (args[0] === 'help' && args[1] !== undefined && !args[1].startsWith('-') && !program.commands.some((c) => c.name() === args[1])) {
+    process.stderr.write(`lifeboat: unknown command '${args[1]}'; see lifeboat --help\n`);
+    return ExitCode.usage;
+  }
 
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -309,10 +329,22 @@ async function settleNotifications(): Promise<void> {
   for (const w of await settleNotifiers()) process.stderr.write(`lifeboat: warning: ${w}\n`);
 }
 
-/** Commander's messages, made into one line with what to type instead. */
-function oneLineError(str: string): string {
+/** The command the arguments name, and where: the first argument that is one. */
+function commandOf(program: Command, args: readonly string[]): { name: string; at: number } | undefined {
+  const names = new Set(program.commands.map((c) => c.name()));
+  const at = args.findIndex((a) => names.has(a));
+  return at < 0 ? undefined : { name: args[at] as string, at };
+}
+
+/** Commander's messages, made into one line with what to type instead: that command's help, or where its flags go. */
+function oneLineError(str: string, args: readonly string[], command: { name: string; at: number } | undefined): string {
   const text = str.trim().replace(/^error: /, '');
   if (text.startsWith('Usage:') || text === '') return str;
   const first = text.split('\n').filter(Boolean).join(' ');
-  return `lifeboat: ${first}; see lifeboat --help\n`;
+  const flag = /^unknown option '([^'=]+)/.exec(first)?.[1];
+  // `lifeboat --yes run x`: the command's flags go after its name.
+  if (command && flag !== undefined && args.findIndex((a) => a === flag || a.startsWith(`${flag}=`)) < command.at) {
+    return `lifeboat: ${first}; flags go after the command: lifeboat ${command.name} ${flag} … (see lifeboat ${command.name} --help)\n`;
+  }
+  return `lifeboat: ${first}; see lifeboat ${command ? `${command.name} ` : ''}--help\n`;
 }

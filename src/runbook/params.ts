@@ -15,10 +15,15 @@ export interface ResolvedParams {
 /** `k=v` pairs from the command line; the value may itself contain `=`. */
 export function parseParamFlags(flags: readonly string[], flag = '--param'): Record<string, string> {
   const out: Record<string, string> = {};
+  const example = flag === '--confirm' ? '--confirm failover-dns=app.example.com (the step id, then what to type)' : `${flag} zone_id=Z123`;
   for (const f of flags) {
     const eq = f.indexOf('=');
-    if (eq <= 0) throw new UsageError({ what: `${flag} ${f}: expected key=value`, hint: `e.g. ${flag} zone_id=Z123` });
-    out[f.slice(0, eq)] = f.slice(eq + 1);
+    if (eq <= 0) throw new UsageError({ what: `${flag} ${f}: expected key=value`, hint: `e.g. ${example}` });
+    const key = f.slice(0, eq);
+    const value = f.slice(eq + 1);
+    // Two different values for one param: which was meant cannot be guessed.
+    if (flag === '--param' && key in out && out[key] !== value) throw new UsageError({ what: `${flag} ${key} is given twice, with different values`, hint: `give ${key} once` });
+    out[key] = value;
   }
   return out;
 }

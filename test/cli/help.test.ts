@@ -44,4 +44,40 @@ describe('help', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('--help');
   });
+
+  test("an unknown flag points at that command's help; a flag before the command says where it goes", async () => {
+    const bogus = await runCli(['run', 'x.yaml', '--bogus']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain('see lifeboat run --help');
+    const early = await runCli(['--yes', 'run', 'x.yaml']);
+    expect(early.code).toBe(2);
+    expect(early.stderr.trim().split('\n')).toHaveLength(1);
+    expect(early.stderr).toContain('flags go after the command: lifeboat run --yes');
+  });
+
+  test('help of a command there is not: exit 2, not the general help', async () => {
+    const r = await runCli(['help', 'nosuch']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain("unknown command 'nosuch'");
+    expect((await runCli(['help', 'run'])).code).toBe(0);
+  });
+
+  test("plan --help and validate --help give their own exit codes, not the run's", async () => {
+    const plan = await runCli(['plan', '--help']);
+    expect(plan.stdout).toMatch(/1 +a step could not be planned/);
+    expect(plan.stdout).not.toMatch(/stopped by the operator/);
+    const validate = await runCli(['validate', '--help']);
+    expect(validate.stdout).toMatch(/2 +a runbook is invalid/);
+    expect(validate.stdout).not.toMatch(/rolled back/);
+  });
+
+  test('one param given twice with different values: exit 2 naming it; --confirm without = shows a --confirm example', async () => {
+    const twice = await runCli(['plan', 'runbooks/dns-failover.yaml', '--param', 'zone_id=Z1', '--param', 'zone_id=Z2']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('--param zone_id is given twice');
+    const confirm = await runCli(['run', 'runbooks/dns-failover.yaml', '--param', 'zone_id=Z1', '--yes', '--confirm', 'confirm-outage']);
+    expect(confirm.code).toBe(2);
+    expect(confirm.stderr).toContain('e.g. --confirm failover-dns=');
+  });
 });
