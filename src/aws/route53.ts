@@ -339,7 +339,7 @@ function networkCode(err: SdkErrorShape, depth = 0): string | undefined {
 
 function zoneMissing(c: ErrorContext): ErrorAdvice {
   return {
-    message: `hosted zone ${c.zoneId} does not exist (check zone_id; list zones with aws route53 list-hosted-zones)`,
+    message: `hosted zone ${c.zoneId} does not exist (check the zoneId the step was given; list zones with aws route53 list-hosted-zones)`,
     hint: `check the zoneId given to the step (a param such as zone_id); \`aws route53 list-hosted-zones\` lists the zones these credentials can see`,
   };
 }

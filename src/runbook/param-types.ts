@@ -32,7 +32,8 @@ function typeMismatch(type: ParamType, value: string): string | undefined {
     case 'string':
       return undefined;
     case 'number':
-      return value.trim() !== '' && Number.isFinite(Number(value)) ? undefined : 'a number';
+      // Decimal, as written in a runbook: `0x10` or `1e3_0` would be substituted as typed, not as the number they read as.
+      return /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value) ? undefined : 'a number';
     case 'boolean':
       return value === 'true' || value === 'false' ? undefined : 'true or false';
     case 'duration':

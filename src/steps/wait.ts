@@ -3,6 +3,9 @@
  * --dry-run too; an interrupt ends it at once.
  */
 import { formatDuration, parseDuration } from '../runbook/duration.js';
+
+/** A wait as long as it is: 1500ms stays 1500ms (formatDuration rounds to seconds). */
+const exactly = (ms: number): string => (ms % 1000 === 0 ? formatDuration(ms) : `${ms}ms`);
 import { z } from 'zod';
 import { duration } from '../runbook/fields.js';
 import { sleep } from '../util/sleep.js';
@@ -25,15 +28,15 @@ export const waitStep: StepImpl<WaitWith> = {
 
   async plan(_ctx: StepContext, w: WaitWith): Promise<StepPlan> {
     const ms = durationMs(w);
-    return { summary: `wait ${w.duration}`, lines: [{ kind: 'info', text: `wait ${formatDuration(ms)}` }], counts: {}, mutating: false };
+    return { summary: `wait ${w.duration}`, lines: [{ kind: 'info', text: `wait ${exactly(ms)}` }], counts: {}, mutating: false };
   },
 
   async execute(ctx: StepContext, w: WaitWith): Promise<StepResult> {
     const ms = durationMs(w);
     const until = new Date(ctx.now().getTime() + ms);
-    ctx.out.info(`waiting ${formatDuration(ms)} (until ${until.toISOString().replace(/\.\d+Z$/, 'Z')})`);
+    ctx.out.info(`waiting ${exactly(ms)} (until ${until.toISOString().replace(/\.\d+Z$/, 'Z')})`);
     await sleep(ms, ctx.signal);
-    return { outputs: {}, summary: `waited ${formatDuration(ms)}` };
+    return { outputs: {}, summary: `waited ${exactly(ms)}` };
   },
 };
 

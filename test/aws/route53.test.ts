@@ -95,7 +95,7 @@ describe('error advice', () => {
 
   test('missing zone', () => {
     expect(describeRoute53Error(sdkError('NoSuchHostedZone', 'No hosted zone found with ID: Z1'), where)?.message).toBe(
-      'hosted zone Z1 does not exist (check zone_id; list zones with aws route53 list-hosted-zones)',
+      'hosted zone Z1 does not exist (check the zoneId the step was given; list zones with aws route53 list-hosted-zones)',
     );
   });
 

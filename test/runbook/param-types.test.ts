@@ -64,6 +64,9 @@ describe('param types and enums', () => {
   it.each([
     ['number', 'abc', 'is not a number'],
     ['number', '', 'is not a number'],
+    ['number', '0x10', 'is not a number'],
+    ['number', 'Infinity', 'is not a number'],
+    ['number', '1_000', 'is not a number'],
     ['boolean', 'yes', 'is not true or false'],
     ['duration', '5 minutes', 'is not a duration'],
     ['timestamp', '2026-11-29', 'is not a timestamp'],
@@ -73,6 +76,7 @@ describe('param types and enums', () => {
   });
   it('accepts what fits, and an enum takes only its values', () => {
     expect(paramValueProblem({ type: 'number' }, '12.5')).toBeUndefined();
+    for (const n of ['-3', '+7', '0.5', '.5', '1e3', '100']) expect(paramValueProblem({ type: 'number' }, n)).toBeUndefined();
     expect(paramValueProblem({ type: 'timestamp' }, '2026-11-23T04:00:00Z')).toBeUndefined();
     expect(paramValueProblem({ enum: ['staging', 'prod'] }, 'prod')).toBeUndefined();
     expect(paramValueProblem({ enum: ['staging', 'prod'] }, 'production')).toBe('"production" is not one of "staging", "prod"');

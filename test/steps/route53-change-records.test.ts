@@ -338,7 +338,7 @@ describe('route53.change-records', () => {
   test('a hosted zone that does not exist: a StepError that names it and says what to do', async () => {
     const w = withBlock({ zoneId: '/hostedzone/ZNOSUCHZONE42', changes: [{ name: 'app.example.com', type: 'CNAME', values: ['x.example.com'] }] });
     const planErr = await rejection(step.plan(ctxFor(w), w));
-    expect(planErr.message).toBe('hosted zone ZNOSUCHZONE42 does not exist (check zone_id; list zones with aws route53 list-hosted-zones)');
+    expect(planErr.message).toBe('hosted zone ZNOSUCHZONE42 does not exist (check the zoneId the step was given; list zones with aws route53 list-hosted-zones)');
     expect(planErr.hint).toContain('aws route53 list-hosted-zones');
 
     const ctx = ctxFor(w);

@@ -37,4 +37,13 @@ describe('wait', () => {
     expect(plan.mutating).toBe(false);
     expect(waitStep.rollback).toBeUndefined();
   });
+
+  it('says a wait of 1500ms as it is, not rounded to 2s', async () => {
+    const ctx = testContext(testStep('wait', { duration: '1500ms' }));
+    const plan = await waitStep.plan(ctx, { duration: '1500ms' });
+    expect(plan.lines.map((l) => l.text)).toEqual(['wait 1500ms']);
+    const short = testContext(testStep('wait', { duration: '1s20ms' }));
+    const result = await waitStep.execute(short, { duration: '1s20ms' });
+    expect(result.summary).toBe('waited 1020ms');
+  });
 });
