@@ -20,7 +20,11 @@ export default async function rollback([runId]: string[], given: CommonOptions):
     await releaseOwnLock(run, opts, ui);
     ui.heading(`run ${id}: nothing left to undo`);
     const undone = Object.entries(run.steps).filter(([, s]) => s === 'rolled-back').map(([stepId]) => stepId);
-    ui.info(undone.length ? `already rolled back: ${undone.join(', ')}` : 'the run changed nothing that needs undoing');
+    const notUndone = Object.entries(run.steps).filter(([, s]) => s === 'not-undone').map(([stepId]) => stepId);
+    const byHand = Object.entries(run.steps).filter(([, s]) => s === 'undone-by-hand').map(([stepId]) => stepId);
+    ui.info(undone.length ? `already rolled back: ${undone.join(', ')}` : 'the run changed nothing that lifeboat can undo');
+    if (byHand.length > 0) ui.info(`undone by hand (journaled): ${byHand.join(', ')}`);
+    if (notUndone.length > 0) ui.warn(`not undone, still changed (they cannot be undone, rollback: false): ${notUndone.join(', ')}`);
     // --json: the versioned report and nothing else on stdout, also when there is nothing to do.
     if (given.json) await printReport(journaledReport(run, 'rollback', 'rolledBack', ExitCode.ok, operatorName(process.env)));
     return ExitCode.ok;

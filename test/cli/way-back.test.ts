@@ -364,6 +364,10 @@ describe('consent and exit codes', () => {
     const shown = await expectExit(runCli(['show', id, '--state-dir', sd]), 0);
     expect(shown.stdout).toMatch(/not undone/);
     expect(replay(entries(sd, id)).steps['send-email']).toBe('not-undone');
+    // Nothing left to undo, and the step that could not be undone is still named.
+    const again = await expectExit(runCli(['rollback', id, '--yes', '--state-dir', sd]), 0);
+    expect(again.stdout + again.stderr).toMatch(/already rolled back: failover-dns/);
+    expect(again.stdout + again.stderr).toMatch(/not undone, still changed .*send-email/);
   });
 
   test('a rollback refused on drift leaves an aborted run as it was: the lock kept, and resume goes on with the run, not taking it for one refused at its start', async () => {
