@@ -390,6 +390,34 @@ describe('consent and exit codes', () => {
     expect(await recordValue(z)).toBe('colleague.example.net');
   });
 
+  test('resume of a run that was rolling back is a way back like rollback <id>: re-read first, refused on drift (exit 3), nothing changed', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    await expectExit(runCli([...runArgs(z, sd, 'succeed'), '--yes']), 0);
+    const [id] = runIds(sd) as [string];
+    // A rollback that undid send-email (not undoable) and was then stopped: the run is in its rollback phase.
+    const file = join(sd, 'runs', id, 'journal.jsonl');
+    const before = entries(sd, id);
+    let seq = before[before.length - 1]?.seq ?? 0;
+    const add = (body: Record<string, unknown>): string => `${JSON.stringify({ v: 1, seq: ++seq, at: new Date().toISOString(), ...body })}\n`;
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8') +
+        add({ type: 'resumed', by: 'ana', pid: 999_999, host: 'elsewhere', force: false, command: 'rollback' }) +
+        add({ type: 'undo-start', stepId: 'send-email' }) +
+        add({ type: 'undo-done', stepId: 'send-email', durationMs: 1, how: 'not-undone' }) +
+        add({ type: 'run-end', outcome: 'suspended', exitCode: 130, durationMs: 5 }),
+    );
+    expect(replay(entries(sd, id)).phase).toBe('rollback');
+    await setRecord(z, 'colleague.example.net');
+
+    const r = await expectExit(runCli(['resume', id, '--yes', '--state-dir', sd]), 3);
+    expect(r.stdout + r.stderr).toMatch(/DRIFT/);
+    expect(r.stdout + r.stderr).toContain('colleague.example.net');
+    expect(await recordValue(z)).toBe('colleague.example.net');
+    expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'drift', stepId: 'failover-dns', action: 'refused' }));
+  });
+
   test('--skip-undo and --force-unlock must name a step and a run: a typo is exit 2 before anything happens', async () => {
     const z = await newZone();
     const sd = tempDir();
