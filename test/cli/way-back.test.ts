@@ -571,6 +571,8 @@ describe('a journal that cannot be written', () => {
       expect(text).toMatch(/journal could not be written/);
       expect(text).toMatch(/free space/);
       expect(text).toContain(`lifeboat rollback ${id}`);
+      // The step the journal broke in had its intent on record: it may have changed the world, and is listed.
+      expect(text).toMatch(/still changed: failover-dns, send-email, fill; the lock stays/);
       expect(text).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack trace
       expect(await recordValue(z)).toBe(`standby.${z.zone}`);
       expect(locks(sd)).toHaveLength(1);
