@@ -251,7 +251,6 @@ function promptOutput(): NodeJS.WritableStream {
   }
 }
 
-/** What the flags say about the way back and about going on without a person. */
 /** `--skip-undo` names steps of the runbook: a mistyped id would let the undo it meant to stop go ahead. */
 export function checkSkipUndo(opts: CommonOptions, runbook: Runbook): void {
   const ids = runbook.steps.map((s) => s.id);
@@ -263,6 +262,7 @@ export function checkSkipUndo(opts: CommonOptions, runbook: Runbook): void {
   });
 }
 
+/** What the flags say about the way back and about going on without a person. */
 export function wayBackFlags(opts: CommonOptions): { ignoreDrift: boolean; skipUndo: string[]; onFailure: 'rollback' | 'abort' } {
   return { ignoreDrift: opts.ignoreDrift === true, skipUndo: opts.skipUndo ?? [], onFailure: opts.onFailure ?? 'rollback' };
 }
