@@ -236,21 +236,24 @@ describe('a --report-file that is stdout', () => {
     });
   }
 
-  test('stdout redirected to the very file named by --report-file: the file holds the report alone', async () => {
+  test('stdout redirected to the very file named by --report-file: the file holds the report alone, the progress is on stderr', async () => {
     const dir = tempDir();
     const file = await runbook(dir, 'tiny.yaml', TINY);
     const out = join(dir, 'out.xml');
     const fd = openSync(out, 'w');
+    let stderr = '';
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, 'verify', file, '--state-dir', join(dir, 'state'), '--report', 'junit', '--report-file', out], { cwd: ROOT, env: cliEnv(), stdio: ['ignore', fd, 'ignore'] });
+      const child = spawn(process.execPath, [BIN, 'verify', file, '--state-dir', join(dir, 'state'), '--report', 'junit', '--report-file', out], { cwd: ROOT, env: cliEnv(), stdio: ['ignore', fd, 'pipe'] });
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', reject);
       child.on('close', resolve);
     });
     closeSync(fd);
-    expect(code).toBe(0);
+    expect(code, stderr).toBe(0);
     const text = await readFile(out, 'utf8');
     expect(text.startsWith('<?xml')).toBe(true);
     expect(text).not.toContain('▶');
+    expect(stderr).toContain('▶ [1/1] hello');
   });
 
   test('--json with a report whose file is stdout is refused like --json with a report on stdout: exit 2, nothing runs', async () => {
