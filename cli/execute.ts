@@ -148,9 +148,11 @@ export interface SessionOptions {
   rollbackAfter?: boolean;
   /** run --plan: the saved plan's fingerprints, by step id. */
   expectedFingerprints?: Record<string, unknown>;
+  /** Told the run's id as soon as it has one: a report of a run refused after that (AWS preflight, lock) names it. */
+  onRunId?: (runId: string) => void;
 }
 
-export async function openSession({ runbook, opts, mode, nonInteractive, rollbackAfter, expectedFingerprints }: SessionOptions): Promise<Session> {
+export async function openSession({ runbook, opts, mode, nonInteractive, rollbackAfter, expectedFingerprints, onRunId }: SessionOptions): Promise<Session> {
   const env = process.env;
   checkSkipUndo(opts, runbook);
   const { values, secretNames } = resolveParams(runbook, parseParamFlags(opts.param ?? []), env);
@@ -176,6 +178,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
   const who = operatorName(env);
   const prompter = makePrompter(opts, interactive, who, given);
   const runId = newRunId(runbook.name);
+  onRunId?.(runId);
   // --dry-run: clients that refuse every mutating operation (the lock is lifeboat's own, not the world's).
   const aws = new AwsClients({ region: opts.region, profile: opts.profile, env, readOnly: mode === 'dry-run', sessionName: sessionNameFor(runId) });
   const lockAws = mode === 'dry-run' ? new AwsClients({ region: opts.region, profile: opts.profile, env }) : aws;

@@ -11,7 +11,9 @@
  * changes the run's exit code, which says what happened to the world.
  *
  * `--report` and `--report-file` may be repeated (paired in order: the n-th format goes to
- * the n-th file); a format without a file goes to stdout, and only one thing may.
+ * the n-th file); a format without a file goes to stdout, and only one thing may. A file
+ * that is stdout (`/dev/stdout`, `/dev/fd/1`, the file stdout is redirected to) counts as
+ * stdout: the run's own output then goes to stderr, and `--json` cannot share it.
  */
 import { basename, extname } from 'node:path';
 import { UsageError } from '../src/errors.js';
@@ -23,6 +25,7 @@ import { checkNotifyUrl, notify, safeUrl, type NotifyOptions } from '../src/repo
 import { renderPrometheus } from '../src/report/prometheus.js';
 import { FileWriteError, writeThrough } from '../src/util/atomic-write.js';
 import type { CommonOptions } from './options.js';
+import { namesStdout } from './stdout-path.js';
 
 export type ReportFormat = 'json' | 'junit' | 'markdown';
 const FORMATS: readonly ReportFormat[] = ['json', 'junit', 'markdown'];
@@ -57,6 +60,8 @@ export function reportTargets(flags: ReportFlags): ReportTarget[] {
     if (!FORMATS.includes(f)) throw new UsageError({ what: `unknown report format "${f}"`, hint: 'use --report json, --report junit or --report markdown' });
   }
   const targets: ReportTarget[] = [];
+  /** Targets on stdout by a --report-file path, by index: the path, for messages. */
+  const named = new Map<number, string>();
   files.forEach((file, i) => {
     const format = formats[i] ?? BY_EXTENSION[extname(file).toLowerCase()];
     if (!format) {
@@ -65,17 +70,33 @@ export function reportTargets(flags: ReportFlags): ReportTarget[] {
         hint: 'add --report json, --report junit or --report markdown before it (or name the file .json, .xml or .md)',
       });
     }
-    targets.push({ format, file });
+    // A path that is this process's stdout (/dev/stdout, /dev/fd/1, the file stdout is
+    // redirected to…) is stdout: the same rules as a --report without a file.
+    if (namesStdout(file)) {
+      targets.push({ format, file: undefined });
+      named.set(targets.length - 1, file);
+    } else targets.push({ format, file });
   });
   for (const format of formats.slice(files.length)) targets.push({ format, file: undefined });
 
+  const shown = (t: ReportTarget): string => {
+    const file = named.get(targets.indexOf(t));
+    return file === undefined ? `--report ${t.format}` : `--report ${t.format} --report-file ${file}`;
+  };
   const onStdout = targets.filter((t) => t.file === undefined);
   if (onStdout.length > 1) {
-    throw new UsageError({ what: `${onStdout.map((t) => `--report ${t.format}`).join(' and ')} would both go to stdout`, hint: 'give each a --report-file <path>' });
+    throw new UsageError({ what: `${onStdout.map(shown).join(' and ')} would ${onStdout.length === 2 ? 'both' : 'all'} go to stdout`, hint: 'give each a --report-file <path> that is not stdout' });
   }
   const stdoutReport = onStdout[0];
   if (flags.json && stdoutReport && stdoutReport.format !== 'json') {
-    throw new UsageError({ what: `--json and --report ${stdoutReport.format} would both go to stdout`, hint: `add --report-file <path> for the ${stdoutReport.format} report` });
+    const hint = named.has(targets.indexOf(stdoutReport)) ? `give the ${stdoutReport.format} report a --report-file <path> that is not stdout` : `add --report-file <path> for the ${stdoutReport.format} report`;
+    throw new UsageError({ what: `--json and ${shown(stdoutReport)} would both go to stdout`, hint });
+  }
+  if (flags.metricsFile !== undefined && namesStdout(flags.metricsFile) && (flags.json || stdoutReport)) {
+    throw new UsageError({
+      what: `${flags.json ? '--json' : shown(stdoutReport as ReportTarget)} and --metrics-file ${flags.metricsFile} would both go to stdout`,
+      hint: 'give the metrics a --metrics-file <path> that is not stdout',
+    });
   }
   if (flags.notify !== undefined) {
     const bad = checkNotifyUrl(flags.notify);
@@ -86,7 +107,7 @@ export function reportTargets(flags: ReportFlags): ReportTarget[] {
 
 /** Whether stdout belongs to a report (or --json): the run's own output must then go to stderr. */
 export function stdoutTaken(flags: ReportFlags): boolean {
-  return Boolean(flags.json) || reportTargets(flags).some((t) => t.file === undefined);
+  return Boolean(flags.json) || reportTargets(flags).some((t) => t.file === undefined) || (flags.metricsFile !== undefined && namesStdout(flags.metricsFile));
 }
 
 /**

@@ -26,7 +26,12 @@ export function checkReportFlags(opts: CommonOptions): CommonOptions {
   const flags = reportFlags(opts);
   reportTargets(flags);
   if (!stdoutTaken(flags)) return opts;
-  if (opts.json) throw new UsageError({ what: '--json and a --report without --report-file would both go to stdout', hint: 'add --report-file <path>' });
+  if (opts.json) {
+    throw new UsageError({
+      what: '--json and a --report on stdout (no --report-file, or one that is stdout) would both go to stdout',
+      hint: 'give the report a --report-file <path> that is not stdout',
+    });
+  }
   return { ...opts, json: true };
 }
 

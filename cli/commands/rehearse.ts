@@ -11,13 +11,14 @@
 import { hostname } from 'node:os';
 import { lifeboatVersion } from '../../src/version.js';
 import { operatorName } from '../../src/engine/run.js';
-import { LifeboatError } from '../../src/errors.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../../src/util/format.js';
-import { buildRefusedReport, buildReport, rollbackExceptions, type Report } from '../../src/report/model.js';
+import { buildReport, rollbackExceptions, type Report } from '../../src/report/model.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { createConsoleUi, type Ui } from '../../src/ui/console.js';
 import { openSession, runWithSignals, type Session } from '../execute.js';
-import { collectSecrets, redactor } from '../../src/util/redact.js';
+import { redactor } from '../../src/util/redact.js';
+import type { Runbook } from '../../src/runbook/model.js';
+import { notStartedReport, wantsReport } from '../not-started.js';
 import type { CommonOptions } from '../options.js';
 import { deliverReport, reportTargets, sessionOptions, stdoutTaken, type ReportFlags } from '../report-output.js';
 import { journalReport } from '../run-report.js';
@@ -27,36 +28,29 @@ export type RehearsalMode = 'rehearse' | 'verify';
 
 export async function rehearsal(file: string, opts: CommonOptions, mode: RehearsalMode): Promise<number> {
   const flags = opts as ReportFlags;
-  // Bad report flags are a bad invocation: refuse before anything runs.
+  // Bad report flags are a bad invocation: refuse before anything runs (and with no report).
   reportTargets(flags);
-  const runbook = await loadRunbook(file);
-  let effective = sessionOptions(opts);
   const screen = createConsoleUi({ out: stdoutTaken(flags) ? process.stderr : process.stdout });
-  if (mode === 'verify') {
-    if (opts.onFailure === 'abort') screen.warn('verify always cleans up after itself: --on-failure abort is ignored');
-    effective = { ...effective, yes: true, onFailure: 'rollback' };
-  }
   const version = lifeboatVersion();
   const who = operatorName();
 
+  const started: { runbook?: Runbook; runId?: string } = {};
   let session: Session;
+  let effective: CommonOptions;
+  let runbook: Runbook;
   try {
-    session = await openSession({ runbook, opts: effective, mode, nonInteractive: mode === 'verify', rollbackAfter: true });
+    runbook = started.runbook = await loadRunbook(file);
+    effective = sessionOptions(opts);
+    if (mode === 'verify') {
+      if (opts.onFailure === 'abort') screen.warn('verify always cleans up after itself: --on-failure abort is ignored');
+      effective = { ...effective, yes: true, onFailure: 'rollback' };
+    }
+    session = await openSession({ runbook, opts: effective, mode, nonInteractive: mode === 'verify', rollbackAfter: true, onRunId: (id) => (started.runId = id) });
   } catch (err) {
-    // Refused before it started (a confirmation missing, the lock held): monitoring and CI
-    // still get a report and a metric saying so.
-    if (err instanceof LifeboatError && err.exitCode === 3) {
-      const report = buildRefusedReport({
-        runbook,
-        mode,
-        exitCode: err.exitCode,
-        message: err.message,
-        finishedAt: new Date(),
-        lifeboatVersion: version,
-        host: hostname(),
-        user: who,
-        redact: redactor(collectSecrets({ env: process.env })),
-      });
+    // Stopped before it started (an invalid runbook or --param, a confirmation missing, the
+    // lock held): monitoring and CI still get a report and a metric saying so.
+    if (wantsReport(flags)) {
+      const report = await notStartedReport(err, { file, ...started, mode, opts });
       await deliverReport(report, flags, { warn: (l) => screen.warn(l), notify: { userAgent: `lifeboat/${version}` } });
     }
     throw err;

@@ -65,7 +65,12 @@ export const ReportSchema = z
   .object({
     reportVersion: z.literal(REPORT_VERSION),
     lifeboat: z.string().describe('lifeboat version that wrote the report'),
-    runId: z.string().nullable().describe('null only when the run was refused before it started'),
+    runId: z
+      .string()
+      .nullable()
+      .describe(
+        'The run id. null only for a run stopped before it was given one (invalid runbook or --param, missing consent or confirmation: verdict refused, exit 2 or 3); a run refused later (the lock held, the AWS preflight) has its id, but nothing is journaled under it',
+      ),
     runbook: z.object({ name: z.string(), file: z.string(), description: z.string().optional() }),
     mode: z.enum(MODES),
     host: z.string().nullable(),
@@ -75,7 +80,7 @@ export const ReportSchema = z
     durationMs: ms.describe('Whole run, rollback included'),
     verdict: z
       .enum(VERDICTS)
-      .describe('passed (exit 0), failed and cleaned up (1), refused before any change (3), rollback failed (4), interrupted (130)'),
+      .describe('passed (exit 0), failed and cleaned up (1), refused before any change (3; 2 for an invalid runbook or a bad invocation), rollback failed (4), interrupted (130)'),
     exitCode: z.number().int(),
     summary: z.string().describe('One line for people: chat, logs, e-mail subjects'),
     final: z.enum(FINAL_STATES).describe("The engine's final state"),
@@ -153,6 +158,8 @@ export function verdictFor(exitCode: number): Verdict {
   switch (exitCode) {
     case 0:
       return 'passed';
+    // 2: the runbook or the invocation was bad, found before any change.
+    case 2:
     case 3:
       return 'refused';
     case 4:
@@ -294,9 +301,19 @@ export function buildReport(input: BuildReportInput): Report {
   return input.redact ? redactDeep(judged, input.redact) : judged;
 }
 
+/**
+ * The runbook a refused report names: the loaded runbook, or for one that could not be
+ * loaded (invalid, unreadable) its name as far as it is known and no steps.
+ */
+export type RefusedRunbook = Pick<Runbook, 'name' | 'file' | 'description' | 'rtoMs' | 'rpoMs'> & {
+  steps: ReadonlyArray<Pick<Runbook['steps'][number], 'id' | 'type' | 'description'>>;
+};
+
 export interface RefusedReportInput {
-  runbook: Runbook;
+  runbook: RefusedRunbook;
   mode: RunMode;
+  /** The id the run had been given when it was stopped (the lock or the AWS preflight refused it); none before that. */
+  runId?: string | null | undefined;
   exitCode: number;
   message: string;
   finishedAt: Date;
@@ -306,14 +323,18 @@ export interface RefusedReportInput {
   redact?: (text: string) => string;
 }
 
-/** A run refused before it started (missing confirmation, lock held): nothing ran, nothing changed. */
+/**
+ * A run stopped before it started: an invalid runbook or a bad --param (exit 2), missing
+ * consent or confirmation, the lock held, the AWS preflight (exit 3). Nothing ran, nothing
+ * changed, no journal was written.
+ */
 export function buildRefusedReport(input: RefusedReportInput): Report {
   const at = input.finishedAt.toISOString();
   const verdict = verdictFor(input.exitCode);
   const report: Report = {
     reportVersion: REPORT_VERSION,
     lifeboat: input.lifeboatVersion,
-    runId: null,
+    runId: input.runId ?? null,
     runbook: { name: input.runbook.name, file: input.runbook.file, ...(input.runbook.description ? { description: input.runbook.description } : {}) },
     mode: input.mode,
     host: input.host ?? null,

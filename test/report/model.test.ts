@@ -28,7 +28,7 @@ describe('rehearsalExitCode', () => {
   });
 
   test('verdicts follow the exit codes', () => {
-    expect([0, 1, 3, 4, 130].map(verdictFor)).toEqual(['passed', 'failed', 'refused', 'rollback-failed', 'interrupted']);
+    expect([0, 1, 2, 3, 4, 130].map(verdictFor)).toEqual(['passed', 'failed', 'refused', 'refused', 'rollback-failed', 'interrupted']);
   });
 });
 
@@ -197,4 +197,12 @@ test('a run refused before it started still makes a report', () => {
   expect(r.steps.every((s) => s.status === 'not-run')).toBe(true);
   expect(r.summary).toBe('verify restore-drill: refused before any change: step x needs a typed confirmation');
   expect(ReportSchema.safeParse(r).success).toBe(true);
+});
+
+test('a run refused by the lock keeps the id it was given; an invalid runbook is refused with exit 2 and no steps', () => {
+  const locked = buildRefusedReport({ runbook: drill, mode: 'verify', runId: '20261123T041200Z-restore-drill-7f3a', exitCode: 3, message: 'locked', finishedAt: FINISHED, lifeboatVersion: '0.1.0' });
+  expect(locked.runId).toBe('20261123T041200Z-restore-drill-7f3a');
+  const invalid = buildRefusedReport({ runbook: { name: 'dup', file: 'dup.yaml', steps: [] }, mode: 'verify', exitCode: 2, message: 'dup.yaml:8:9: duplicate step id "a"', finishedAt: FINISHED, lifeboatVersion: '0.1.0' });
+  expect(invalid).toMatchObject({ verdict: 'refused', exitCode: 2, runId: null, steps: [], totals: { rtoMs: null, rpoMs: null } });
+  expect(ReportSchema.safeParse(invalid).success).toBe(true);
 });

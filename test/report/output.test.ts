@@ -37,6 +37,18 @@ describe('reportTargets', () => {
     expect(() => reportTargets({ notify: 'file:///etc/passwd' })).toThrow(UsageError);
   });
 
+  test('a --report-file that names stdout is stdout: refused with --json or another report there', () => {
+    for (const path of ['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']) {
+      expect(reportTargets({ report: 'junit', reportFile: path })).toEqual([{ format: 'junit', file: undefined }]);
+      expect(stdoutTaken({ report: 'junit', reportFile: path })).toBe(true);
+      expect(() => reportTargets({ report: 'junit', reportFile: path, json: true })).toThrow(`--json and --report junit --report-file ${path} would both go to stdout`);
+      expect(() => reportTargets({ report: ['junit', 'markdown'], reportFile: path })).toThrow(/would both go to stdout/);
+    }
+    expect(stdoutTaken({ metricsFile: '/dev/stdout' })).toBe(true);
+    expect(() => reportTargets({ metricsFile: '/dev/stdout', json: true })).toThrow(/--json and --metrics-file \/dev\/stdout/);
+    expect(reportTargets({ report: 'junit', reportFile: '/dev/null' })).toEqual([{ format: 'junit', file: '/dev/null' }]);
+  });
+
   test('stdout is taken by a report without a file, or --json', () => {
     expect(stdoutTaken({ report: 'json' })).toBe(true);
     expect(stdoutTaken({ report: 'json', reportFile: 'r.json' })).toBe(false);
