@@ -4,14 +4,15 @@
  * step type, undo rules, `when:` conditions, and every `${{ }}` reference.
  */
 import { closest } from '../util/suggest.js';
-import { aStep, isRecord, isTemplated, toKey, walkStrings, walkValues, type Path } from './data.js';
+import { aStep, getIn, holdsTemplate, isRecord, isTemplated, toKey, walkStrings, walkValues, type Path } from './data.js';
 import { checkCondition } from './condition.js';
 import type { Locator } from './locate.js';
 import type { Location } from './model.js';
 import { PARAM_TYPES, paramValueProblem, type ParamType } from './param-types.js';
 import { isStepType, stepType, stepTypeList } from '../steps/catalogue.js';
-import { findReferences, hasTemplate } from './template.js';
-import { describeIssue, expectedOf, fieldLabel, requiredKeys, schemaAt } from './zod-issues.js';
+import { findReferences, hasTemplate, PARAM_NAME } from './template.js';
+import { paramEnvName } from '../util/redact.js';
+import { describeIssue, expectedOf, fieldLabel, issueFields, requiredKeys, schemaAt } from './zod-issues.js';
 import { PARSE_ONCE } from './fields.js';
 
 /** Report every cross-check problem of the runbook's raw data through `report`. */
@@ -41,7 +42,10 @@ export function crossCheck(data: unknown, locator: Locator, report: (loc: Locati
 
   // A param's default and enum values must fit its type (and the default its enum).
   if (isRecord(raw.params)) {
+    const byEnvName = new Map<string, string>();
     for (const [name, spec] of Object.entries(raw.params)) {
+      const problem = paramNameProblem(name, byEnvName);
+      if (problem) report(locator.key(['params'], name), problem);
       if (!isRecord(spec)) continue;
       const type = (PARAM_TYPES as readonly unknown[]).includes(spec.type) ? (spec.type as ParamType) : undefined;
       const values = Array.isArray(spec.enum) ? spec.enum.filter((v): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v)) : undefined;
@@ -100,12 +104,24 @@ export function crossCheck(data: unknown, locator: Locator, report: (loc: Locati
       if (!withResult.success) {
         for (const issue of withResult.error.issues) {
           const issuePath = [...withPath, ...issue.path.map(toKey)];
-          if (isTemplated(data, issuePath)) continue; // checked when substituted, just before the step runs
+          // A value with a ${{ }} is checked when substituted: before the run (params), or just before the step.
+          const fields = issueFields(issue);
+          if (fields ? fields.some((f) => holdsTemplate(getIn(s.with, f))) : isTemplated(data, issuePath)) continue;
           if (empty.has(issuePath.join('\0'))) continue; // reported above
           for (const p of describeIssue(issue, { base: withPath, data, schema: info.with, locator, stepType: type })) report(p.loc, p.message);
         }
       }
     } // else: not a mapping, reported by the schema
+
+    // An irreversible step always asks for a typed confirmation (src/steps/invoke.ts): confirm: none would be ignored.
+    const irreversible = s.rollback === false || (s.rollback === undefined && info.irreversible === true);
+    if (s.confirm === 'none' && irreversible) {
+      const why = s.rollback === false ? 'it has rollback: false' : `${aStep(type)} cannot be undone`;
+      report(
+        locator.value([...path, 'confirm']),
+        `step "${label}": confirm: none does not apply, ${why}, so it always asks for a typed confirmation; write confirm: typed (or remove confirm)`,
+      );
+    }
 
     if (s.rollback !== undefined) {
       const rb = s.rollback;
@@ -144,6 +160,26 @@ export function crossCheck(data: unknown, locator: Locator, report: (loc: Locati
   checks.forEach((s, i) => checkStep(s, ['require', i], i, true));
   steps.forEach((s, i) => checkStep(s, ['steps', i], i, false));
 
+}
+
+/**
+ * Why a param cannot be used under this name, or undefined. A param is referred to as
+ * `${{ params.<name> }}` (or params.<name> in when:), so the name must fit that grammar
+ * (`Zone-ID` does: it is set as LIFEBOAT_PARAM_ZONE_ID); and it is given from the
+ * environment as LIFEBOAT_PARAM_<NAME> (upper case, dashes as underscores), so two names
+ * that make the same variable (`zone-id`, `zone_id`) cannot both be set that way.
+ * `seen` collects the variable names of the params before this one.
+ */
+function paramNameProblem(name: string, seen: Map<string, string>): string | undefined {
+  if (!PARAM_NAME.test(name)) {
+    const fixed = name.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^(?=[0-9-])/, '_');
+    return `bad param name "${name}": no \${{ params.… }} or when: can refer to it; a param name is letters, digits, _ and - (starting with a letter or _), e.g. "${fixed}"`;
+  }
+  const env = paramEnvName(name);
+  const other = seen.get(env);
+  if (other !== undefined) return `params "${other}" and "${name}" are both set by the variable ${env}: rename one`;
+  seen.set(env, name);
+  return undefined;
 }
 
 interface RefContext {

@@ -7,6 +7,8 @@
  *         | params.<name> | steps.<id>.outputs.<name> | mode
  * `mode` is the command's: plan, dry-run, run, rehearse or verify.
  */
+import { closest } from '../util/suggest.js';
+import { STEP_MODES } from './mode-names.js';
 
 type Token =
   | { t: 'op'; v: string; at: number }
@@ -150,6 +152,8 @@ export function checkCondition(src: string, known: ConditionNames): string | und
     if (!(err instanceof ConditionError)) throw err;
     return `${err.message} (a condition looks like: ${CONDITION_EXAMPLE})`;
   }
+  const mode = modeProblem(ast);
+  if (mode) return mode;
   for (const p of refs(ast)) {
     const name = p[1] as string;
     if (p[0] === 'params' && !known.params.has(name)) {
@@ -170,6 +174,25 @@ export function checkCondition(src: string, known: ConditionNames): string | und
     }
   }
   return undefined;
+}
+
+/**
+ * A comparison of `mode` with a value no mode has (`mode == "dryrun"`): never true (or, with
+ * !=, always), which is not what was meant.
+ */
+function modeProblem(ast: Ast): string | undefined {
+  if (ast.k === 'not') return modeProblem(ast.e);
+  if (ast.k !== 'bin') return undefined;
+  if (ast.op === '==' || ast.op === '!=') {
+    const isMode = (a: Ast): boolean => a.k === 'ref' && a.path.length === 1 && a.path[0] === 'mode';
+    const other = isMode(ast.l) ? ast.r : isMode(ast.r) ? ast.l : undefined;
+    if (other?.k === 'lit' && !(STEP_MODES as readonly unknown[]).includes(other.v)) {
+      const near = typeof other.v === 'string' ? closest(other.v, STEP_MODES) : undefined;
+      return `mode is never ${JSON.stringify(other.v)}, so mode ${ast.op} ${JSON.stringify(other.v)} is always ${ast.op === '==' ? 'false' : 'true'}${near ? ` (did you mean "${near}"?)` : ''}; the modes are ${STEP_MODES.join(', ')}`;
+    }
+    return undefined;
+  }
+  return modeProblem(ast.l) ?? modeProblem(ast.r);
 }
 
 export interface ConditionScope {

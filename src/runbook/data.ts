@@ -31,6 +31,15 @@ export function isTemplated(data: unknown, path: Path): boolean {
   return typeof v === 'string' && hasTemplate(v);
 }
 
+/** Whether a value, or anything inside it, is a string with a `${{ }}`. */
+export function holdsTemplate(value: unknown): boolean {
+  let found = false;
+  walkValues(value, [], (v) => {
+    if (typeof v === 'string' && hasTemplate(v)) found = true;
+  });
+  return found;
+}
+
 export function walkStrings(value: unknown, path: Path, onString: (text: string, path: Path) => void): void {
   walkValues(value, path, (v, p) => {
     if (typeof v === 'string') onString(v, p);

@@ -105,3 +105,89 @@ export const count = z.coerce.number().int().nonnegative();
 export const flag = z
   .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
   .meta({ description: 'true or false' });
+
+/**
+ * A refinement's issue about several fields of one mapping (min ≤ desired ≤ max, weight
+ * with setIdentifier): located at the field `at`, and depending on every field in `fields`
+ * (keys of the same mapping, `at` among them). The loader reports it when none of them holds
+ * a `${{ }}`; when some come from params only, the param check before the run does
+ * (src/runbook/zod-issues.ts issueFields reads `fields` back).
+ */
+export function fieldsIssue(ctx: z.RefinementCtx, at: string | number, fields: ReadonlyArray<string | number>, message: string): void {
+  ctx.addIssue({ code: 'custom', path: [at], message, params: { fields: [...fields] } });
+}
+
+/** An http:// or https:// URL, as fetch takes it (http.check, a shift's check). */
+export const httpUrl = z
+  .string()
+  .min(1)
+  .superRefine((v, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `bad URL "${v}": write the whole URL, with http:// or https://, e.g. https://app.example.com/healthz` });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      ctx.addIssue({ code: 'custom', message: `bad URL "${v}": only http:// and https:// can be checked, not ${url.protocol}//; e.g. https://app.example.com/healthz` });
+  })
+  .meta({ description: 'An http:// or https:// URL', examples: ['https://app.example.com/healthz'] });
+
+/** An HTTP status code, 100–599 (a number, or a string from `${{ params.x }}`). */
+const httpStatusCode = z.coerce
+  .number()
+  .int()
+  .superRefine((v, ctx) => {
+    if (v < 100 || v > 599) ctx.addIssue({ code: 'custom', message: `bad HTTP status ${v}: a status code is 100–599, e.g. 200` });
+  });
+
+/** The status (or statuses) a check expects. */
+export const httpStatus = z.union([httpStatusCode, z.array(httpStatusCode).min(1)]);
+
+/** A JavaScript regular expression, without slashes, that compiles. */
+export const regexSource = z.string().superRefine((v, ctx) => {
+  try {
+    new RegExp(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `bad regular expression "${v}": ${(err as Error).message}; write a JavaScript regular expression without slashes, e.g. "status.*ok"` });
+  }
+});
+
+/**
+ * An AWS region name. Only what the SDK itself refuses is refused here (a region is one DNS
+ * label: letters, digits and dashes), so a private or new region, or a local endpoint's own
+ * name, still works.
+ */
+export const AWS_REGION = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+export const awsRegion = z
+  .string()
+  .superRefine((v, ctx) => {
+    if (!AWS_REGION.test(v)) ctx.addIssue({ code: 'custom', message: `bad region "${v}": a region name is letters, digits and dashes, e.g. us-east-1` });
+  })
+  .meta({ pattern: AWS_REGION.source, examples: ['us-east-1', 'eu-west-1'] });
+
+/**
+ * A DNS record name that Route 53 can hold: no empty label (`a..b`, a leading dot), no label
+ * over 63 characters, at most 255 with the final dot, no space or control character (Route 53
+ * takes other characters as \ooo escapes).
+ */
+export function dnsNameProblem(name: string): string | undefined {
+  const bare = name.endsWith('.') ? name.slice(0, -1) : name;
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[\s\u0000-\u001f\u007f]/.test(name)) return 'a record name has no spaces or control characters';
+  if (bare === '' || bare.split('.').some((l) => l === '')) return 'a record name has no empty labels (no leading dot, no "..")';
+  const long = bare.split('.').find((l) => l.length > 63);
+  if (long !== undefined) return `a label is at most 63 characters ("${long.slice(0, 20)}…" has ${long.length})`;
+  if (bare.length + 1 > 255) return `a record name is at most 255 characters with its final dot (this one has ${bare.length + 1})`;
+  return undefined;
+}
+
+export const dnsName = z
+  .string()
+  .min(1)
+  .superRefine((v, ctx) => {
+    const problem = dnsNameProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: `bad record name "${v}": ${problem}; e.g. app.example.com` });
+  });

@@ -14,7 +14,10 @@ import { crossCheck } from './checks.js';
 import { MAX_ALIAS_COUNT, MAX_RUNBOOK_BYTES, oversize, tooLargeMessage, tooManySteps, tooManyStepsMessage } from './limits.js';
 import { lineLocator, Locator } from './locate.js';
 import type { Location, Runbook } from './model.js';
-import { checkParamFields } from './preflight.js';
+import { checkParamFields, type ParamFieldStep } from './preflight.js';
+import { isRecord } from './data.js';
+import { PARAM_TYPES, paramValueProblem, type ParamType } from './param-types.js';
+import { isStepType } from '../steps/catalogue.js';
 import { runbookSpec } from './schema.js';
 import { collectNodes, yamlProblem } from './yaml-diagnostics.js';
 import { describeIssue } from './zod-issues.js';
@@ -159,17 +162,53 @@ export function parseRunbook(source: string, file: string): LoadResult {
 
   crossCheck(data, locator, report);
 
-  if (problems.length > 0 || !parsed.success) return { problems: sortProblems(dedupe(problems)) };
-  const runbook = buildRunbook(parsed.data, source, file, locator);
   // Params first, as far as the defaults tell: a with field whose params all have defaults
-  // is checked now, as it would be before a run with no --param.
-  const defaults = Object.fromEntries(
-    Object.entries(runbook.params).flatMap(([name, spec]) => (spec.default === undefined ? [] : [[name, String(spec.default)]])),
+  // is checked now, as it would be before a run with no --param. Also in a file with other
+  // problems, so that one pass lists them all.
+  const params = paramsOf(data);
+  const fieldProblems = checkParamFields(
+    { file, source, require: stepsOf(data, 'require'), steps: stepsOf(data, 'steps') },
+    params.defaults,
+    { onlyKnown: true, secretNames: params.secretNames, locator },
   );
-  const secretNames = Object.entries(runbook.params).filter(([, spec]) => spec.secret).map(([name]) => name);
-  const fieldProblems = checkParamFields(runbook, defaults, { onlyKnown: true, secretNames });
-  if (fieldProblems.length > 0) return { problems: sortProblems(dedupe(fieldProblems)) };
-  return { runbook, problems: [] };
+  for (const p of fieldProblems) report(p, p.message);
+
+  if (problems.length > 0 || !parsed.success) return { problems: sortProblems(dedupe(problems)) };
+  return { runbook: buildRunbook(parsed.data, source, file, locator), problems: [] };
+}
+
+/**
+ * The steps of a list as the param check reads them, from the raw data (the file may have
+ * other problems): those with a known type and a `with` mapping; the others are holes.
+ */
+function stepsOf(data: unknown, list: 'require' | 'steps'): Array<ParamFieldStep | undefined> {
+  const raw = isRecord(data) ? data[list] : undefined;
+  if (!Array.isArray(raw)) return [];
+  return raw.map((s: unknown, i) => {
+    if (!isRecord(s) || typeof s.type !== 'string' || !isStepType(s.type) || !isRecord(s.with)) return undefined;
+    return { id: typeof s.id === 'string' ? s.id : `#${i + 1}`, type: s.type, with: s.with };
+  });
+}
+
+/**
+ * The params' defaults, as a run with no --param would have them, and the secret names. A
+ * default that does not fit its own type or enum is left out: it is reported at the default.
+ */
+function paramsOf(data: unknown): { defaults: Record<string, string>; secretNames: string[] } {
+  const raw = isRecord(data) && isRecord(data.params) ? data.params : {};
+  const defaults: Record<string, string> = {};
+  const secretNames: string[] = [];
+  for (const [name, spec] of Object.entries(raw)) {
+    if (!isRecord(spec)) continue;
+    if (spec.secret === true) secretNames.push(name);
+    const d = spec.default;
+    if (typeof d !== 'string' && typeof d !== 'number' && typeof d !== 'boolean') continue;
+    const type = (PARAM_TYPES as readonly unknown[]).includes(spec.type) ? (spec.type as ParamType) : undefined;
+    const values = Array.isArray(spec.enum) ? spec.enum.filter((v): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v)) : undefined;
+    if (paramValueProblem({ type, enum: values, secret: spec.secret === true }, String(d)) !== undefined) continue;
+    defaults[name] = String(d);
+  }
+  return { defaults, secretNames };
 }
 
 function dedupe(problems: Problem[]): Problem[] {

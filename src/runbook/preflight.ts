@@ -8,12 +8,13 @@
  */
 import { parseDocument } from 'yaml';
 import type { Problem } from '../errors.js';
-import { getIn, isRecord, walkValues, type Path } from './data.js';
+import type { z } from 'zod';
+import { getIn, isRecord, toKey, walkValues, type Path } from './data.js';
 import { lineLocator, Locator } from './locate.js';
 import type { Location, Runbook, Step } from './model.js';
 import { stepType } from '../steps/catalogue.js';
 import { findReferences, hasTemplate, substituteString } from './template.js';
-import { describeIssue } from './zod-issues.js';
+import { describeIssue, isUnder, issueFields } from './zod-issues.js';
 import { PARSE_ONCE } from './fields.js';
 
 export interface ParamFieldOptions {
@@ -26,6 +27,22 @@ export interface ParamFieldOptions {
   onlyKnown?: boolean;
   /** Appended to every message, e.g. "; nothing was changed". */
   suffix?: string;
+  /** Where the runbook's nodes are, if the caller has it already (else its text is parsed again). */
+  locator?: Locator;
+}
+
+/** A step as far as its param fields go: validate passes the steps of a file that has other problems too. */
+export type ParamFieldStep = Pick<Step, 'id' | 'type' | 'with'>;
+
+/**
+ * What the check reads of a runbook. A list may have holes (undefined): steps whose type or
+ * `with` is not known, kept so that the others keep their index.
+ */
+export interface ParamFieldInput {
+  file: string;
+  source: string;
+  require: ReadonlyArray<ParamFieldStep | undefined>;
+  steps: ReadonlyArray<ParamFieldStep | undefined>;
 }
 
 /** Where nodes of a loaded runbook are: its text parsed again (positions only). */
@@ -41,9 +58,9 @@ interface ParamField {
 }
 
 /** Every problem of the param-only `with` fields of the runbook's checks and steps. */
-export function checkParamFields(runbook: Runbook, values: Readonly<Record<string, string>>, options: ParamFieldOptions = {}): Problem[] {
+export function checkParamFields(runbook: ParamFieldInput, values: Readonly<Record<string, string>>, options: ParamFieldOptions = {}): Problem[] {
   const problems: Problem[] = [];
-  let locator: Locator | undefined;
+  let locator: Locator | undefined = options.locator;
   const locatorFor = (): Locator => (locator ??= runbookLocator(runbook));
   const locate = (path: Path): Location => locatorFor().value(path);
   const secrets = (options.secretNames ?? []).map((n) => values[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
@@ -53,12 +70,13 @@ export function checkParamFields(runbook: Runbook, values: Readonly<Record<strin
     problems.push({ file: runbook.file, line: loc.line, col: loc.col, message: hide(message) + suffix });
   };
 
-  const lists: Array<['require' | 'steps', Step[]]> = [
+  const lists: Array<['require' | 'steps', ParamFieldInput['steps']]> = [
     ['require', runbook.require],
     ['steps', runbook.steps],
   ];
   for (const [list, steps] of lists) {
     steps.forEach((step, index) => {
+      if (step === undefined) return;
       const base: Path = [list, index, 'with'];
       const fields = paramOnlyFields(step.with);
       if (fields.length === 0) return;
@@ -79,10 +97,9 @@ export function checkParamFields(runbook: Runbook, values: Readonly<Record<strin
       const result = stepType(step.type).with.safeParse(substituted, PARSE_ONCE);
       if (result.success) return;
       // describeIssue reads values from the runbook's shape: put the substituted block there.
-      const data = { [list]: steps.map((s, i) => ({ id: s.id, type: s.type, with: i === index ? substituted : s.with })) };
+      const data = { [list]: steps.map((s, i) => (s === undefined ? undefined : { id: s.id, type: s.type, with: i === index ? substituted : s.with })) };
       for (const issue of result.error.issues) {
-        const rel = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
-        const field = checked.find((f) => f.path.length <= rel.length && f.path.every((p, i) => p === rel[i]));
+        const field = paramFieldOf(issue, checked, step.with);
         if (!field) continue; // a field with a step output (checked when substituted) or a literal (checked by the loader)
         const from = field.params.map((p) => `params.${p}`).join(', ');
         for (const d of describeIssue(issue, { base, data, schema: stepType(step.type).with, locator: locatorFor(), stepType: step.type })) {
@@ -93,6 +110,25 @@ export function checkParamFields(runbook: Runbook, values: Readonly<Record<strin
     });
   }
   return problems;
+}
+
+/**
+ * The param field an issue is about: the field at or above its path; for a refinement over
+ * several fields (fields.ts fieldsIssue), the first of them that comes from params, provided
+ * none of them waits for a step output (that is checked just before the step).
+ */
+function paramFieldOf(issue: z.core.$ZodIssue, checked: readonly ParamField[], w: Record<string, unknown>): ParamField | undefined {
+  const fields = issueFields(issue);
+  if (fields === undefined) {
+    const rel = issue.path.map(toKey);
+    return checked.find((f) => isUnder(rel, f.path));
+  }
+  const inFields = (path: Path): boolean => fields.some((f) => isUnder(path, f));
+  let waits = false;
+  walkValues(w, [], (v, path) => {
+    if (typeof v === 'string' && hasTemplate(v) && inFields(path) && !checked.some((f) => isUnder(path, f.path))) waits = true;
+  });
+  return waits ? undefined : checked.find((f) => inFields(f.path));
 }
 
 /** Leaves of a `with` block that are `${{ }}` strings referring to params only. */

@@ -5,7 +5,7 @@
  * descriptors (src/steps/registry.ts).
  */
 import { z } from 'zod';
-import { duration, longDuration } from './fields.js';
+import { awsRegion, duration, longDuration } from './fields.js';
 import { STEP_MODES } from './mode-names.js';
 import { PARAM_TYPES } from './param-types.js';
 import { stepType, stepTypeList, stepTypeNames } from '../steps/catalogue.js';
@@ -78,7 +78,7 @@ export const rollbackSpec = z.union([
 
 export const awsSpec = z
   .strictObject({
-    region: z.string().min(1).optional().describe('The AWS region the step acts in (default: --region, then the SDK chain)'),
+    region: awsRegion.optional().describe('The AWS region the step acts in (default: --region, then the SDK chain)'),
     profile: z.string().min(1).optional().describe('A profile of the shared config: its credentials are the base ones'),
     roleArn: z
       .string()

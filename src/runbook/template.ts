@@ -10,7 +10,9 @@ export type Reference =
   | { kind: 'invalid'; raw: string; offset: number };
 
 const PLACEHOLDER = /\$\{\{([^}]*)\}\}/g;
-const PARAM = /^params\.([A-Za-z_][A-Za-z0-9_-]*)$/;
+/** What a param may be named: what `${{ params.<name> }}` and a when: condition can refer to. */
+export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const PARAM = new RegExp(`^params\\.(${PARAM_NAME.source.slice(1, -1)})$`);
 const OUTPUT = /^steps\.([a-z0-9-]+)\.outputs\.([A-Za-z_][A-Za-z0-9_]*)$/;
 /**
  * A fallback, used when the value does not exist (a step skipped by its `when:`, a param

@@ -105,6 +105,28 @@ export function describeIssue(issue: z.core.$ZodIssue, c: IssueContext): Located
   }
 }
 
+/**
+ * For a refinement over several fields of one mapping (fields.ts fieldsIssue), the fields it
+ * depends on, as paths relative to the schema it came from; undefined for any other issue
+ * (it depends on the value at its own path). Such an issue is the loader's to report when
+ * none of those fields holds a `${{ }}`, and the param check's when those that do come
+ * from params only.
+ */
+export function issueFields(issue: z.core.$ZodIssue): Path[] | undefined {
+  const rel = issue.path.map(toKey);
+  const fields: unknown = issue.code === 'custom' ? issue.params?.fields : undefined;
+  if (!Array.isArray(fields)) return undefined;
+  const keys = fields.filter((f): f is string | number => typeof f === 'string' || typeof f === 'number');
+  if (keys.length !== fields.length) return undefined;
+  const parent = rel.slice(0, -1);
+  return keys.map((f) => [...parent, f]);
+}
+
+/** Whether `path` is `prefix` or lies under it. */
+export function isUnder(path: Path, prefix: Path): boolean {
+  return prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+}
+
 /** `step "drain" ` when path is inside a step (`step #3 ` without an id), else nothing. */
 function stepOf(data: unknown, path: Path): string {
   if ((path[0] !== 'steps' && path[0] !== 'require') || typeof path[1] !== 'number') return '';

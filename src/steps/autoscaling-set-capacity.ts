@@ -15,7 +15,7 @@ import type { AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-s
 import type { AwsClients } from '../aws/clients.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
 import { z } from 'zod';
-import { duration } from '../runbook/fields.js';
+import { duration, fieldsIssue } from '../runbook/fields.js';
 import { isAbortError, sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, whereText, type ActedWith } from './aws-scope.js';
 import { awsStepError, pollingStep, undoText } from './aws-step.js';
@@ -24,14 +24,31 @@ import { StepError, type DriftItem, type PlanLine, type StepContext, type StepIm
 
 const UNDO_KIND = 'autoscaling.set-capacity';
 
-const setCapacityWith = z.strictObject({
-  group: z.string().min(1).describe('The Auto Scaling group name'),
-  min: z.coerce.number().int().nonnegative().optional(),
-  desired: z.coerce.number().int().nonnegative().optional(),
-  max: z.coerce.number().int().nonnegative().optional(),
-  wait: z.enum(['none', 'in-service']).optional().describe('in-service: wait until `desired` instances are InService (default none)'),
-  waitTimeout: duration.optional().describe('Default 10m'),
-});
+const setCapacityWith = z
+  .strictObject({
+    group: z.string().min(1).describe('The Auto Scaling group name'),
+    min: z.coerce.number().int().nonnegative().optional(),
+    desired: z.coerce.number().int().nonnegative().optional(),
+    max: z.coerce.number().int().nonnegative().optional(),
+    wait: z.enum(['none', 'in-service']).optional().describe('in-service: wait until `desired` instances are InService (default none)'),
+    waitTimeout: duration.optional().describe('Default 10m'),
+  })
+  .superRefine((w, ctx) => {
+    const sizes = ['min', 'desired', 'max'] as const;
+    if (sizes.every((k) => w[k] === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give at least one of min, desired, max, e.g. with: { group: web, min: 2, desired: 4, max: 8 }' });
+      return;
+    }
+    // The sizes given must be in order; one left out keeps the group's (checked when the step runs).
+    for (const [small, large] of [['min', 'desired'], ['desired', 'max'], ['min', 'max']] as const) {
+      const a = w[small];
+      const b = w[large];
+      if (a !== undefined && b !== undefined && a > b) {
+        fieldsIssue(ctx, large, sizes, `${small} ${a} is above ${large} ${b}: give min ≤ desired ≤ max`);
+        return;
+      }
+    }
+  });
 export type SetCapacityWith = z.output<typeof setCapacityWith>;
 const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000;
 

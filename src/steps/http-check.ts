@@ -6,22 +6,29 @@
  */
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
-import { duration } from '../runbook/fields.js';
+import { duration, fieldsIssue, httpStatus, httpUrl, regexSource } from '../runbook/fields.js';
 import { isSecretName, REDACTED } from '../util/redact.js';
 import { abortReason, sleep } from '../util/sleep.js';
 import { defineStepType } from './descriptor.js';
 import { StepError, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult } from './types.js';
 
-const httpCheckWith = z.strictObject({
-  url: z.string().min(1),
-  method: z.enum(['GET', 'HEAD']).optional(),
-  status: z.union([z.coerce.number().int(), z.array(z.coerce.number().int()).min(1)]).optional(),
-  body: z.string().optional().describe('Substring the response body must contain'),
-  bodyMatches: z.string().optional().describe('Regular expression the response body must match'),
-  headers: z.record(z.string(), z.string()).optional(),
-  timeout: duration.optional().describe('Give up after this long (default 30s)'),
-  interval: duration.optional().describe('Time between attempts (default 2s)'),
-});
+const httpCheckWith = z
+  .strictObject({
+    url: httpUrl,
+    method: z.enum(['GET', 'HEAD']).optional(),
+    status: httpStatus.optional(),
+    body: z.string().optional().describe('Substring the response body must contain'),
+    bodyMatches: regexSource.optional().describe('Regular expression the response body must match'),
+    headers: z.record(z.string(), z.string()).optional(),
+    timeout: duration.optional().describe('Give up after this long (default 30s)'),
+    interval: duration.optional().describe('Time between attempts (default 2s)'),
+  })
+  .superRefine((w, ctx) => {
+    if (w.method !== 'HEAD') return;
+    for (const field of ['body', 'bodyMatches'] as const) {
+      if (w[field] !== undefined) fieldsIssue(ctx, field, ['method', field], `a HEAD request has no body to check with ${field}: use method: GET, or drop ${field}`);
+    }
+  });
 export type HttpCheckWith = z.output<typeof httpCheckWith>;
 
 export const DEFAULT_TIMEOUT_MS = 30_000;

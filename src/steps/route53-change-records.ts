@@ -37,7 +37,7 @@ import {
 } from '../aws/route53.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
 import { z } from 'zod';
-import { duration } from '../runbook/fields.js';
+import { awsRegion, dnsName, duration, fieldsIssue } from '../runbook/fields.js';
 import { isAbortError, sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, type ActedWith } from './aws-scope.js';
 import { awsStepError } from './aws-step.js';
@@ -45,21 +45,39 @@ import { defineStepType } from './descriptor.js';
 import { aliasTarget, geoLocation, RECORD_TYPES, recordNameConfirmation } from './route53-fields.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 
-const recordChange = z.strictObject({
-  action: z.enum(['UPSERT', 'CREATE', 'DELETE']).optional(),
-  name: z.string().min(1),
-  type: z.enum(RECORD_TYPES),
-  ttl: z.coerce.number().int().nonnegative().optional(),
-  values: z.array(z.string()).optional(),
-  alias: aliasTarget.optional(),
-  setIdentifier: z.string().optional(),
-  weight: z.coerce.number().int().min(0).max(255).optional(),
-  failover: z.enum(['PRIMARY', 'SECONDARY']).optional(),
-  region: z.string().min(1).optional().describe('Latency routing: the AWS region of this set'),
-  geo: geoLocation.optional(),
-  multiValue: z.boolean().optional().describe('Multivalue answer routing'),
-  healthCheckId: z.string().optional(),
-});
+const recordChange = z
+  .strictObject({
+    action: z.enum(['UPSERT', 'CREATE', 'DELETE']).optional(),
+    name: dnsName,
+    type: z.enum(RECORD_TYPES),
+    ttl: z.coerce.number().int().nonnegative().optional(),
+    values: z.array(z.string()).optional(),
+    alias: aliasTarget.optional(),
+    setIdentifier: z.string().optional(),
+    weight: z.coerce.number().int().min(0).max(255).optional(),
+    failover: z.enum(['PRIMARY', 'SECONDARY']).optional(),
+    region: awsRegion.optional().describe('Latency routing: the AWS region of this set'),
+    geo: geoLocation.optional(),
+    multiValue: z.boolean().optional().describe('Multivalue answer routing'),
+    healthCheckId: z.string().optional(),
+  })
+  .superRefine((c, ctx) => {
+    const action = c.action ?? 'UPSERT';
+    if (c.alias !== undefined && (c.values !== undefined || c.ttl !== undefined)) {
+      const other = c.values !== undefined ? 'values' : 'ttl';
+      fieldsIssue(ctx, other, ['alias', other], `an alias record takes alias: { zoneId, dnsName } instead of ttl and values: drop ${other} or the alias`);
+    }
+    if (action !== 'DELETE' && c.alias === undefined && !(c.values && c.values.length > 0))
+      fieldsIssue(ctx, 'values', ['action', 'values', 'alias'], `${action} needs values: list them, e.g. values: ["standby.example.com"], or give an alias: { zoneId, dnsName }; to remove the record use action: DELETE`);
+    const policies = (['weight', 'failover', 'region', 'geo', 'multiValue'] as const).filter((p) => c[p] !== undefined && c[p] !== false);
+    const [first, second] = policies;
+    if (first !== undefined && second !== undefined)
+      fieldsIssue(ctx, second, policies, `a record set has one routing policy, not ${policies.join(' and ')}: keep one of weight, failover, region (latency), geo or multiValue`);
+    else if (first !== undefined && c.setIdentifier === undefined)
+      fieldsIssue(ctx, first, [first, 'setIdentifier'], `${first} routing needs a setIdentifier: give each set of a routing policy its own, e.g. setIdentifier: usw2`);
+    if (c.geo !== undefined && (c.geo.continent === undefined) === (c.geo.country === undefined))
+      fieldsIssue(ctx, 'geo', ['geo'], 'geo needs either continent or country (with an optional subdivision), e.g. geo: { continent: EU } or geo: { country: US, subdivision: WA }');
+  });
 
 const route53With = z.strictObject({
   zoneId: z.string().min(1),

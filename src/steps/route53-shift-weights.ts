@@ -35,7 +35,7 @@ import {
 import type { AwsClients } from '../aws/clients.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
 import { z } from 'zod';
-import { duration } from '../runbook/fields.js';
+import { dnsName, duration, fieldsIssue, httpStatus, httpUrl } from '../runbook/fields.js';
 import { isAbortError, sleep } from '../util/sleep.js';
 import { actedWith, stepClients, undoClients, whereText, type ActedWith } from './aws-scope.js';
 import { awsStepError, pollingStep, undoText } from './aws-step.js';
@@ -43,29 +43,40 @@ import { defineStepType } from './descriptor.js';
 import { RECORD_TYPES, recordNameConfirmation } from './route53-fields.js';
 import { StepError, type DriftItem, type PlanLine, type StepContext, type StepImpl, type StepPlan, type StepResult, type UndoPreview } from './types.js';
 
-const shiftWeightsWith = z.strictObject({
-  zoneId: z.string().min(1),
-  name: z.string().min(1).describe('The record name both weighted sets share'),
-  type: z.enum(RECORD_TYPES),
-  from: z.string().min(1).describe('Set identifier of the weighted set traffic moves away from'),
-  to: z.string().min(1).describe('Set identifier of the weighted set traffic moves to'),
-  stages: z
-    .array(z.coerce.number().min(0).max(100))
-    .min(1)
-    .describe('Percent of the total weight sent to `to` after each stage, e.g. [10, 50, 100]'),
-  pause: duration.optional().describe('Hold after each stage before the check and the next stage (default 0s)'),
-  check: z
-    .strictObject({
-      url: z.string().min(1),
-      status: z.union([z.coerce.number().int(), z.array(z.coerce.number().int()).min(1)]).optional().describe('Expected status (default 200)'),
-      timeout: duration.optional().describe('Give up after this long (default 30s)'),
-      interval: duration.optional().describe('Time between attempts (default 2s)'),
-    })
-    .optional()
-    .describe('Polled after each stage until it passes or times out; a failed check fails the step (its rollback restores the weights)'),
-  wait: z.enum(['insync', 'none']).optional().describe('insync (default): wait for each stage to be INSYNC before pausing'),
-  waitTimeout: duration.optional(),
-});
+const shiftWeightsWith = z
+  .strictObject({
+    zoneId: z.string().min(1),
+    name: dnsName.describe('The record name both weighted sets share'),
+    type: z.enum(RECORD_TYPES),
+    from: z.string().min(1).describe('Set identifier of the weighted set traffic moves away from'),
+    to: z.string().min(1).describe('Set identifier of the weighted set traffic moves to'),
+    stages: z
+      .array(z.coerce.number().min(0).max(100))
+      .min(1)
+      .superRefine((stages, ctx) => {
+        stages.forEach((p, i) => {
+          const before = stages[i - 1];
+          if (i > 0 && before !== undefined && p <= before)
+            fieldsIssue(ctx, i, [i - 1, i], `stages must rise: stage ${i + 1} (${p}%) is not above stage ${i} (${before}%); list the percent sent to \`to\` after each stage in order, e.g. [10, 50, 100]`);
+        });
+      })
+      .describe('Percent of the total weight sent to `to` after each stage, rising, e.g. [10, 50, 100]'),
+    pause: duration.optional().describe('Hold after each stage before the check and the next stage (default 0s)'),
+    check: z
+      .strictObject({
+        url: httpUrl,
+        status: httpStatus.optional().describe('Expected status (default 200)'),
+        timeout: duration.optional().describe('Give up after this long (default 30s)'),
+        interval: duration.optional().describe('Time between attempts (default 2s)'),
+      })
+      .optional()
+      .describe('Polled after each stage until it passes or times out; a failed check fails the step (its rollback restores the weights)'),
+    wait: z.enum(['insync', 'none']).optional().describe('insync (default): wait for each stage to be INSYNC before pausing'),
+    waitTimeout: duration.optional(),
+  })
+  .superRefine((w, ctx) => {
+    if (w.from === w.to) fieldsIssue(ctx, 'to', ['from', 'to'], `from and to are both "${w.from}": name two different weighted sets (set identifiers)`);
+  });
 export type ShiftWeightsWith = z.output<typeof shiftWeightsWith>;
 
 const UNDO_KIND = 'route53.shift-weights';

@@ -122,6 +122,18 @@ describe('checkCondition', () => {
     );
   });
 
+  it('reports a comparison of mode with a value no mode has (never true, or with != always)', () => {
+    expect(checkCondition('mode == "dryrun"', known)).toBe(
+      'mode is never "dryrun", so mode == "dryrun" is always false (did you mean "dry-run"?); the modes are plan, dry-run, run, rehearse, verify',
+    );
+    expect(checkCondition('params.env == "prod" && !("production" != mode)', known)).toBe(
+      'mode is never "production", so mode != "production" is always true; the modes are plan, dry-run, run, rehearse, verify',
+    );
+    for (const mode of ['plan', 'dry-run', 'run', 'rehearse', 'verify']) expect(checkCondition(`mode == "${mode}" || mode != '${mode}'`, known)).toBeUndefined();
+    // a param compared with an odd value is the runbook's business
+    expect(checkCondition('params.env == "dryrun"', known)).toBeUndefined();
+  });
+
   it('reports syntax errors with their column and an example', () => {
     expect(checkCondition('params.env = "prod"', known)).toBe(
       'unexpected "=" at column 12: compare with == (a condition looks like: params.env == "prod" && steps.probe.outputs.status == 200)',

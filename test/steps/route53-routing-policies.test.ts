@@ -86,14 +86,18 @@ describe('route53.change-records: alias, latency, geolocation, multivalue', () =
 
   test('mistakes are refused before anything changes: alias with values, two policies, a policy without setIdentifier', async () => {
     const { zoneId, zone } = await newZone();
-    const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ name: zone, type: 'A', alias: { zoneId: 'Z1', dnsName: 'x.example.com' }, values: ['192.0.2.1'] }, /has both an alias and values/],
-      [{ name: `a.${zone}`, type: 'A', setIdentifier: 'x', weight: 1, region: 'us-east-1', values: ['192.0.2.1'] }, /mixes routing policies \(weight, region\)/],
-      [{ name: `a.${zone}`, type: 'A', geo: { continent: 'EU' }, values: ['192.0.2.1'] }, /uses geo routing but has no setIdentifier/],
-      [{ name: `a.${zone}`, type: 'A', setIdentifier: 'g', geo: { continent: 'EU', country: 'DE' }, values: ['192.0.2.1'] }, /geo needs either continent or country/],
+    const cases: Array<[Record<string, unknown>, RegExp, RegExp]> = [
+      [{ name: zone, type: 'A', alias: { zoneId: 'Z1', dnsName: 'x.example.com' }, values: ['192.0.2.1'] }, /has both an alias and values/, /^an alias record takes alias/],
+      [{ name: `a.${zone}`, type: 'A', setIdentifier: 'x', weight: 1, region: 'us-east-1', values: ['192.0.2.1'] }, /mixes routing policies \(weight, region\)/, /^a record set has one routing policy, not weight and region/],
+      [{ name: `a.${zone}`, type: 'A', geo: { continent: 'EU' }, values: ['192.0.2.1'] }, /uses geo routing but has no setIdentifier/, /^geo routing needs a setIdentifier/],
+      [{ name: `a.${zone}`, type: 'A', setIdentifier: 'g', geo: { continent: 'EU', country: 'DE' }, values: ['192.0.2.1'] }, /geo needs either continent or country/, /^geo needs either continent or country/],
     ];
-    for (const [change, message] of cases) {
-      const w = withBlock({ zoneId, changes: [change] });
+    for (const [change, message, schemaMessage] of cases) {
+      // The with schema refuses it (so validate does, and the param check before a run) ...
+      const parsed = route53ChangeRecordsType.with.safeParse({ zoneId, changes: [change] });
+      expect(parsed.error?.issues.map((i) => i.message)).toEqual([expect.stringMatching(schemaMessage)]);
+      // ... and so does the step, handed the block without the schema.
+      const w = { zoneId, changes: [change] } as unknown as Route53With;
       const ctx = ctxFor(w);
       const err = await step.execute(ctx, w).then(
         () => undefined,
