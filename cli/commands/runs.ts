@@ -24,6 +24,9 @@ export default async function runs(_args: string[], opts: CommonOptions): Promis
       problems.push({ runId: id, problem: err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err) });
     }
   }
+  // Newest first by when each run started: ids sort by time only to the second (two runs
+  // started in one second would otherwise be ordered by their random suffix).
+  rows.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.runId < b.runId ? 1 : -1));
   if (opts.json) {
     const out: RunsOutput = { version: JSON_VERSION, stateDir: dir, runs: rows, problems };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
