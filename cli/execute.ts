@@ -10,10 +10,9 @@ import { AwsClients } from '../src/aws/clients.js';
 import { preflightRoles } from '../src/aws/preflight-roles.js';
 import { sessionNameFor } from '../src/aws/scope.js';
 import { undoDoneByHand } from '../src/steps/by-hand.js';
-import { stepType } from '../src/steps/catalogue.js';
 import { Execution, operatorName, type RunOutcome } from '../src/engine/run.js';
+import { preflightConfirmations } from '../src/engine/confirmations.js';
 import { keepsLock } from '../src/engine/outcome.js';
-import { confirmationMatches, expectedConfirmation, needsTypedConfirmation, resolveWith } from '../src/steps/invoke.js';
 import { RefusedError, UsageError } from '../src/errors.js';
 import type { RunMode } from '../src/journal/format.js';
 import { acquireLocalLock, type HeldLock, type LockIntent } from '../src/journal/lock.js';
@@ -72,39 +71,24 @@ export function stateDirError(err: unknown, path: string): unknown {
   return new RefusedError({ what: `the state directory cannot be used (${code}); nothing was changed`, where: path, hint: fixes[code], cause: err });
 }
 
+/** --confirm answers by step id (`<id>:undo` for its undo): one answer a step, so two different ones are a mistake (exit 2). */
 export function confirmations(opts: CommonOptions): Map<string, string> {
-  return new Map(Object.entries(parseParamFlags(opts.confirm ?? [], '--confirm')));
+  const given = new Map<string, string>();
+  for (const flag of opts.confirm ?? []) {
+    const [[key, value]] = Object.entries(parseParamFlags([flag], '--confirm')) as [[string, string]];
+    const before = given.get(key);
+    if (before !== undefined && before !== value)
+      throw new UsageError({
+        what: `--confirm ${key} is given twice, as "${before}" and as "${value}"`,
+        hint: `a step takes one answer: its typed text, or done for a manual step (a manual step that needs a typed confirmation takes the typed text, which also confirms it done); lifeboat plan shows which`,
+      });
+    given.set(key, value);
+  }
+  return given;
 }
 
-/**
- * Without a person at the keyboard, typed and manual confirmations must come from
- * --confirm: check them all before anything changes (exit 3 otherwise).
- */
-export function preflightConfirmations(runbook: Runbook, params: Record<string, string>, given: Map<string, string>): void {
-  for (const step of runbook.steps) {
-    if (stepType(step.type).confirmedAsDone && given.get(step.id)?.toLowerCase() !== 'done') {
-      throw new RefusedError({
-        what: `step ${step.id} is a manual step and there is no one at a terminal to confirm it`,
-        hint: `after doing it by hand, pass --confirm ${step.id}=done; nothing was changed`,
-      });
-    }
-    if (!needsTypedConfirmation(step)) continue;
-    let expected: string;
-    try {
-      expected = expectedConfirmation(step, resolveWith(step, { params, outputs: {} }));
-    } catch {
-      continue; // depends on an earlier step's output: checked when the step is reached
-    }
-    const typed = given.get(step.id);
-    const ok = typed !== undefined && confirmationMatches(step, expected, typed);
-    if (!ok) {
-      throw new RefusedError({
-        what: `step ${step.id} needs a typed confirmation${step.rollback === false ? ' (it cannot be undone)' : ''}${typed === undefined ? '' : `, and "${typed}" does not match`}`,
-        hint: `--yes alone never confirms it: pass --confirm ${step.id}=${expected}; nothing was changed`,
-      });
-    }
-  }
-}
+/** Typed and manual confirmations without a terminal, checked before anything changes: src/engine/confirmations.ts. */
+export { preflightConfirmations } from '../src/engine/confirmations.js';
 
 /**
  * Without a person at the keyboard, the by-hand undos a rollback will reach must be

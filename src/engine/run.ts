@@ -34,7 +34,7 @@ import type { Ui } from '../ui/console.js';
 import { evaluateCondition } from '../runbook/condition.js';
 import { describeDrift, sameFingerprint } from '../plan/drift.js';
 import { sleep } from '../util/sleep.js';
-import { Decisions } from './decisions.js';
+import { Decisions, TypedConfirmationRefused } from './decisions.js';
 import { errorText, expectedConfirmation, hintOf, needsTypedConfirmation, refuseUndo, StepInvoker, withUndoText, type Impl } from '../steps/invoke.js';
 import { JournalWriteError, RunJournal } from './journal-observer.js';
 import { checkLimits, describeBreaches } from '../steps/limits.js';
@@ -412,12 +412,21 @@ export class Execution {
   private async decideBefore(input: DecideInput, signal: AbortSignal): Promise<BeforeChoice> {
     this.journal.check();
     const step = this.invoker.step(input.stepId);
-    return this.decisions.before(
-      step,
-      { canRollback: input.canRollback, index: this.invoker.index(step), total: this.o.runbook.steps.length },
-      () => expectedConfirmation(step, this.invoker.resolve(step, input)),
-      signal,
-    );
+    try {
+      return await this.decisions.before(
+        step,
+        { canRollback: input.canRollback, index: this.invoker.index(step), total: this.o.runbook.steps.length },
+        () => expectedConfirmation(step, this.invoker.resolve(step, input)),
+        signal,
+      );
+    } catch (err) {
+      if (!(err instanceof TypedConfirmationRefused)) throw err;
+      // Refused before it changed anything: the step failed, handled per --on-failure (not an operator's abort).
+      await this.journal.write({ type: 'step-failed', stepId: step.id, error: err.message, changed: false, durationMs: 0 });
+      this.o.ui.error(err.message);
+      this.o.ui.info(`→ ${err.hint}`);
+      throw new StepFailure(err.message, input.undo, input.undo !== undefined);
+    }
   }
 
   private async execute(input: StepActorInput): Promise<ExecuteOutput> {

@@ -48,8 +48,9 @@ export type EntryBody =
       who: string;
       /**
        * Who made the decision: `operator` (a person at the terminal), the flag that made it (`--yes`, `--confirm`,
-       * `--on-failure`, `--skip-undo`, `--ignore-drift`), or `verify` (verify's own non-interactive rules: go on at
-       * every step, roll back after a failure; no flag was needed). Absent in older journals.
+       * `--on-failure`, `--skip-undo`, `--ignore-drift`), `verify` (verify's own non-interactive rules: go on at
+       * every step, roll back after a failure; no flag was needed), or `lifeboat` (its own rule: without a terminal, a
+       * typed or manual confirmation that no --confirm answers is refused; choice `unanswered`). Absent in older journals.
        */
       by?: DecisionSource | undefined;
       /** Why, when a person said (e.g. what they did by hand). */
@@ -98,7 +99,7 @@ export type EntryBody =
   | { type: 'run-end'; outcome: string; exitCode: number; durationMs: number };
 
 export type DecisionPhase = 'before' | 'failure' | 'interrupt' | 'typed' | 'manual' | 'rollback' | 'undo' | 'undo-failure' | 'drift';
-export type DecisionSource = 'operator' | '--yes' | '--confirm' | '--on-failure' | '--skip-undo' | '--ignore-drift' | 'verify';
+export type DecisionSource = 'operator' | '--yes' | '--confirm' | '--on-failure' | '--skip-undo' | '--ignore-drift' | 'verify' | 'lifeboat';
 
 export type JournalEntry = Base & EntryBody;
 export type EntryType = EntryBody['type'];

@@ -7,7 +7,7 @@
  *   start ─► checks ─► advance ─► step ─► advance ─► step … ─► completed
  *   step (the step at context.index): gate → planning → awaiting → executing → verifying → done
  *                                     │            └──────┴─► failed ─► retry | rollback | abort
- *                                     └─► skip | rollback | abort
+ *                                     └─► skip | rollback | abort   (awaiting ─► failed: refused at the prompt)
  *   One `step` state walks the runbook's steps (context.index), so the machine has the same
  *   size whatever the runbook's length: building and running it costs the same per step for
  *   a 1,000-step runbook as for a 2-step one (issue 16: each step state of its own cost
@@ -243,6 +243,10 @@ export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
       resumeRollback: ({ context }) => typeof context.startAt === 'object',
       resumeAt: ({ context }) => typeof context.startAt === 'string' && stepAt(context)?.id === context.startAt,
       nothingToUndo: ({ context }) => context.applied.length === 0,
+      refusedAtPrompt: ({ event }) => {
+        const err = (event as unknown as { error?: unknown }).error;
+        return err instanceof StepFailure && !err.interrupted;
+      },
       stoppedByInterrupt: ({ event }) => {
         const err = (event as unknown as { error?: unknown }).error;
         return err instanceof StepFailure && err.interrupted;
@@ -492,7 +496,12 @@ export function compileRunbook(runbook: Runbook, options: CompileOptions = {}) {
               { guard: { type: 'isChoice', params: { choice: 'rollback' } }, target: '#run.rollingBack', actions: { type: 'setRollbackReason', params: { reason: 'operator' } } },
               { target: '#run.aborted' },
             ],
-            onError: { target: '#run.interrupted' },
+            onError: [
+              // Refused at the prompt before any change (a typed confirmation --confirm did not match): the step failed.
+              { guard: 'refusedAtPrompt', target: 'failed', actions: 'saveFailure' },
+              // Otherwise the prompt was taken down by Ctrl-C or a lost terminal.
+              { target: '#run.interrupted' },
+            ],
           },
         },
         executing: {

@@ -19,7 +19,7 @@ import { modeSkips } from '../runbook/modes.js';
 import type { Runbook, Step } from '../runbook/model.js';
 import { findReferences, type Scope } from '../runbook/template.js';
 import { collectSecrets, REDACTED, redactDeep, sealSecrets, type Secrets } from '../util/redact.js';
-import { expectedConfirmation, needsTypedConfirmation, StepInvoker } from '../steps/invoke.js';
+import { knownConfirmation, needsTypedConfirmation, StepInvoker } from '../steps/invoke.js';
 import { checkLimits } from '../steps/limits.js';
 import type { OutputValue, StepContext, StepPlan } from '../steps/types.js';
 import { totalsOf } from './format.js';
@@ -149,6 +149,9 @@ export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
       }
     }
     p.dependsOn = [...outputRefsOfWith(step)].filter((id) => unknown.has(id));
+    // Known whenever the fields it comes from are (a literal record name with an output's zone id).
+    const typed = needsTypedConfirmation(step) ? knownConfirmation(step, { params, outputs }, unknown) : undefined;
+    if (typed !== undefined) p.typedConfirmation = typed;
     let w: Record<string, unknown>;
     try {
       w = resolveWith(step, { params, outputs });
@@ -156,7 +159,6 @@ export async function buildPlan(o: BuildOptions): Promise<PlanDocument> {
       if (p.dependsOn.length > 0) return { ...p, status: 'deferred', summary: `known only at run time (uses the outputs of ${p.dependsOn.join(', ')})`, error: errorOf(err) };
       return { ...p, status: 'failed', summary: 'cannot be planned', error: errorOf(err) };
     }
-    if (needsTypedConfirmation(step) && p.dependsOn.length === 0) p.typedConfirmation = expectedConfirmation(step, w);
     let plan: StepPlan;
     try {
       plan = await (await impl(step)).plan(contextFor(step, p.notes), w);

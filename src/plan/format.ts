@@ -114,6 +114,7 @@ function stepBlock(c: Colors, s: PlannedStep, prefix: string): string[] {
   if (s.status === 'deferred') {
     out.push(`  ${c.yellow('…')} known only at run time: it uses the outputs of ${s.dependsOn.join(', ')}`);
     if (s.error) out.push(c.dim(`    (${s.error.message})`));
+    out.push(...confirmLines(c, s));
     return out;
   }
   out.push(`  ${s.mutating ? c.yellow('plan:') : c.dim('check:')} ${s.summary}`);
@@ -123,9 +124,24 @@ function stepBlock(c: Colors, s: PlannedStep, prefix: string): string[] {
   if (s.dependsOn.length > 0) out.push(c.dim(`  uses the outputs of ${s.dependsOn.join(', ')}: shown as \${{ … }} until they run`));
   if (s.outputs) out.push(c.dim(`  checked now (a later step uses it): ${Object.entries(s.outputs).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`));
   if (s.irreversible) out.push(`  ${c.red(c.bold('IRREVERSIBLE'))}: this step cannot be undone (rollback: false)`);
-  if (s.typedConfirmation !== undefined) out.push(`  confirm: type ${c.bold(s.typedConfirmation)} (or --confirm ${s.id}=${s.typedConfirmation})`);
-  else if (s.confirm === 'typed' || s.irreversible) out.push(`  confirm: typed (the text is known once the earlier steps have run)`);
+  out.push(...confirmLines(c, s));
   if (s.limitBreaches.length > 0)
     out.push(`  ${c.red('✘ over its blast-radius limits:')} ${describeBreaches(s.limitBreaches)} — the run would refuse this step before its first write`);
   return out;
+}
+
+/**
+ * The confirmation the step will ask for, and the --confirm that answers it without a terminal
+ * (one answer a step: a manual step that also needs a typed confirmation takes the text to type).
+ */
+function confirmLines(c: Colors, s: PlannedStep): string[] {
+  const manual = isStepType(s.type) && stepType(s.type).confirmedAsDone === true;
+  if (s.typedConfirmation !== undefined) {
+    const also = manual ? ', which also confirms it done' : '';
+    return [`  confirm: type ${c.bold(s.typedConfirmation)} (or --confirm ${s.id}=${s.typedConfirmation}${also})`];
+  }
+  if (s.confirm === 'typed' || s.irreversible)
+    return [`  confirm: typed (the text is known once the earlier steps have run; without a terminal pass --confirm ${s.id}=<text>, compared then)`];
+  if (manual) return [`  confirm: done by hand (or --confirm ${s.id}=done)`];
+  return [];
 }

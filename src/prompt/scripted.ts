@@ -43,6 +43,10 @@ export class ScriptedPrompter implements Prompter {
     return this.options.confirmations.get(phase === 'undo' ? `${stepId}:undo` : stepId)?.toLowerCase() === 'done';
   }
 
+  answered(stepId: string, phase: 'do' | 'undo'): boolean {
+    return this.options.confirmations.has(phase === 'undo' ? `${stepId}:undo` : stepId);
+  }
+
   async interrupted(): Promise<InterruptChoice> {
     return this.options.onFailure === 'rollback' ? 'rollback' : 'leave';
   }

@@ -49,6 +49,12 @@ export interface Prompter {
    * never answered by the forward confirmation.
    */
   manualDone(stepId: string, instructions: string, signal?: AbortSignal, phase?: 'do' | 'undo'): Promise<boolean>;
+  /**
+   * Without a terminal: whether a flag answers this step's confirmation (`--confirm <id>=…`, or
+   * `--confirm <id>:undo=…` for its undo). false: nobody answered, and the journal says so. At a
+   * terminal a person answers: absent.
+   */
+  answered?(stepId: string, phase: 'do' | 'undo'): boolean;
   interrupted(q: { stepId: string | undefined; canRollback: boolean }): Promise<InterruptChoice>;
   /** `lifeboat rollback`: the preview was shown; go ahead with the first change? */
   confirmRollback(q: RollbackQuestion): Promise<boolean>;

@@ -6,7 +6,7 @@
  */
 import type { AwsClients } from '../aws/clients.js';
 import type { Runbook, Step } from '../runbook/model.js';
-import { substitute, TemplateError, type Scope } from '../runbook/template.js';
+import { findReferences, substitute, TemplateError, type Scope } from '../runbook/template.js';
 import { loadStep, stepType } from './catalogue.js';
 import type { AnyStepType, Confirmation } from './descriptor.js';
 import { StepError, type StepContext, type StepImpl, type StepOutput } from './types.js';
@@ -68,6 +68,55 @@ export function needsTypedConfirmation(step: Step): boolean {
 /** The text to type: what the step's type names (record name, restore target, cluster, instance, group), else the step id. */
 export function expectedConfirmation(step: Step, resolvedWith: Record<string, unknown>): string {
   return stepType(step.type).confirmation?.text(resolvedWith) ?? step.id;
+}
+
+/** Stands for an output not known yet while the text to type is worked out (see knownConfirmation). */
+const UNKNOWN_OUTPUT = '\u0000lifeboat: output not known yet\u0000';
+
+/**
+ * The text to type, when it is known before the step is reached: the step's `with` resolved
+ * against the params and the outputs known so far, every other output taken as unknown. Only
+ * the fields the text comes from matter: a step whose `zoneId` is an earlier step's output but
+ * whose record name is literal has a known text. `pending`: steps whose outputs in `scope` are
+ * stand-ins (plan's placeholders), unknown too. undefined: the text depends on an output that
+ * is known only once its step has run (or on a param without a value).
+ */
+export function knownConfirmation(step: Step, scope: Scope, pending: ReadonlySet<string> = new Set()): string | undefined {
+  const outputs: Record<string, Record<string, unknown>> = {};
+  for (const [id, outs] of Object.entries(scope.outputs)) if (!pending.has(id)) outputs[id] = { ...outs };
+  for (const ref of outputReferences(step.with)) {
+    const outs = (outputs[ref.step] ??= {});
+    if (pending.has(ref.step) || !Object.hasOwn(outs, ref.name)) outs[ref.name] = UNKNOWN_OUTPUT;
+  }
+  let substituted: Record<string, unknown>;
+  try {
+    substituted = substitute(step.with, { params: scope.params, outputs });
+  } catch {
+    return undefined;
+  }
+  // The type's own parse when it passes (a stand-in may not fit a number field): the text then reads as at run time.
+  const parsed = stepType(step.type).with.safeParse(substituted, PARSE_ONCE);
+  const text = expectedConfirmation(step, parsed.success ? (parsed.data as Record<string, unknown>) : substituted);
+  return text.includes(UNKNOWN_OUTPUT) ? undefined : text;
+}
+
+/** Every `${{ steps.<id>.outputs.<name> }}` in a `with` block. */
+function outputReferences(value: unknown): Array<{ step: string; name: string }> {
+  if (typeof value === 'string') return findReferences(value).flatMap((r) => (r.kind === 'output' ? [{ step: r.step, name: r.name }] : []));
+  if (Array.isArray(value)) return value.flatMap(outputReferences);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(outputReferences);
+  return [];
+}
+
+/**
+ * Without a terminal a step takes one `--confirm <id>=<text>` answer. A manual step's is
+ * `done`; a step that needs a typed confirmation, the text to type. A manual step that needs
+ * a typed confirmation too (`confirm: typed`, `rollback: false`) takes the text to type (its
+ * step id) as that one answer: it passes the typed confirmation and confirms the step done.
+ */
+export function manualAnswer(step: Step): 'done' | 'typed' | undefined {
+  if (!stepType(step.type).confirmedAsDone) return undefined;
+  return needsTypedConfirmation(step) ? 'typed' : 'done';
 }
 
 /** Whether what was typed matches: record names ignore case and the final dot, RDS ids case, a restore target its final slash; the rest must be exact. */

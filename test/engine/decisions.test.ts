@@ -1,9 +1,10 @@
 /** Who a decision is journaled as made by: a person, the flag that answered, or verify's own rules. */
 import { describe, expect, test } from 'vitest';
-import { Decisions, decisionSource, manualConfirmer } from '../../src/engine/decisions.js';
+import { Decisions, decisionSource, manualConfirmer, TypedConfirmationRefused } from '../../src/engine/decisions.js';
 import { RunJournal } from '../../src/engine/journal-observer.js';
 import type { DecisionPhase, EntryBody } from '../../src/journal/format.js';
 import type { FailureInput } from '../../src/machine/compile.js';
+import type { Step } from '../../src/runbook/model.js';
 import type { JournalWriter } from '../../src/journal/store.js';
 import { ScriptedPrompter } from '../../src/prompt/scripted.js';
 import type { Ui } from '../../src/ui/console.js';
@@ -103,5 +104,53 @@ describe('Decisions without a terminal', () => {
     ]);
     expect(written.some((e) => e.type === 'decision' && e.by === '--yes')).toBe(false);
     expect(d.manualConfirmer('hand', 'undo')).toBe('--confirm hand:undo=done');
+  });
+});
+
+/** A step as the loader makes it: only what Decisions reads. */
+function step(id: string, type: string, extra: Partial<Step> = {}): Step {
+  return { id, type, confirm: 'typed', with: {}, retries: 0, ...extra } as Step;
+}
+
+describe('typed and manual confirmations without a terminal', () => {
+  const signal = new AbortController().signal;
+  const input = { canRollback: true, index: 2, total: 2 };
+
+  test('no --confirm for the step: refused, journaled as lifeboat’s rule, never as a --confirm nobody gave', async () => {
+    const { d, written } = decisions(false, { other: 'x' });
+    await expect(d.before(step('sh', 'shell'), input, () => 'sh', signal)).rejects.toBeInstanceOf(TypedConfirmationRefused);
+    const typed = written.filter((e) => e.type === 'decision' && e.phase === 'typed');
+    expect(typed.map((e) => e.type === 'decision' && [e.choice, e.by])).toEqual([['unanswered', 'lifeboat']]);
+    expect(written.some((e) => e.type === 'decision' && e.by === '--confirm')).toBe(false);
+  });
+
+  test('a wrong --confirm: refused as the step’s failure (not an abort), journaled as the flag’s', async () => {
+    const { d, written } = decisions(false, { dns: 'wrong.example.com' });
+    const refused = await d.before(step('dns', 'route53.change-records'), input, () => 'app.example.com', signal).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(TypedConfirmationRefused);
+    expect((refused as Error).message).toContain('--confirm dns=wrong.example.com does not match the text to type, "app.example.com"');
+    expect(d.stoppedByOperator).toBe(false);
+    expect(written.flatMap((e) => (e.type === 'decision' ? [[e.phase, e.choice, e.by]] : []))).toEqual([
+      ['before', 'proceed', '--yes'],
+      ['typed', 'mismatch', '--confirm'],
+    ]);
+  });
+
+  test('a manual step that needs a typed confirmation, answered with its text: done, named by that --confirm', async () => {
+    const { d, written } = decisions(false, { mt: 'mt' });
+    expect(await d.before(step('mt', 'manual'), input, () => 'mt', signal)).toBe('proceed');
+    expect(d.manualConfirmer('mt')).toBe('--confirm mt=mt');
+    expect(await d.manual('mt', 'do it', signal)).toBe(true);
+    expect(written.flatMap((e) => (e.type === 'decision' ? [[e.phase, e.choice, e.by]] : []))).toEqual([
+      ['before', 'proceed', '--yes'],
+      ['typed', 'matched', '--confirm'],
+      ['manual', 'done', '--confirm'],
+    ]);
+  });
+
+  test('an undo done by hand that no --confirm <id>:undo answers: not done, journaled as lifeboat’s rule', async () => {
+    const { d, written } = decisions(false, { hand: 'done' });
+    expect(await d.manual('hand', 'flip it back', signal, 'undo')).toBe(false);
+    expect(written.flatMap((e) => (e.type === 'decision' ? [[e.phase, e.choice, e.by]] : []))).toEqual([['undo', 'unanswered', 'lifeboat']]);
   });
 });

@@ -12,6 +12,14 @@ describe('ScriptedPrompter: the flags answer, and only for what they name', () =
     expect(await prompter({ 'confirm-outage:undo': 'done' }).manualDone('confirm-outage', 'do it')).toBe(false);
   });
 
+  test('says whether a --confirm answers a step (or its undo), so nobody’s answer is journaled as the flag’s', () => {
+    const p = prompter({ hand: 'done', 'dns:undo': 'done' });
+    expect(p.answered('hand', 'do')).toBe(true);
+    expect(p.answered('hand', 'undo')).toBe(false);
+    expect(p.answered('dns', 'do')).toBe(false);
+    expect(p.answered('dns', 'undo')).toBe(true);
+  });
+
   test('after a failed undo nobody can say "done by hand": the rollback stops', async () => {
     expect(await prompter({}).undoFailed()).toEqual({ choice: 'stop' });
   });
