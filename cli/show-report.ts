@@ -43,7 +43,7 @@ export async function rehearsalVerdict(run: ReplayedRun): Promise<{ exitCode: nu
   const runbook = await runbookOf(run).catch(() => undefined);
   if (!runbook) return undefined;
   const report = buildJournalReport({ journal: run, runbook, lifeboatVersion: lifeboatVersion() });
-  return { exitCode: report.exitCode, breaches: report.breaches.map((b) => `${b.target.toUpperCase()} missed: ${b.message}`) };
+  return { exitCode: report.exitCode, breaches: report.breaches.filter((b) => b.judged).map((b) => `${b.target.toUpperCase()} missed: ${b.message}`) };
 }
 
 /** The runbook as run: the copy in the journal, else the file (whatever it holds now). */

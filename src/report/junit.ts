@@ -115,12 +115,16 @@ function properties(report: Report): string {
 /**
  * A missed recovery target is a failure of the run as a whole: one testcase per breach
  * (`rto`, `rpo`), present only when missed, so CI shows red with the measured value and
- * the limit in the message.
+ * the limit in the message. In a mode not judged against its targets (a `run`) the
+ * testcase is skipped, saying the measure and the target: the suite agrees with the verdict.
  */
 function breachCase(report: Report, b: Report['breaches'][number]): string {
   const i = '    ';
-  const failure = el('failure', { message: b.message, type: `target.${b.target}` }, `${b.message}${b.stepId ? ` (measured by step ${b.stepId})` : ''}`, `${i}  `);
-  return el('testcase', { name: b.target, classname: `${report.runbook.name}.targets`, time: seconds(b.target === 'rto' ? b.measuredMs : 0) }, [failure], i);
+  const text = `${b.message}${b.stepId ? ` (measured by step ${b.stepId})` : ''}`;
+  const child = b.judged
+    ? el('failure', { message: b.message, type: `target.${b.target}` }, text, `${i}  `)
+    : el('skipped', { message: `not judged in ${report.mode} (rehearse and verify are): ${b.message}` }, undefined, `${i}  `);
+  return el('testcase', { name: b.target, classname: `${report.runbook.name}.targets`, time: seconds(b.target === 'rto' ? b.measuredMs : 0) }, [child], i);
 }
 
 /**
@@ -136,11 +140,11 @@ function refusedCase(report: Report): string {
 export function renderJunit(report: Report): string {
   const refused = report.verdict === 'refused';
   const tests = report.steps.length + report.breaches.length + (refused ? 1 : 0);
-  const failures = report.steps.filter((s) => s.status === 'failed').length + report.breaches.length;
+  const failures = report.steps.filter((s) => s.status === 'failed').length + report.breaches.filter((b) => b.judged).length;
   const errors = report.steps.filter(
     (s) => s.status === 'interrupted' || s.undo === 'failed' || (s.undo === 'still-changed' && report.verdict !== 'passed' && report.leftChanged.some((l) => l.stepId === s.id)),
   ).length + (refused ? 1 : 0);
-  const skipped = report.steps.filter((s) => s.status === 'skipped' || s.status === 'not-run').length;
+  const skipped = report.steps.filter((s) => s.status === 'skipped' || s.status === 'not-run').length + report.breaches.filter((b) => !b.judged).length;
   const counts = { tests, failures, errors, skipped, time: seconds(report.durationMs), timestamp: report.startedAt };
   const suite = el(
     'testsuite',

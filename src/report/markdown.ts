@@ -85,7 +85,14 @@ export function renderMarkdown(report: Report): string {
   const out: string[] = [];
   out.push(`### lifeboat ${report.mode} ${code(report.runbook.name)}: ${VERDICT[report.verdict]}`, '');
   if (report.breaches.length > 0) {
-    out.push(...report.breaches.map((b) => `- ❌ **${b.target.toUpperCase()} missed:** ${cell(b.message)}${b.stepId ? ` (${code(b.stepId)})` : ''}`), '');
+    out.push(
+      ...report.breaches.map((b) =>
+        b.judged
+          ? `- ❌ **${b.target.toUpperCase()} missed:** ${cell(b.message)}${b.stepId ? ` (${code(b.stepId)})` : ''}`
+          : `- ⚠️ **${b.target.toUpperCase()} over, for information** (a ${report.mode} is not judged against it; rehearse and verify are): ${cell(b.message)}${b.stepId ? ` (${code(b.stepId)})` : ''}`,
+      ),
+      '',
+    );
   }
   out.push(
     '| | Step | Type | Result | Time | Rollback |',

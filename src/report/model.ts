@@ -17,7 +17,7 @@ import { isStepType, stepType } from '../steps/catalogue.js';
 import type { ReportFacts } from '../steps/descriptor.js';
 import { formatAge, formatBytes, formatDuration, formatMs } from '../util/format.js';
 import { redactDeep } from '../util/redact.js';
-import { applyTargets } from './targets.js';
+import { applyTargets, judgedAgainstTargets } from './targets.js';
 
 export const REPORT_VERSION = 1;
 export const REPORT_SCHEMA_ID = 'https://lifeboat.dev/schema/report.schema.json';
@@ -118,9 +118,12 @@ export const ReportSchema = z
           measuredMs: ms.describe('Recovery time (rto) or the newest backup\'s age (rpo)'),
           limitMs: ms,
           message: z.string(),
+          judged: z
+            .boolean()
+            .describe('true in rehearse and verify, where the miss fails the run; false elsewhere (a run is not judged against its targets): for information only'),
         }),
       )
-      .describe('Recovery targets missed: in rehearse and verify each one fails the run (verdict failed, exit 1)'),
+      .describe('Recovery targets missed: in rehearse and verify each one fails the run (verdict failed, exit 1); in other modes they are listed with judged: false and change nothing'),
     leftChanged: z
       .array(z.object({ stepId: z.string(), type: z.string(), undo: z.string().describe('What undoing it means, from its undo record') }))
       .describe('Changes still in place after a failed or skipped rollback, and those of steps that cannot be undone (rollback: false), newest first (the order to undo them)'),
@@ -514,6 +517,9 @@ function nextStep(verdict: Verdict, outcome: RunOutcome): string | null {
 function summarize(r: Report): string {
   const head = `${r.mode} ${r.runbook.name}`;
   const t = r.totals;
+  // A missed target fails a rehearse or verify (OVER); elsewhere it is for information.
+  const against = (isOver: boolean, target: string, limitMs: number): string =>
+    !isOver ? `within ${target} ${formatDuration(limitMs)}` : judgedAgainstTargets(r.mode) ? `OVER ${target} ${formatDuration(limitMs)}` : `over ${target} ${formatDuration(limitMs)}, not judged in a ${r.mode}`;
   const parts: string[] = [];
   switch (r.verdict) {
     case 'passed':
@@ -521,7 +527,7 @@ function summarize(r: Report): string {
       break;
     case 'failed':
       parts.push(
-        `${head}: FAILED${r.error ? ` at ${r.error.stepId}: ${firstLine(r.error.message)}` : r.breaches.length > 0 ? `: ${r.breaches.map((b) => b.message).join('; ')}` : ''}`,
+        `${head}: FAILED${r.error ? ` at ${r.error.stepId}: ${firstLine(r.error.message)}` : r.breaches.some((b) => b.judged) ? `: ${r.breaches.filter((b) => b.judged).map((b) => b.message).join('; ')}` : ''}`,
       );
       break;
     case 'refused':
@@ -535,10 +541,10 @@ function summarize(r: Report): string {
       break;
   }
   if (t.rtoVerdict !== 'incomplete') {
-    parts.push(`recovery ${formatMs(t.recoveryMs)}${t.rtoMs !== null ? ` (${t.rtoVerdict === 'within' ? 'within' : 'OVER'} RTO ${formatDuration(t.rtoMs)})` : ''}`);
+    parts.push(`recovery ${formatMs(t.recoveryMs)}${t.rtoMs !== null ? ` (${against(t.rtoVerdict === 'over', 'RTO', t.rtoMs)})` : ''}`);
   }
   if (t.backupAgeSeconds !== null) {
-    parts.push(`newest backup ${formatAge(t.backupAgeSeconds)} old${t.rpoMs !== null ? ` (${t.rpoVerdict === 'over' ? 'OVER' : 'within'} RPO ${formatDuration(t.rpoMs)})` : ''}`);
+    parts.push(`newest backup ${formatAge(t.backupAgeSeconds)} old${t.rpoMs !== null ? ` (${against(t.rpoVerdict === 'over', 'RPO', t.rpoMs)})` : ''}`);
   }
   if (t.restoreBytes !== null) {
     parts.push(

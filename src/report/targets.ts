@@ -13,6 +13,8 @@ export interface Breach {
   measuredMs: number;
   limitMs: number;
   message: string;
+  /** True in rehearse and verify, where a missed target fails the run; elsewhere (run, resume of a run) it is for information. */
+  judged: boolean;
 }
 
 interface TargetTotals {
@@ -34,9 +36,10 @@ interface Judged {
   breaches: Breach[];
 }
 
-/** The targets a report's totals miss, whatever the mode. */
-export function targetBreaches(r: { totals: TargetTotals }): Breach[] {
+/** The targets a report's totals miss, whatever the mode; `judged` says whether they fail it. */
+export function targetBreaches(r: { mode: string; totals: TargetTotals }): Breach[] {
   const t = r.totals;
+  const judged = judgedAgainstTargets(r.mode);
   const out: Breach[] = [];
   if (t.rtoVerdict === 'over' && t.rtoMs !== null) {
     out.push({
@@ -45,6 +48,7 @@ export function targetBreaches(r: { totals: TargetTotals }): Breach[] {
       measuredMs: t.recoveryMs,
       limitMs: t.rtoMs,
       message: `recovery took ${formatMs(t.recoveryMs)}, over the RTO of ${formatDuration(t.rtoMs)}`,
+      judged,
     });
   }
   if (t.rpoVerdict === 'over' && t.rpoMs !== null && t.backupAgeSeconds !== null) {
@@ -54,6 +58,7 @@ export function targetBreaches(r: { totals: TargetTotals }): Breach[] {
       measuredMs: t.backupAgeSeconds * 1000,
       limitMs: t.rpoMs,
       message: `newest backup${t.backupKey ? ` ${t.backupKey}` : ''} is ${formatAge(t.backupAgeSeconds)} old, older than the RPO of ${formatDuration(t.rpoMs)}`,
+      judged,
     });
   }
   return out;
@@ -66,7 +71,9 @@ export function judgedAgainstTargets(mode: string): boolean {
 
 /**
  * The report with its breaches listed; in rehearse and verify a run that otherwise passed
- * becomes `failed` (exit 1). A run that already failed keeps its own exit code (a rollback
+ * becomes `failed` (exit 1). Elsewhere (a `run`) they are listed with `judged: false`, and
+ * every report shows them as information, never as a failure: the verdict and exit code
+ * stand. A run that already failed keeps its own exit code (a rollback
  * failure stays 4, an interrupt 130) and lists the breaches too.
  */
 export function applyTargets<R extends Judged>(r: R): R {

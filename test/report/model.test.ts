@@ -106,8 +106,8 @@ describe('a passing verify', () => {
     const over = report(o);
     expect(over).toMatchObject({ verdict: 'failed', exitCode: 1 });
     expect(over.breaches).toEqual([
-      { target: 'rto', stepId: null, measuredMs: 16 * 60_000, limitMs: 15 * 60_000, message: 'recovery took 16m, over the RTO of 15m' },
-      { target: 'rpo', stepId: 'verify-backups', measuredMs: 7_300_000, limitMs: 3_600_000, message: expect.stringMatching(/^newest backup db\/old\.dump is 2h 1m old, older than the RPO of 1h$/) as unknown as string },
+      { target: 'rto', stepId: null, measuredMs: 16 * 60_000, limitMs: 15 * 60_000, message: 'recovery took 16m, over the RTO of 15m', judged: true },
+      { target: 'rpo', stepId: 'verify-backups', measuredMs: 7_300_000, limitMs: 3_600_000, message: expect.stringMatching(/^newest backup db\/old\.dump is 2h 1m old, older than the RPO of 1h$/) as unknown as string, judged: true },
     ]);
     expect(over.summary).toMatch(/^verify restore-drill: FAILED: recovery took 16m, over the RTO of 15m; newest backup db\/old\.dump/);
     // within both: no breach, passed
@@ -121,7 +121,7 @@ describe('a passing verify', () => {
     expect(report(o, { runbook: loose })).toMatchObject({ verdict: 'failed', exitCode: 1, totals: { rpoMs: 3_600_000, rpoVerdict: 'over' } });
     const run = report(o, { runbook: loose, mode: 'run', exitCode: 0 });
     expect(run).toMatchObject({ verdict: 'passed', exitCode: 0 });
-    expect(run.breaches.map((b) => b.target)).toEqual(['rpo']);
+    expect(run.breaches.map((b) => [b.target, b.judged])).toEqual([['rpo', false]]);
   });
 
   test('no rto in the runbook: no target', () => {
