@@ -27,6 +27,13 @@ import { PARSE_ONCE } from './fields.js';
 const MAX_DUPLICATES = 20;
 
 export interface LoadResult {
+  /**
+   * Present when the file is usable: no problems, or only problems of `with` fields built
+   * from params' defaults (a bad `default:`), which `validate` reports but a run given other
+   * values (`--param`, `LIFEBOAT_PARAM_<NAME>`) does not suffer; the values actually used are
+   * checked again before the first step (resolveParams), where a bad default not overridden
+   * is refused.
+   */
   runbook?: Runbook;
   problems: Problem[];
 }
@@ -45,6 +52,7 @@ export async function loadRunbook(file: string): Promise<Runbook> {
   }
   if ('problem' in read) throw new RunbookInvalidError([read.problem]);
   const result = parseRunbook(read.source, file);
+  // A runbook with problems only in its params' defaults loads: the values given are checked before it runs.
   if (!result.runbook) throw new RunbookInvalidError(result.problems);
   return result.runbook;
 }
@@ -171,10 +179,13 @@ export function parseRunbook(source: string, file: string): LoadResult {
     params.defaults,
     { onlyKnown: true, secretNames: params.secretNames, locator },
   );
+  const structural = problems.length;
   for (const p of fieldProblems) report(p, p.message);
 
-  if (problems.length > 0 || !parsed.success) return { problems: sortProblems(dedupe(problems)) };
-  return { runbook: buildRunbook(parsed.data, source, file, locator), problems: [] };
+  if (structural > 0 || !parsed.success) return { problems: sortProblems(dedupe(problems)) };
+  // Problems only in fields built from params' defaults are the defaults': the runbook still
+  // loads, so that --param can override them (resolveParams checks the values actually given).
+  return { runbook: buildRunbook(parsed.data, source, file, locator), problems: sortProblems(dedupe(problems)) };
 }
 
 /**
