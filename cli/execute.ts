@@ -132,11 +132,13 @@ export interface SessionOptions {
   rollbackAfter?: boolean;
   /** run --plan: the saved plan's fingerprints, by step id. */
   expectedFingerprints?: Record<string, unknown>;
+  /** run --plan: the steps the saved plan showed as skipped. */
+  skippedInPlan?: readonly string[];
   /** Told the run's id as soon as it has one: a report of a run refused after that (AWS preflight, lock) names it. */
   onRunId?: (runId: string) => void;
 }
 
-export async function openSession({ runbook, opts, mode, nonInteractive, rollbackAfter, expectedFingerprints, onRunId }: SessionOptions): Promise<Session> {
+export async function openSession({ runbook, opts, mode, nonInteractive, rollbackAfter, expectedFingerprints, skippedInPlan, onRunId }: SessionOptions): Promise<Session> {
   const env = process.env;
   checkSkipUndo(opts, runbook);
   const { values, secretNames } = resolveParams(runbook, parseParamFlags(opts.param ?? []), env);
@@ -208,6 +210,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
     confirmations: given,
     rollbackAfter,
     expectedFingerprints,
+    skippedInPlan,
     secrets: secrets.values,
     ...wayBackFlags(opts),
     observer: notifierFor(opts.notify, { runId, runbook, mode, who, redact: redactor(secrets), userAgent: userAgent() }),

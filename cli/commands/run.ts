@@ -22,6 +22,7 @@ export default async function run([file]: string[], given: CommonOptions): Promi
     runbook = started.runbook = await loadRunbook(file as string);
     let runOpts = opts;
     let expectedFingerprints: Record<string, unknown> | undefined;
+    let skippedInPlan: string[] | undefined;
     if (opts.plan) {
       // Before anything else (lock, journal): the saved plan's params, and the world it saw.
       const { checkSavedPlan } = await import('../../src/plan/check.js');
@@ -30,15 +31,17 @@ export default async function run([file]: string[], given: CommonOptions): Promi
         runbook,
         given: parseParamFlags(opts.param ?? []),
         env: process.env,
+        mode,
         region: opts.region,
         profile: opts.profile,
         secrets: secretEnvValues(process.env),
       });
       runOpts = { ...opts, param: Object.entries(checked.params).map(([k, v]) => `${k}=${v}`) };
       expectedFingerprints = checked.expectedFingerprints;
+      skippedInPlan = checked.skippedInPlan;
       planNote = `the world still matches the saved plan ${opts.plan} (made ${checked.saved.createdAt} by ${checked.saved.createdBy}): ${checked.saved.summary.text}`;
     }
-    session = await openSession({ runbook, opts: runOpts, mode, expectedFingerprints, onRunId: (id) => (started.runId = id) });
+    session = await openSession({ runbook, opts: runOpts, mode, expectedFingerprints, skippedInPlan, onRunId: (id) => (started.runId = id) });
   } catch (err) {
     // Stopped before it started (an invalid runbook or --param, no consent, a confirmation
     // missing, the lock held): --report and --json still say so.

@@ -60,6 +60,8 @@ export interface EngineOptions {
   start?: Pick<RunInput, 'startAt' | 'restore'>;
   /** Fingerprints from a saved plan: refuse before any change when the world moved. */
   expectedFingerprints?: Record<string, unknown>;
+  /** Steps the saved plan showed as skipped: the run never does what the plan did not show. */
+  skippedInPlan?: readonly string[];
   /** Rehearse and verify: once the forward run ends, roll back everything it changed. */
   rollbackAfter?: boolean;
   /** Secret values (secret params, secret-named environment values) to keep out of output. */
@@ -346,6 +348,14 @@ export class Execution {
   private async planOnce(input: StepActorInput): Promise<PlanSummary> {
     this.journal.check();
     const step = this.invoker.step(input.stepId);
+    if (this.o.skippedInPlan?.includes(step.id)) {
+      // Its when: turned out true here (it reads outputs the plan could not know): the operator approved less.
+      const message = `step ${step.id}: the saved plan showed it skipped, and it would run now; nothing of it was done`;
+      const hint = 'make a new plan from the world as it is, review it, and run that';
+      this.o.ui.error(message);
+      this.o.ui.info(`→ ${hint}`);
+      throw new StepError(message, { hint });
+    }
     this.o.ui.step(this.invoker.index(step), this.o.runbook.steps.length, step.id, step.type, step.description);
     let plan: StepPlan;
     try {
