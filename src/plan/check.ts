@@ -9,7 +9,7 @@ import { modeSkips } from '../runbook/modes.js';
 import type { Runbook } from '../runbook/model.js';
 import { buildPlan, ReadOnlyAwsClients } from './build.js';
 import { collectSecrets, unsealSecrets } from '../util/redact.js';
-import { checkComplete, compareWithSaved, expectedFingerprints, loadSavedPlan, reconcileParams, type PlanDocument } from './saved.js';
+import { checkComplete, compareWithSaved, expectedFingerprints, loadSavedPlan, reconcileParams, replanCommand, type PlanDocument } from './saved.js';
 
 export interface SavedPlanCheck {
   saved: PlanDocument;
@@ -50,7 +50,7 @@ export async function checkSavedPlan(o: CheckSavedPlanOptions): Promise<SavedPla
     throw new RefusedError({
       what: `the world moved since the plan was made (${saved.createdAt}); refusing to run it, nothing was changed:\n${lines.join('\n')}`,
       where: o.planFile,
-      hint: `look at what moved and who moved it, then make a new plan: lifeboat plan ${o.runbook.file} --out ${o.planFile}`,
+      hint: `look at what moved and who moved it, then make a new plan: ${replanCommand(saved, o.runbook.file, o.planFile)}`,
     });
   }
   const skippedInPlan = stepsTheRunWouldAdd(saved, o.runbook, reconciled.values, o.mode, o.planFile);

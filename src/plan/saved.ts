@@ -165,6 +165,18 @@ export async function loadSavedPlan(path: string): Promise<PlanDocument> {
 
 // ------------------------------------------------------------------ params
 
+/**
+ * The command that makes a new plan with the same params (secret ones left for the operator
+ * to give again): what a refused `run --plan` tells the operator to type. Quoted for a POSIX
+ * shell where a value needs it; lifeboat itself never runs it.
+ */
+export function replanCommand(saved: Pick<PlanDocument, 'params' | 'secretParams'>, runbookFile: string, planFile: string): string {
+  const quote = (v: string): string => (/^[\w.:/@%+,=-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  const secret = new Set(saved.secretParams);
+  const params = Object.entries(saved.params).map(([k, v]) => `--param ${k}=${secret.has(k) ? '…' : quote(v)}`);
+  return ['lifeboat plan', quote(runbookFile), ...params, '--out', quote(planFile)].join(' ');
+}
+
 export interface ReconciledParams {
   /** What the run uses: the plan's params, with secret ones from --param or the environment. */
   given: Record<string, string>;
@@ -184,7 +196,7 @@ export function reconcileParams(saved: PlanDocument, planFile: string, runbook: 
     throw new RefusedError({
       what: `${runbook.file} changed since the plan was made (${saved.createdAt}); nothing was changed`,
       where: planFile,
-      hint: `review the change, then make a new plan: lifeboat plan ${runbook.file} --out ${planFile}`,
+      hint: `review the change, then make a new plan: ${replanCommand(saved, runbook.file, planFile)}`,
     });
   const secret = new Set(saved.secretParams);
   const merged: Record<string, string> = {};

@@ -13,6 +13,7 @@ import {
   loadSavedPlan,
   paramsHash,
   PLAN_KIND,
+  replanCommand,
   reconcileParams,
   writeSavedPlan,
   type PlanDocument,
@@ -232,5 +233,12 @@ describe('drift against the saved plan', () => {
     const err = thrown(() => checkComplete(saved, 'p.json'));
     expect(err.exitCode).toBe(ExitCode.refused);
     expect(err.message).toContain('failover-dns: hosted zone Z9 does not exist');
+  });
+});
+
+describe('replanCommand: what a refused run --plan says to type', () => {
+  test('the same params (secret ones to give again), quoted where a shell needs it', () => {
+    const cmd = replanCommand({ params: { zone_id: 'Z1', note: "it's down", token: '***' }, secretParams: ['token'] }, 'runbooks/my failover.yaml', 'p.json');
+    expect(cmd).toBe("lifeboat plan 'runbooks/my failover.yaml' --param zone_id=Z1 --param note='it'\\''s down' --param token=… --out p.json");
   });
 });
