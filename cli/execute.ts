@@ -73,18 +73,7 @@ export function stateDirError(err: unknown, path: string): unknown {
 
 /** --confirm answers by step id (`<id>:undo` for its undo): one answer a step, so two different ones are a mistake (exit 2). */
 export function confirmations(opts: CommonOptions): Map<string, string> {
-  const given = new Map<string, string>();
-  for (const flag of opts.confirm ?? []) {
-    const [[key, value]] = Object.entries(parseParamFlags([flag], '--confirm')) as [[string, string]];
-    const before = given.get(key);
-    if (before !== undefined && before !== value)
-      throw new UsageError({
-        what: `--confirm ${key} is given twice, as "${before}" and as "${value}"`,
-        hint: `a step takes one answer: its typed text, or done for a manual step (a manual step that needs a typed confirmation takes the typed text, which also confirms it done); lifeboat plan shows which`,
-      });
-    given.set(key, value);
-  }
-  return given;
+  return new Map(Object.entries(parseParamFlags(opts.confirm ?? [], '--confirm')));
 }
 
 /** Typed and manual confirmations without a terminal, checked before anything changes: src/engine/confirmations.ts. */

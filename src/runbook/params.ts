@@ -21,8 +21,18 @@ export function parseParamFlags(flags: readonly string[], flag = '--param'): Rec
     if (eq <= 0) throw new UsageError({ what: `${flag} ${f}: expected key=value`, hint: `e.g. ${example}` });
     const key = f.slice(0, eq);
     const value = f.slice(eq + 1);
-    // Two different values for one param: which was meant cannot be guessed.
-    if (flag === '--param' && key in out && out[key] !== value) throw new UsageError({ what: `${flag} ${key} is given twice, with different values`, hint: `give ${key} once` });
+    // Two different values for one key: which was meant cannot be guessed. A param's values
+    // are not repeated (one may be a secret); a --confirm's are texts to type, and shown.
+    if (key in out && out[key] !== value) {
+      throw new UsageError(
+        flag === '--confirm'
+          ? {
+              what: `--confirm ${key} is given twice, as "${out[key]}" and as "${value}"`,
+              hint: 'a step takes one answer: its typed text, or done for a manual step (a manual step that needs a typed confirmation takes the typed text, which also confirms it done); lifeboat plan shows which',
+            }
+          : { what: `${flag} ${key} is given twice, with different values`, hint: `give ${key} once` },
+      );
+    }
     out[key] = value;
   }
   return out;
