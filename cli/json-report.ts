@@ -7,15 +7,15 @@
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { RunOutcome } from '../src/engine/run.js';
-import type { ReplayedRun, RunMode, StepState } from '../src/journal/format.js';
-import type { FinalState, RunContext, StepStatus } from '../src/machine/compile.js';
+import type { ReplayedRun, RunMode } from '../src/journal/format.js';
+import type { FinalState } from '../src/machine/compile.js';
+import { buildJournalReport } from '../src/report/from-journal.js';
 import { buildReport, type Report } from '../src/report/model.js';
 import { parseRunbook } from '../src/runbook/load.js';
 import type { Runbook, Step } from '../src/runbook/model.js';
 import { lifeboatVersion } from '../src/version.js';
 import type { Session } from './execute.js';
 import { collectSecrets, redactor } from '../src/util/redact.js';
-import { changesInPlace } from '../src/engine/outcome.js';
 
 /** The report of a run this process just drove. */
 export function sessionReport(session: Session, outcome: RunOutcome, runbook: Runbook, mode: RunMode, exitCode: number): Report {
@@ -32,35 +32,22 @@ export function sessionReport(session: Session, outcome: RunOutcome, runbook: Ru
   });
 }
 
-const STATUS: Partial<Record<StepState, StepStatus>> = { done: 'done', skipped: 'skipped', failed: 'failed', 'rolled-back': 'rolled-back', 'undone-by-hand': 'undone-by-hand', 'not-undone': 'not-undone' };
-
-/** The report of a journaled run this process had nothing to do for (already completed, nothing left to undo). */
-export function journaledReport(run: ReplayedRun, mode: RunMode, final: FinalState, exitCode: number, who: string): Report {
-  const runbook = journaledRunbook(run);
-  const durationMs = Math.max(0, Date.parse(run.end?.at ?? run.lastAt) - Date.parse(run.start.at));
-  const context: RunContext = {
-    params: run.start.params,
-    outputs: run.outputs as RunContext['outputs'],
-    applied: [...run.applied],
-    undos: run.undos,
-    left: run.left,
-    driftAccepted: [],
-    status: Object.fromEntries(runbook.steps.map((s) => [s.id, STATUS[run.steps[s.id] ?? 'pending'] ?? 'pending'])),
-    skipReasons: {},
-    plans: {},
-    interrupted: false,
-  };
-  const outcome: RunOutcome = { runId: run.runId, final, exitCode: exitCode as RunOutcome['exitCode'], context, durationMs, rollbackMs: 0, timings: {}, leftChanged: changesInPlace(run), forwardMs: durationMs, stoppedByOperator: false };
-  return buildReport({
-    outcome,
-    runbook,
-    mode,
+/**
+ * The report of a resume or rollback that drove nothing: the run was already completed or
+ * had nothing left to undo (`final` as the command found it), or the command was refused
+ * before any change (`refusal`: final `refused`, its message as the error). The run's own
+ * facts (steps, outputs, times, what is still changed) come from its journal.
+ */
+export function journaledReport(run: ReplayedRun, mode: RunMode, final: FinalState, exitCode: number, who: string, refusal?: string): Report {
+  return buildJournalReport({
+    journal: run,
+    runbook: journaledRunbook(run),
     exitCode,
-    finishedAt: new Date(run.end?.at ?? run.lastAt),
     lifeboatVersion: lifeboatVersion(),
     host: hostname(),
     user: who,
     redact: redactor(collectSecrets({ env: process.env })),
+    command: { mode, final: refusal === undefined ? final : 'refused', error: refusal === undefined ? null : { stepId: 'start', message: refusal } },
   });
 }
 

@@ -1,17 +1,23 @@
 /**
  * `--report` for resume and rollback: the same reports as rehearse and verify
- * (../report-output.ts), written whatever the outcome. `--json` stays the command's own
- * one-line result on stdout, so a report on stdout goes with it only as a file.
+ * (../report-output.ts), written whatever the outcome: also when the command had nothing to
+ * do or was refused before any change. `--json` stays the command's own one-line result on
+ * stdout, so a report on stdout goes with it only as a file.
  */
 import { hostname } from 'node:os';
 import type { RunOutcome } from '../src/engine/run.js';
-import { UsageError } from '../src/errors.js';
-import type { RunMode } from '../src/journal/format.js';
+import { operatorName } from '../src/engine/run.js';
+import { LifeboatError, UsageError } from '../src/errors.js';
+import type { ReplayedRun, RunMode } from '../src/journal/format.js';
+import type { FinalState } from '../src/machine/compile.js';
 import { buildJournalReport } from '../src/report/from-journal.js';
 import { buildReport, type Report } from '../src/report/model.js';
 import { loadRun } from '../src/journal/store.js';
 import type { Runbook } from '../src/runbook/model.js';
+import type { Ui } from '../src/ui/console.js';
 import type { Session } from './execute.js';
+import { journaledReport } from './json-report.js';
+import { wantsReport } from './not-started.js';
 import { lifeboatVersion, stateDir } from './execute.js';
 import { redactor } from '../src/util/redact.js';
 import type { CommonOptions } from './options.js';
@@ -55,6 +61,38 @@ export async function deliverRunReport(session: Session, opts: CommonOptions, re
   const flags = reportFlags(opts);
   if (reportTargets(flags).length === 0) return;
   await deliverReport(await report(), flags, { warn: (l) => session.ui.warn(l), info: (l) => session.ui.info(l), notify: { userAgent: `lifeboat/${lifeboatVersion()}` } });
+}
+
+export interface UndrivenCommand {
+  command: 'resume' | 'rollback';
+  /** How the command found the run (already completed, rolled back, …); ignored for a refusal. */
+  final: FinalState;
+  exitCode: number;
+  opts: CommonOptions;
+  /** The flags as given (`--json`: the report on stdout). */
+  given: CommonOptions;
+  ui: Ui;
+}
+
+/**
+ * The --report files and the --json report of a resume or rollback that drove nothing:
+ * the run had nothing left to do. (No --notify: that posts step transitions, and there were none.)
+ */
+export async function reportUndriven(run: ReplayedRun, o: UndrivenCommand, refusal?: string): Promise<void> {
+  const flags: ReportFlags = { ...reportFlags(o.opts), json: o.given.json };
+  if (!wantsReport(flags)) return;
+  const report = journaledReport(run, o.command, o.final, o.exitCode, operatorName(process.env), refusal);
+  await deliverReport(report, flags, { warn: (l) => o.ui.warn(l), info: (l) => o.ui.info(l) });
+}
+
+/**
+ * The same for a resume or rollback refused before any change (no consent, the lock, the
+ * AWS preflight, a secret its undo needs): the report names the refusal and the exit code.
+ * Only a LifeboatError is a refusal; anything else is a bug, reported as one by main.
+ */
+export async function reportRefused(run: ReplayedRun, err: unknown, o: Omit<UndrivenCommand, 'final' | 'exitCode'>): Promise<void> {
+  if (!(err instanceof LifeboatError)) return;
+  await reportUndriven(run, { ...o, final: 'refused', exitCode: err.exitCode }, err.message);
 }
 
 export interface JournalReportOptions {

@@ -5,22 +5,19 @@
  * re-check the world first (is the record already as wanted? is the object already there?),
  * so nothing is blindly repeated and "what was there before" is never re-captured.
  */
-import { operatorName } from '../../src/engine/run.js';
 import { ExitCode } from '../../src/errors.js';
 import type { FinalState } from '../../src/machine/compile.js';
-import { journaledReport, printReport, sessionReport } from '../json-report.js';
+import { printReport, sessionReport } from '../json-report.js';
 import type { CommonOptions } from '../options.js';
-import { deliverRunReport, runReport } from '../run-report.js';
+import { deliverRunReport, reportRefused, reportUndriven, runReport } from '../run-report.js';
 import { judgedAgainstTargets } from '../../src/report/targets.js';
 import { describeOutcome, runWithSignals } from '../execute.js';
 import { openRunCommand, openRunSession, releaseOwnLock, resumePoint, runbookForResume } from '../run-session.js';
 
 export default async function resume([runId]: string[], given: CommonOptions): Promise<number> {
   const { opts, ui, loaded, run, id } = await openRunCommand(runId as string, given);
-  // --json: the versioned report and nothing else on stdout, also when there is nothing to do.
-  const json = async (final: FinalState): Promise<void> => {
-    if (given.json) await printReport(journaledReport(run, 'resume', final, ExitCode.ok, operatorName(process.env)));
-  };
+  // --json (the versioned report and nothing else on stdout) and --report: also when there is nothing to do.
+  const json = (final: FinalState): Promise<void> => reportUndriven(run, { command: 'resume', final, exitCode: ExitCode.ok, opts, given, ui });
 
   if (run.end?.outcome === 'completed' || run.end?.outcome === 'rolledBack' || run.end?.outcome === 'refused') await releaseOwnLock(run, opts, ui);
   switch (run.end?.outcome) {
@@ -43,7 +40,12 @@ export default async function resume([runId]: string[], given: CommonOptions): P
       break;
   }
 
-  const { runbook, changedHash } = await runbookForResume(run, Boolean(opts.force), ui);
+  // Refused before any change (a changed runbook, consent, lock, preflight): --report and --json still say so.
+  const refused = async (err: unknown): Promise<never> => {
+    await reportRefused(run, err, { command: 'resume', opts, given, ui });
+    throw err;
+  };
+  const { runbook, changedHash } = await runbookForResume(run, Boolean(opts.force), ui).catch(refused);
   let startAt: string | { rollback: string };
   if (run.phase === 'rollback') {
     if (run.applied.length === 0) {
@@ -66,7 +68,7 @@ export default async function resume([runId]: string[], given: CommonOptions): P
     startAt = at;
   }
 
-  const session = await openRunSession({ loaded, runbook, opts, command: 'resume', ui, startAt, changedHash });
+  const session = await openRunSession({ loaded, runbook, opts, command: 'resume', ui, startAt, changedHash }).catch(refused);
   try {
     const s = session.ui;
     s.heading(`lifeboat resume ${runbook.name} — run ${id}`);

@@ -5,11 +5,10 @@
  * unless --ignore-drift), confirmed at a terminal or by --yes, re-checked before each undo. Each undo-done entry takes its step off the list, so a rollback that is
  * interrupted or fails can be run again and undoes only what is left.
  */
-import { operatorName } from '../../src/engine/run.js';
 import { ExitCode, RefusedError } from '../../src/errors.js';
-import { journaledReport, printReport, sessionReport } from '../json-report.js';
+import { printReport, sessionReport } from '../json-report.js';
 import type { CommonOptions } from '../options.js';
-import { deliverRunReport, runReport } from '../run-report.js';
+import { deliverRunReport, reportRefused, reportUndriven, runReport } from '../run-report.js';
 import { describeOutcome, runWithSignals } from '../execute.js';
 import { openRunCommand, openRunSession, releaseOwnLock, runbookForRollback, undosNeedingSecrets } from '../run-session.js';
 
@@ -25,21 +24,28 @@ export default async function rollback([runId]: string[], given: CommonOptions):
     ui.info(undone.length ? `already rolled back: ${undone.join(', ')}` : 'the run changed nothing that lifeboat can undo');
     if (byHand.length > 0) ui.info(`undone by hand (journaled): ${byHand.join(', ')}`);
     if (notUndone.length > 0) ui.warn(`not undone, still changed (they cannot be undone, rollback: false): ${notUndone.join(', ')}`);
-    // --json: the versioned report and nothing else on stdout, also when there is nothing to do.
-    if (given.json) await printReport(journaledReport(run, 'rollback', 'rolledBack', ExitCode.ok, operatorName(process.env)));
+    // --json (the versioned report and nothing else on stdout) and --report: also when there is nothing to do.
+    await reportUndriven(run, { command: 'rollback', final: 'rolledBack', exitCode: ExitCode.ok, opts, given, ui });
     return ExitCode.ok;
   }
 
+  // Refused before any change (consent, lock, preflight, a secret): --report and --json still say so.
+  const refused = async (err: unknown): Promise<never> => {
+    await reportRefused(run, err, { command: 'rollback', opts, given, ui });
+    throw err;
+  };
   // An undo that holds a secret param needs it again: refuse before any change rather than stop half-way.
   const missing = undosNeedingSecrets(run).filter((m) => !(opts.skipUndo ?? []).includes(m.stepId));
   if (missing.length > 0) {
-    throw new RefusedError({
-      what: `the undo of ${missing.map((m) => m.stepId).join(', ')} needs the secret param${missing.flatMap((m) => m.params).length > 1 ? 's' : ''} ${[...new Set(missing.flatMap((m) => m.params))].join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} never journaled; nothing was changed`,
-      hint: `set ${[...new Set(missing.flatMap((m) => m.envVars))].map((v) => `${v}=…`).join(' ')} in the environment and roll back again`,
-    });
+    return refused(
+      new RefusedError({
+        what: `the undo of ${missing.map((m) => m.stepId).join(', ')} needs the secret param${missing.flatMap((m) => m.params).length > 1 ? 's' : ''} ${[...new Set(missing.flatMap((m) => m.params))].join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} never journaled; nothing was changed`,
+        hint: `set ${[...new Set(missing.flatMap((m) => m.envVars))].map((v) => `${v}=…`).join(' ')} in the environment and roll back again`,
+      }),
+    );
   }
-  const runbook = await runbookForRollback(run, ui);
-  const session = await openRunSession({ loaded, runbook, opts, command: 'rollback', ui, startAt: { rollback: 'command' } });
+  const runbook = await runbookForRollback(run, ui).catch(refused);
+  const session = await openRunSession({ loaded, runbook, opts, command: 'rollback', ui, startAt: { rollback: 'command' } }).catch(refused);
   try {
     const s = session.ui;
     s.heading(`lifeboat rollback ${runbook.name} — run ${id}`);

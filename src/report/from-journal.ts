@@ -10,7 +10,7 @@
  * judged against the recovery targets (./targets.ts).
  */
 import type { RunOutcome, StepTiming } from '../engine/run.js';
-import { replay, type JournalEntry, type ReplayedRun } from '../journal/format.js';
+import { replay, type JournalEntry, type ReplayedRun, type RunMode } from '../journal/format.js';
 import { changesInPlace } from '../engine/outcome.js';
 import { FINAL_STATES, type FinalState, type RunContext, type StepOutputs, type StepStatus } from '../machine/compile.js';
 import type { Runbook } from '../runbook/model.js';
@@ -30,15 +30,23 @@ export interface JournalReportInput {
    */
   exitCode?: number | undefined;
   redact?: (text: string) => string;
+  /**
+   * A resume or rollback that drove nothing (there was nothing left to do, or it was refused
+   * before any change): the report is of that command, over the run's journaled facts. Its
+   * mode (default: the run's), how it ended and why, instead of the run's own end.
+   */
+  command?: { mode?: RunMode | undefined; final: FinalState; error: { stepId: string; message: string } | null } | undefined;
 }
 
 const TERMINAL = new Set<string>(FINAL_STATES);
 
 export function buildJournalReport(input: JournalReportInput): Report {
   const run = 'entries' in input.journal && 'start' in input.journal ? input.journal : replay([...(input.journal)]);
-  const outcome = outcomeFromJournal(run, input.runbook);
-  const mode = run.start.mode;
-  const rehearsal = mode === 'rehearse' || mode === 'verify';
+  const journaled = outcomeFromJournal(run, input.runbook);
+  const c = input.command;
+  const outcome: RunOutcome = c ? { ...journaled, final: c.final, context: { ...journaled.context, error: c.error ?? undefined } } : journaled;
+  const mode = c?.mode ?? run.start.mode;
+  const rehearsal = run.start.mode === 'rehearse' || run.start.mode === 'verify';
   const exitCode = input.exitCode ?? (rehearsal ? rehearsalExitCode(outcome) : outcome.exitCode);
   return buildReport({
     outcome,

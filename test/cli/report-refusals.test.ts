@@ -1,7 +1,8 @@
 /**
  * Reports, metrics and `--json` are written whatever the outcome (contract §4), also when
  * the run never started: an invalid runbook or --param (exit 2), no consent, a missing
- * typed confirmation, a held lock (exit 3). And a `--report-file` that is stdout is stdout:
+ * typed confirmation, a held lock (exit 3); and when a resume or rollback was refused before
+ * any change or had nothing to do. And a `--report-file` that is stdout is stdout:
  * the run's own output goes to stderr, and `--json` cannot share it. No AWS: runbooks of
  * shell and wait steps, through the built CLI.
  */
@@ -218,6 +219,70 @@ describe('a run stopped before it started still reports', () => {
       expect(parsePrometheus(await readFile(prom, 'utf8')).get('lifeboat_verify_success')?.samples[0]).toMatchObject({ labels: { runbook: 'param-refusals' }, value: 0 });
     }
     expect(runIds(join(dir, 'state'))).toEqual([]);
+  });
+});
+
+describe('a resume or rollback that drives nothing still reports', () => {
+  /** A completed run of TINY (its one step has an undo: the marker-free `rollback.run`). */
+  const UNDOABLE = `version: 1
+name: undoable-refusals
+steps:
+  - id: hello
+    type: shell
+    with: { run: [node, -e, "console.log('hello')"] }
+    rollback: { run: [node, -e, "console.log('bye')"] }
+`;
+
+  async function completedRun(dir: string): Promise<{ sd: string; runId: string }> {
+    const file = await runbook(dir, 'undoable.yaml', UNDOABLE);
+    const sd = join(dir, 'state');
+    const r = await runCli(['run', file, '--yes', '--state-dir', sd]);
+    expect(r.code, explain(r)).toBe(0);
+    const [runId] = runIds(sd);
+    if (runId === undefined) throw new Error('no run');
+    return { sd, runId };
+  }
+
+  test('rollback refused for want of consent: exit 3, --json and --report-file name the run, the refusal and what is still changed', async () => {
+    const dir = tempDir();
+    const { sd, runId } = await completedRun(dir);
+    const out = join(dir, 'rollback.json');
+    const r = await runCli(['rollback', runId, '--state-dir', sd, '--json', '--report', 'json', '--report-file', out]);
+    expect(r.code, explain(r)).toBe(3);
+    const printed = JSON.parse(r.stdout) as Report;
+    expect(validate(printed), JSON.stringify(validate.errors)).toBe(true);
+    expect(printed).toMatchObject({ runId, mode: 'rollback', verdict: 'refused', exitCode: 3, final: 'refused', error: { stepId: 'start' } });
+    expect(printed.error?.message).toContain('--yes');
+    expect(printed.steps).toEqual([expect.objectContaining({ id: 'hello', status: 'passed', undo: 'still-changed' })]);
+    expect(printed.leftChanged.map((l) => l.stepId)).toEqual(['hello']);
+    expect(await readReport(out)).toEqual(printed);
+    // Refused means nothing was done: the run is as it was, and a rollback with --yes still undoes it.
+    const back = await runCli(['rollback', runId, '--yes', '--state-dir', sd]);
+    expect(back.code, explain(back)).toBe(0);
+    expect(back.stdout).toContain('bye');
+  });
+
+  test('resume of a completed run and rollback with nothing left: exit 0, and the --report-file is written', async () => {
+    const dir = tempDir();
+    const { sd, runId } = await completedRun(dir);
+    const resumed = join(dir, 'resume.md');
+    const r = await runCli(['resume', runId, '--state-dir', sd, '--report', 'markdown', '--report-file', resumed]);
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stdout).toContain('nothing to resume');
+    const md = await readFile(resumed, 'utf8');
+    expect(md).toContain('resume `undoable-refusals`');
+    expect(md).toContain('passed');
+    expect(md).toContain(runId);
+
+    expect((await runCli(['rollback', runId, '--yes', '--state-dir', sd])).code).toBe(0);
+    const again = join(dir, 'again.json');
+    const nothing = await runCli(['rollback', runId, '--yes', '--state-dir', sd, '--report', 'json', '--report-file', again]);
+    expect(nothing.code, explain(nothing)).toBe(0);
+    expect(nothing.stdout).toContain('nothing left to undo');
+    const written = await readReport(again);
+    expect(written).toMatchObject({ runId, mode: 'rollback', verdict: 'passed', final: 'rolledBack', exitCode: 0, leftChanged: [] });
+    // Built from the journal: the step's own time is there.
+    expect(written.steps[0]?.durationMs).toEqual(expect.any(Number));
   });
 });
 
