@@ -315,6 +315,7 @@ export async function openRunSession({ loaded, runbook, opts, command, ui: _earl
     ...wayBackFlags(opts),
     observer: notifierFor(opts.notify, { runId: run.runId, runbook, mode, who, redact: redactor(secrets), userAgent: userAgent() }),
     rollbackAfter: command === 'resume' && (run.start.mode === 'rehearse' || run.start.mode === 'verify'),
+    rollsBackCompleted: command === 'rollback' && run.end?.outcome === 'completed',
     stepMode: run.start.mode,
     start: {
       startAt,

@@ -70,6 +70,12 @@ export interface EngineOptions {
   ignoreDrift?: boolean;
   /** --skip-undo <step-id>: a person already undid these by hand. */
   skipUndo?: readonly string[];
+  /**
+   * `lifeboat rollback` of a run that completed: its changes are where the run meant them to
+   * be, so declining the rollback at the prompt refuses it (exit 3, nothing changed, the lock
+   * left released) instead of stopping with changes in place (exit 5).
+   */
+  rollsBackCompleted?: boolean;
   /** What to do when nobody can be asked any more (the terminal went away): --on-failure. */
   onFailure?: 'rollback' | 'abort';
   /** The mode steps are gated by (`modes:`, `mode` in `when:`) when it differs from `mode`: a resumed run's own. */
@@ -132,6 +138,7 @@ export class Execution {
       runId: options.runId,
       ignoreDrift: options.ignoreDrift ?? false,
       skipUndo: new Set(options.skipUndo ?? []),
+      rollsBackCompleted: options.rollsBackCompleted ?? false,
       timings: this.timings,
     });
     this.machine = compileRunbook(options.runbook, {

@@ -29,6 +29,8 @@ export interface WayBackOptions {
   runId: string;
   ignoreDrift: boolean;
   skipUndo: ReadonlySet<string>;
+  /** The run being rolled back had completed: declining at the prompt refuses (see ExecutionOptions). */
+  rollsBackCompleted: boolean;
   timings: Record<string, StepTiming>;
 }
 
@@ -132,7 +134,14 @@ export class WayBack {
       await this.o.decisions.record(undefined, 'rollback', 'go');
       return 'go';
     }
-    return (await this.o.decisions.rollback(steps, signal)) ? 'go' : 'decline';
+    if (await this.o.decisions.rollback(steps, signal)) return 'go';
+    if (this.o.rollsBackCompleted) {
+      throw new RefusedError({
+        what: 'rollback declined at the prompt: nothing was changed',
+        hint: `run ${this.o.runId} stays completed, its changes in place; to undo it later: lifeboat rollback ${this.o.runId}`,
+      });
+    }
+    return 'decline';
   }
 
   async undo(input: UndoInput): Promise<UndoOutput> {

@@ -284,6 +284,35 @@ describe('rollback <id> is planned, shown, confirmed and drift-checked', () => {
   });
 });
 
+describe('declining the rollback of a completed run', () => {
+  test('"not now" at the prompt: exit 3, nothing changed, no lock taken, the run still completed, and no "resume" offered', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    await expectExit(runCli([...runArgs(z, sd, 'succeed'), '--yes']), 0);
+    const [id] = runIds(sd) as [string];
+    expect(locks(sd)).toEqual([]);
+    const term = Terminal.start(`wb-decline-${process.pid}`, [process.execPath, BIN, 'rollback', id, '--state-dir', sd], { ...cliEnv(), TERM: 'xterm-256color', PATH: process.env.PATH ?? '/usr/bin:/bin' }, ROOT);
+    let screen: string;
+    try {
+      await term.waitFor('roll back these');
+      term.keys('Enter'); // the default: "not now"
+      expect(await term.exitCode()).toBe(3);
+      screen = term.screen();
+    } finally {
+      term.close();
+    }
+    expect(screen).toContain('rollback declined at the prompt: nothing was changed');
+    expect(screen).not.toContain(`lifeboat resume ${id}`);
+    expect(await recordValue(z)).toBe(`standby.${z.zone}`);
+    expect(locks(sd)).toEqual([]);
+    const shown = JSON.parse((await expectExit(runCli(['show', id, '--json', '--state-dir', sd]), 0)).stdout) as { status: string };
+    expect(shown.status).toBe('completed');
+    expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'decision', phase: 'rollback', choice: 'not now', by: 'operator' }));
+    // The next run of the runbook is not refused by a lock the declined rollback left behind.
+    await expectExit(runCli([...runArgs(z, sd, 'succeed'), '--yes']), 0);
+  });
+});
+
 describe('a failed undo', () => {
   const undoFails = (z: Zone, marker: string) => ['--param', `zone_id=${z.zoneId}`, '--param', `record=${z.record}`, '--param', `target=standby.${z.zone}`, '--param', `marker=${marker}`];
 
