@@ -213,10 +213,10 @@ export class Decisions {
     return go;
   }
 
-  async undoFailure(stepId: string, error: string, drift: boolean, signal?: AbortSignal): Promise<UndoFailureChoice> {
+  async undoFailure(stepId: string, error: string, drift: { drift: boolean; undoAnyway: boolean }, signal?: AbortSignal): Promise<UndoFailureChoice> {
     let answer: UndoFailureAnswer;
     try {
-      answer = await this.prompter.undoFailed({ stepId, error, drift, signal });
+      answer = await this.prompter.undoFailed({ stepId, error, ...drift, signal });
     } catch {
       answer = { choice: 'stop' };
     }

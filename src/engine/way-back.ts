@@ -6,9 +6,10 @@
  *   rollback` a drifted step refuses the whole rollback before any change (exit 3) unless
  *   --ignore-drift; then, at a terminal, the operator is asked before the first change.
  * - undo: right before each step's undo, the same re-read; drift stops the rollback there
- *   (an automatic rollback ends with exit 4), unless accepted (--ignore-drift, "undo anyway").
+ *   (an automatic rollback ends with exit 4), unless accepted (--ignore-drift, or "undo
+ *   anyway" at the prompt of a rollback a person asked for; never in an automatic one).
  *   `rollback: false` steps are reported `not undone`; --skip-undo marks a step done by hand.
- * - a failed undo: retry, undo anyway (drift), done by hand with a reason, or stop.
+ * - a failed undo: retry, undo anyway (drift, in a rollback a person asked for), done by hand with a reason, or stop.
  */
 import { RefusedError } from '../errors.js';
 import type { RollbackChoice, RollbackPreviewInput, UndoFailureChoice, UndoFailureInput, UndoInput, UndoOutput } from '../machine/compile.js';
@@ -57,6 +58,8 @@ export function isIrreversible(step: Step, undo: unknown): boolean {
 export class WayBack {
   /** The step whose last undo attempt stopped at drift (the failure decision offers "undo anyway"). */
   private driftAt: string | undefined;
+  /** A rollback a person asked for (`lifeboat rollback`, resume of one): drift may be overridden at the prompt. */
+  private asked = false;
 
   constructor(private readonly o: WayBackOptions) {}
 
@@ -78,6 +81,7 @@ export class WayBack {
     // Asked for by a person (`lifeboat rollback`, or `lifeboat resume` of a run that was
     // rolling back): refused on drift, and asked before the first change, like any run.
     const command = input.reason === 'command' || input.reason === 'resume';
+    this.asked = command;
     ui.heading(`The way back: ${steps.length === 1 ? '1 step' : `${steps.length} steps`} to undo, newest first (${steps.join(', ')})`);
     const drifted: Array<{ stepId: string; items: DriftItem[] }> = [];
     for (const stepId of steps) {
@@ -226,7 +230,7 @@ export class WayBack {
       await this.o.decisions.record(input.stepId, 'undo-failure', 'stop');
       return 'stop';
     }
-    const choice = await this.o.decisions.undoFailure(input.stepId, input.error, drift, signal);
+    const choice = await this.o.decisions.undoFailure(input.stepId, input.error, { drift, undoAnyway: drift && this.asked }, signal);
     if (choice === 'by-hand') await this.o.journal.write({ type: 'undo-done', stepId: input.stepId, durationMs: 0, how: 'by-hand' });
     return choice;
   }

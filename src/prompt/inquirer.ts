@@ -243,7 +243,7 @@ export class InquirerPrompter implements Prompter {
     const choices: Array<{ value: UndoFailureChoice; name: string; description: string }> = [
       { value: 'retry', name: 'retry', description: q.drift ? 're-read the world and check again' : 'try this undo again' },
     ];
-    if (q.drift) choices.push({ value: 'force', name: 'undo anyway', description: "overwrite the later change with the step's before state" });
+    if (q.drift && q.undoAnyway) choices.push({ value: 'force', name: 'undo anyway', description: "overwrite the later change with the step's before state" });
     choices.push(
       { value: 'by-hand', name: 'done by hand', description: 'I put it back myself: mark it undone and go on with the next undo' },
       { value: 'stop', name: 'stop', description: 'leave the rest as it is; lifeboat rollback <run-id> goes on later' },

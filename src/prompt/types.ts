@@ -72,8 +72,13 @@ export interface UndoFailureQuestion {
   signal?: AbortSignal;
   stepId: string;
   error: string;
-  /** The failure is drift: offering to undo over someone else's change. */
+  /** The failure is drift: what the step left was changed since. */
   drift: boolean;
+  /**
+   * Drift may be overridden here ("undo anyway"): only in a rollback a person asked for
+   * (`lifeboat rollback`, or resume of one). An automatic rollback stops at drift (exit 4).
+   */
+  undoAnyway: boolean;
 }
 
 export interface UndoFailureAnswer {

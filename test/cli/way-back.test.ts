@@ -313,6 +313,35 @@ describe('declining the rollback of a completed run', () => {
   });
 });
 
+describe('an automatic rollback at a terminal', () => {
+  test('drift met by a rollback after a failure offers no "undo anyway": stopping there is exit 4, the record left as the colleague set it', async () => {
+    const z = await newZone();
+    const sd = tempDir();
+    const term = Terminal.start(`wb-autodrift-${process.pid}`, [process.execPath, BIN, ...runArgs(z, sd, 'meddle')], { ...cliEnv(), TERM: 'xterm-256color', PATH: process.env.PATH ?? '/usr/bin:/bin' }, ROOT);
+    let screen: string;
+    try {
+      await term.waitFor('send-email (shell): what now?');
+      term.keys('Enter'); // proceed
+      await term.waitFor('type send-email to confirm');
+      term.type('send-email');
+      term.keys('Enter');
+      await term.waitFor('step meddle-fail failed: what now?');
+      term.keys('Enter'); // the default: roll back
+      await term.waitFor('the undo of failover-dns found drift: what now?');
+      screen = term.screen();
+      term.keys('Enter'); // the default: stop
+      expect(await term.exitCode()).toBe(4);
+    } finally {
+      term.close();
+    }
+    const prompt = screen.slice(screen.lastIndexOf('found drift: what now?'));
+    expect(prompt).toContain('done by hand');
+    expect(prompt).not.toContain('undo anyway');
+    expect(await recordValue(z)).toBe('someone-else.example.net');
+    expect(locks(sd)).toHaveLength(1);
+  }, 60_000);
+});
+
 describe('a failed undo', () => {
   const undoFails = (z: Zone, marker: string) => ['--param', `zone_id=${z.zoneId}`, '--param', `record=${z.record}`, '--param', `target=standby.${z.zone}`, '--param', `marker=${marker}`];
 
