@@ -363,6 +363,12 @@ export function describeOutcome(ui: Ui, outcome: RunOutcome, mode?: RunMode): vo
       ui.error(`${outcome.context.rollbackError?.stepId}: ${outcome.context.rollbackError?.message}`);
       undoneNotes();
       describeStillChanged(ui, id, outcome.leftChanged, outcome.context.undos);
+      if (outcome.context.rollbackError) {
+        const { stepId, message } = outcome.context.rollbackError;
+        // The ways out that need no terminal, named with the step they apply to.
+        if (message.startsWith('drift')) ui.info(`once you know the later change may be overwritten: \`lifeboat rollback ${id} --ignore-drift\` puts back what was there before the run (journaled)`);
+        ui.info(`if you put ${stepId} back yourself: \`lifeboat rollback ${id} --skip-undo ${stepId}\` marks it done by hand (journaled) and undoes the rest`);
+      }
       break;
     case 'journalFailed':
       ui.heading(`✘ THE JOURNAL COULD NOT BE WRITTEN — no further change was made — a person must look now — run ${id}`);

@@ -275,6 +275,9 @@ describe('rollback <id> is planned, shown, confirmed and drift-checked', () => {
     const r = await expectExit(runCli([...runArgs(z, sd, 'meddle'), '--yes']), 4);
     expect(r.stdout).toMatch(/ROLLBACK STOPPED AT DRIFT/);
     expect(r.stdout).toMatch(/send-email not undone/);
+    // The ways out without a terminal, for the step that stopped it.
+    expect(r.stdout).toContain(`lifeboat rollback ${runIds(sd)[0] ?? '?'} --ignore-drift`);
+    expect(r.stdout).toContain('--skip-undo failover-dns');
     expect(await recordValue(z)).toBe('someone-else.example.net');
     const [id] = runIds(sd) as [string];
     expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'drift', stepId: 'failover-dns', action: 'stopped' }));
