@@ -20,9 +20,12 @@ export const REDACTED = '***';
 
 /**
  * Environment values shorter than this are not taken as secrets: `SOME_KEY=1` would mask
- * every "1" on the screen. Declared secret params are masked whatever their length.
+ * every "1" on the screen, and the `test` or `testing` that local endpoints are given as
+ * AWS_SECRET_ACCESS_KEY would turn `latest` into `la***` in plans and step outputs (which
+ * later steps read). Real keys and tokens are far longer. Declared secret params are masked
+ * whatever their length: a short secret is declared `secret: true`.
  */
-export const MIN_SECRET_LENGTH = 4;
+export const MIN_SECRET_LENGTH = 8;
 
 // ------------------------------------------------------------------ names
 

@@ -31,7 +31,7 @@ interface World {
 
 /**
  * `secret`: a value that also names a secret-named environment variable in the tests that
- * use it (DEPLOY_KEY=primary): the record's old value is `primary.<zone>` already; with S3,
+ * use it (DEPLOY_KEY=primarydb): the record's old value is `primarydb.<zone>` already; with S3,
  * keys containing it are overwritten and created by the restore.
  */
 async function newWorld(options: { s3?: boolean; secret?: string } = {}): Promise<World> {
@@ -44,7 +44,7 @@ async function newWorld(options: { s3?: boolean; secret?: string } = {}): Promis
   await r53.send(
     new ChangeResourceRecordSetsCommand({
       HostedZoneId: zoneId,
-      ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: record, Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: `primary.${zone}` }] } }] },
+      ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: record, Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: `primarydb.${zone}` }] } }] },
     }),
   );
   const marker = join(tempDir('lifeboat-marker-'), 'failed-over');
@@ -223,10 +223,10 @@ describe('crash after every journal entry', () => {
     // A secret-named environment value that occurs in the record values and the S3 keys:
     // masking it must never reach the undo records resume and rollback act on.
     {
-      what: 'the same with DEPLOY_KEY=primary, a secret that occurs in the record values and the S3 keys',
+      what: 'the same with DEPLOY_KEY=primarydb, a secret that occurs in the record values and the S3 keys',
       runbook: 'durable-full.yaml',
       s3: true,
-      secretEnv: { DEPLOY_KEY: 'primary' },
+      secretEnv: { DEPLOY_KEY: 'primarydb' },
       atLeast: 20,
       timeout: 900_000,
     },
@@ -375,7 +375,7 @@ describe('a failing rollback', () => {
     expect(out).toMatch(/ROLLBACK FAILED/);
     expect(out).toMatch(/still changed \(newest first\): mark, failover-dns/);
     // The undo record's text, journaled with it by the step type (route53.change-records' describeUndo).
-    expect(out).toContain(`failover-dns: restore 1 record set in hosted zone ${w.zoneId}: ${w.record}. CNAME back to primary.${w.zone}`);
+    expect(out).toContain(`failover-dns: restore 1 record set in hosted zone ${w.zoneId}: ${w.record}. CNAME back to primarydb.${w.zone}`);
     expect(out).toContain(`lifeboat rollback ${id}`);
     expect(replay(journal(sd, id).entries)).toMatchObject({ applied: ['failover-dns', 'mark'], undoFailure: { stepId: 'mark' } });
 
@@ -578,37 +578,37 @@ describe('secrets', () => {
     for (const f of filesUnder(sd)) expect(readFileSync(f, 'utf8'), f).not.toContain(token);
   });
 
-  test('DEPLOY_KEY=primary masks "primary" on screen, but the undo record keeps primary.<zone> and rollback puts it back exactly', async () => {
+  test('DEPLOY_KEY=primarydb masks "primarydb" on screen, but the undo record keeps primarydb.<zone> and rollback puts it back exactly', async () => {
     const w = await newWorld();
     const before = await snapshot(w);
     const sd = tempDir();
-    const env = { DEPLOY_KEY: 'primary' };
+    const env = { DEPLOY_KEY: 'primarydb' };
     const run = await expectCode(runCli(['run', join(RUNBOOKS, 'durable-dns.yaml'), '--yes', ...w.params, '--state-dir', sd], { env }), 0, 'run');
-    expect(run.stdout + run.stderr).not.toContain('primary');
+    expect(run.stdout + run.stderr).not.toContain('primarydb');
     expect(run.stdout).toContain(`***.${w.zone}`);
     const [id] = runIds(sd) as [string];
     const intent = journal(sd, id).entries.find((e) => e.type === 'intent' && e.stepId === 'failover-dns');
-    expect(JSON.stringify(intent)).toContain(`primary.${w.zone}`);
+    expect(JSON.stringify(intent)).toContain(`primarydb.${w.zone}`);
     const shown = await expectCode(runCli(['show', id, '--state-dir', sd], { env }), 0, 'show');
-    expect(shown.stdout).not.toContain('primary');
+    expect(shown.stdout).not.toContain('primarydb');
 
     const rolled = await expectCode(runCli(['rollback', id, '--yes', '--state-dir', sd], { env }), 0, 'rollback');
-    expect(rolled.stdout + rolled.stderr).not.toContain('primary');
+    expect(rolled.stdout + rolled.stderr).not.toContain('primarydb');
     expect(await snapshot(w)).toBe(before);
     const sets = await testRoute53().send(new ListResourceRecordSetsCommand({ HostedZoneId: w.zoneId }));
-    expect(sets.ResourceRecordSets?.find((r) => r.Name === `${w.record}.`)?.ResourceRecords).toEqual([{ Value: `primary.${w.zone}` }]);
+    expect(sets.ResourceRecordSets?.find((r) => r.Name === `${w.record}.`)?.ResourceRecords).toEqual([{ Value: `primarydb.${w.zone}` }]);
   });
 
   test.runIf(withS3Restore)('an S3 restore of keys that contain a secret-named value: the undo record keeps the keys, rollback is exact', async () => {
-    const w = await newWorld({ s3: true, secret: 'primary' });
+    const w = await newWorld({ s3: true, secret: 'primarydb' });
     const before = await snapshot(w);
     const sd = tempDir();
-    const env = { DEPLOY_KEY: 'primary' };
+    const env = { DEPLOY_KEY: 'primarydb' };
     await expectCode(runCli(['run', join(RUNBOOKS, 'durable-full.yaml'), '--yes', ...w.params, '--state-dir', sd], { env }), 0, 'run');
     const [id] = runIds(sd) as [string];
     const undo = JSON.stringify(journal(sd, id).entries.find((e) => e.type === 'intent' && e.stepId === 'restore-data'));
-    expect(undo).toContain('db/primary-0001.bin');
-    expect(undo).toContain('db/primary/primary-0002.bin');
+    expect(undo).toContain('db/primarydb-0001.bin');
+    expect(undo).toContain('db/primarydb/primarydb-0002.bin');
     expect(await snapshot(w)).not.toBe(before);
     await expectCode(runCli(['rollback', id, '--yes', '--state-dir', sd], { env }), 0, 'rollback');
     expect(await snapshot(w)).toBe(before);
@@ -616,7 +616,7 @@ describe('secrets', () => {
 
   test('overlapping secrets and secret names (passphrase, camelCase): no secret, nor any part of one, on screen or in the journal', async () => {
     const sd = tempDir();
-    const env = { DB_PASSWORD: 'Hunt', API_TOKEN: 'Hunter2-token-xyz', GPG_PASSPHRASE: 'correct-horse-battery', slackApiKey: 'xoxb-1234-slack' };
+    const env = { DB_PASSWORD: 'Hunter2-tok', API_TOKEN: 'Hunter2-token-xyz', GPG_PASSPHRASE: 'correct-horse-battery', slackApiKey: 'xoxb-1234-slack' };
     const r = await expectCode(runCli(['run', join(RUNBOOKS, 'durable-secret-output.yaml'), '--yes', '--state-dir', sd], { env }), 0, 'run');
     const [id] = runIds(sd) as [string];
     const text = readFileSync(join(sd, 'runs', id, 'journal.jsonl'), 'utf8');

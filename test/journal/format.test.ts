@@ -195,40 +195,40 @@ describe('replay', () => {
 
 describe('protectEntry: masks what people read, keeps what the journal acts on', () => {
   const at = (body: EntryBody): JournalEntry => ({ v: 1, seq: 1, at: '2026-11-23T04:12:00.000Z', ...body });
-  // DEPLOY_KEY=primary: a secret-named environment value that also occurs in the data.
-  const secrets = collectSecrets({ env: { DEPLOY_KEY: 'primary', HOME: '/home/ana' }, params: { token: 'tok-hunter2', zone: 'Z1' }, secretNames: ['token'] });
+  // DEPLOY_KEY=primarydb: a secret-named environment value that also occurs in the data.
+  const secrets = collectSecrets({ env: { DEPLOY_KEY: 'primarydb', HOME: '/home/ana' }, params: { token: 'tok-hunter2', zone: 'Z1' }, secretNames: ['token'] });
 
   test('an undo record is journaled verbatim: the Route 53 value and the S3 key that contain the secret stay whole', () => {
     const undo = {
       zoneId: 'Z1',
-      before: [{ Name: 'app.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'primary.example.com' }] }],
-      overwritten: [{ key: 'secr/primary-0001.bin', etag: '"e1"' }],
-      created: ['secr/primary-0002.bin'],
+      before: [{ Name: 'app.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'primarydb.example.com' }] }],
+      overwritten: [{ key: 'secr/primarydb-0001.bin', etag: '"e1"' }],
+      created: ['secr/primarydb-0002.bin'],
     };
     const e = protectEntry(at({ type: 'intent', stepId: 'failover-dns', undo }), secrets);
     expect(e).toEqual(at({ type: 'intent', stepId: 'failover-dns', undo }));
   });
 
   test('what people read is masked: summary, outputs, errors, warnings, skip reasons, plan summaries', () => {
-    const result = protectEntry(at({ type: 'result', stepId: 's', outputs: { stdout: 'primary is up\nHOME stays' }, durationMs: 1, requests: 0, summary: 'moved to primary' }), secrets);
+    const result = protectEntry(at({ type: 'result', stepId: 's', outputs: { stdout: 'primarydb is up\nHOME stays' }, durationMs: 1, requests: 0, summary: 'moved to primarydb' }), secrets);
     expect(result).toMatchObject({ outputs: { stdout: '*** is up\nHOME stays' }, summary: 'moved to ***', durationMs: 1 });
     expect(protectEntry(at({ type: 'step-failed', stepId: 's', error: 'tok-hunter2 refused', changed: false, durationMs: 0, outputs: { stdout: 'tok-hunter2' } }), secrets)).toMatchObject({ error: '*** refused', outputs: { stdout: '***' } });
-    expect(protectEntry(at({ type: 'undo-failed', stepId: 's', error: 'no primary' }), secrets)).toMatchObject({ error: 'no ***' });
-    expect(protectEntry(at({ type: 'warning', message: 'primary' }), secrets)).toMatchObject({ message: '***' });
-    expect(protectEntry(at({ type: 'skipped', stepId: 's', reason: 'primary down' }), secrets)).toMatchObject({ reason: '*** down' });
-    expect(protectEntry(at({ type: 'plan', stepId: 's', summary: 'UPSERT primary', mutating: true }), secrets)).toMatchObject({ summary: 'UPSERT ***' });
+    expect(protectEntry(at({ type: 'undo-failed', stepId: 's', error: 'no primarydb' }), secrets)).toMatchObject({ error: 'no ***' });
+    expect(protectEntry(at({ type: 'warning', message: 'primarydb' }), secrets)).toMatchObject({ message: '***' });
+    expect(protectEntry(at({ type: 'skipped', stepId: 's', reason: 'primarydb down' }), secrets)).toMatchObject({ reason: '*** down' });
+    expect(protectEntry(at({ type: 'plan', stepId: 's', summary: 'UPSERT primarydb', mutating: true }), secrets)).toMatchObject({ summary: 'UPSERT ***' });
   });
 
   test('a field no list names is verbatim (the journal may act on it), e.g. what a step left behind', () => {
-    const body = { type: 'result', stepId: 's', outputs: {}, durationMs: 1, requests: 0, left: { value: 'primary.example.com' } } as unknown as EntryBody;
-    expect(protectEntry(at(body), secrets)).toMatchObject({ left: { value: 'primary.example.com' } });
+    const body = { type: 'result', stepId: 's', outputs: {}, durationMs: 1, requests: 0, left: { value: 'primarydb.example.com' } } as unknown as EntryBody;
+    expect(protectEntry(at(body), secrets)).toMatchObject({ left: { value: 'primarydb.example.com' } });
   });
 
   test('the run-start keeps the runbook source and non-secret params verbatim, and leaves secret params out', () => {
-    const source = 'params:\n  token: { secret: true }\nsteps: [{ id: s, with: { to: primary.example.com } }]\n';
+    const source = 'params:\n  token: { secret: true }\nsteps: [{ id: s, with: { to: primarydb.example.com } }]\n';
     const start = START;
-    const e = protectEntry(at({ ...start, runbook: { ...start.runbook, source }, params: { zone: 'primary', token: 'tok-hunter2' } }), secrets);
-    expect(e).toMatchObject({ params: { zone: 'primary' }, secretParams: ['token'], runbook: { source } });
+    const e = protectEntry(at({ ...start, runbook: { ...start.runbook, source }, params: { zone: 'primarydb', token: 'tok-hunter2' } }), secrets);
+    expect(e).toMatchObject({ params: { zone: 'primarydb' }, secretParams: ['token'], runbook: { source } });
     expect(JSON.stringify(e)).not.toContain('tok-hunter2');
   });
 

@@ -47,19 +47,19 @@ describe('JournalWriter', () => {
   test('the undo record an intent carries is written verbatim, a secret param sealed in it; the run-start leaves the secret param out', async () => {
     const dir = tempDir();
     const id = newRunId('rb');
-    const secrets = collectSecrets({ env: { DEPLOY_KEY: 'primary' }, params: { token: 's3cr3t-value', zone: 'Z1' }, secretNames: ['token'] });
+    const secrets = collectSecrets({ env: { DEPLOY_KEY: 'primarydb' }, params: { token: 's3cr3t-value', zone: 'Z1' }, secretNames: ['token'] });
     const w = await JournalWriter.open(dir, id, { secrets, env: {} });
     await w.append({ ...start(id), params: { zone: 'Z1', token: 's3cr3t-value' }, secretParams: ['token'] } as EntryBody);
-    const undo = { before: [{ Name: 'app.example.com.', ResourceRecords: [{ Value: 'primary.example.com' }] }], run: ['undo', 's3cr3t-value'] };
+    const undo = { before: [{ Name: 'app.example.com.', ResourceRecords: [{ Value: 'primarydb.example.com' }] }], run: ['undo', 's3cr3t-value'] };
     const appended = await w.append({ type: 'intent', stepId: 'dns', undo });
-    await w.append({ type: 'result', stepId: 'dns', outputs: { stdout: 'primary s3cr3t-value' }, durationMs: 1, requests: 1 });
+    await w.append({ type: 'result', stepId: 'dns', outputs: { stdout: 'primarydb s3cr3t-value' }, durationMs: 1, requests: 1 });
     await w.close();
     const text = readFileSync(journalPath(dir, id), 'utf8');
     expect(text).not.toContain('s3cr3t-value');
     const { entries } = await readJournal(dir, id);
     expect(entries[0]).toMatchObject({ params: { zone: 'Z1' }, secretParams: ['token'] });
     expect((entries[0] as { params: Record<string, string> }).params).not.toHaveProperty('token');
-    expect(entries[1]).toMatchObject({ type: 'intent', undo: { before: [{ ResourceRecords: [{ Value: 'primary.example.com' }] }], run: ['undo', '${{ params.token }}'] } });
+    expect(entries[1]).toMatchObject({ type: 'intent', undo: { before: [{ ResourceRecords: [{ Value: 'primarydb.example.com' }] }], run: ['undo', '${{ params.token }}'] } });
     expect(appended).toMatchObject({ undo: { run: ['undo', '${{ params.token }}'] } });
     expect(entries[2]).toMatchObject({ outputs: { stdout: '*** ***' } });
   });

@@ -91,12 +91,12 @@ describe('redact', () => {
 });
 
 describe('which values are secrets', () => {
-  it('environment values: too short ones are not taken (SOME_KEY=1 would wreck the output)', () => {
-    expect(secretList(['', '1', 'yes', 'abc', 'abcd'])).toEqual(['abcd']);
+  it('environment values: too short ones are not taken (SOME_KEY=1 would wreck the output, AWS_SECRET_ACCESS_KEY=test every "latest")', () => {
+    expect(secretList(['', '1', 'yes', 'test', 'testing', 'abcdefgh'])).toEqual(['abcdefgh']);
   });
   it('a run: secret params (any length), secret-named environment values, longest first; secret params by name for sealing', () => {
-    const s = collectSecrets({ env: { DEPLOY_KEY: 'primary', SHORT_KEY: '1', HOME: '/home/ana', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' }, params: { pin: '42', zone: 'Z1', empty: '' }, secretNames: ['pin', 'empty'] });
-    expect(s.values).toEqual(['primary', '42']);
+    const s = collectSecrets({ env: { DEPLOY_KEY: 'primarydb', SHORT_KEY: '1', HOME: '/home/ana', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' }, params: { pin: '42', zone: 'Z1', empty: '' }, secretNames: ['pin', 'empty'] });
+    expect(s.values).toEqual(['primarydb', '42']);
     expect(s.params).toEqual({ pin: '42' });
   });
   it('redactDeep masks string values, never keys or numbers', () => {
