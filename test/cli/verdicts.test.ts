@@ -105,9 +105,11 @@ describe('targets are verdicts', () => {
     expect(out.report.breaches).toHaveLength(1);
     expect(out.report.breaches[0]).toMatchObject({ target: 'rto', limitMs: 1000 });
     expect(out.report.breaches[0]?.message).toMatch(/^recovery took .*, over the RTO of 1s$/);
-    const rto = out.junit.find((t) => t.attrs.name === 'rto');
-    expect(rto?.children.map((c) => c.name)).toEqual(['failure']);
-    expect(rto?.children[0]?.attrs.message).toMatch(/over the RTO of 1s/);
+    // One testcase per step: the miss is a failure on the last step that ran.
+    expect(out.junit.map((t) => t.attrs.name)).toEqual(out.report.steps.map((st) => st.id));
+    const failed = out.junit.filter((t) => t.children.some((c) => c.name === 'failure'));
+    expect(failed.map((t) => t.attrs.name)).toEqual([out.report.steps[out.report.steps.length - 1]?.id]);
+    expect(failed[0]?.children.find((c) => c.name === 'failure')?.attrs.message).toMatch(/^RTO missed: .*over the RTO of 1s/);
     expect(out.markdown).toMatch(/RTO missed:\*\* recovery took .*, over the RTO of 1s/);
     expect(out.metric('lifeboat_verify_success')).toBe(0);
     expect(out.metric('lifeboat_rto_target_seconds')).toBe(1);
@@ -128,9 +130,11 @@ describe('targets are verdicts', () => {
     expect(out.report).toMatchObject({ verdict: 'failed', exitCode: 1, totals: { rpoMs: 1000, rpoVerdict: 'over', rtoVerdict: 'within' } });
     expect(out.report.breaches.map((b) => [b.target, b.stepId])).toEqual([['rpo', 'verify-backups']]);
     expect(out.report.breaches[0]?.message).toMatch(/^newest backup db\/part-\d\.sql is .* old, older than the RPO of 1s$/);
-    const rpo = out.junit.find((t) => t.attrs.name === 'rpo');
+    // One testcase per step: the miss is a failure on the backup check that measured it.
+    expect(out.junit.map((t) => t.attrs.name)).toEqual(out.report.steps.map((st) => st.id));
+    const rpo = out.junit.find((t) => t.attrs.name === 'verify-backups');
     expect(rpo?.children[0]?.name).toBe('failure');
-    expect(rpo?.children[0]?.attrs.message).toMatch(/older than the RPO of 1s/);
+    expect(rpo?.children[0]?.attrs.message).toMatch(/^RPO missed: .*older than the RPO of 1s/);
     expect(out.markdown).toMatch(/RPO missed:\*\* newest backup db\/part-\d\.sql is .* old, older than the RPO of 1s/);
     expect(out.metric('lifeboat_verify_success')).toBe(0);
     expect(out.metric('lifeboat_rpo_target_seconds')).toBe(1);
@@ -191,9 +195,11 @@ describe('a refused verify is never green', () => {
     const xml = parseXml(await readFile(join(dir, 'j.xml'), 'utf8'));
     const suite = findAll(xml, 'testsuite')[0];
     expect(suite?.attrs.errors).toBe('1');
-    const start = findAll(xml, 'testcase').find((t) => t.attrs.name === 'start');
-    expect(start?.children.map((c) => c.name)).toEqual(['error']);
-    expect(start?.children[0]?.attrs.message).toContain('confirm-outage');
+    // No testcase besides the steps: the refusal is an <error> on the first one.
+    const cases = findAll(xml, 'testcase');
+    expect(cases.map((t) => t.attrs.name)).toEqual(['confirm-outage', 'failover-dns', 'announce']);
+    expect(cases[0]?.children.map((c) => c.name)).toEqual(['error']);
+    expect(cases[0]?.children[0]?.attrs.message).toContain('confirm-outage');
   });
 });
 

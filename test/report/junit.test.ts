@@ -65,6 +65,22 @@ describe('structure', () => {
     expect(props).toMatchObject({ verdict: 'passed', exitCode: '0', rtoVerdict: 'within', backupAgeSeconds: '1234', rpoMs: '3600000' });
   });
 
+  test('a backup within its step\'s maxAge but older than the runbook\'s rpo: a failure on that step, and no testcase besides the steps', () => {
+    const o = passedVerify();
+    const outputs = o.context.outputs['verify-backups'] as Record<string, string | number | boolean>;
+    o.context.outputs['verify-backups'] = { ...outputs, newestAgeSeconds: 2 * 3600 };
+    const report = buildReport({ outcome: o, runbook: drill, mode: 'verify', exitCode: rehearsalExitCode(o), finishedAt: FINISHED, lifeboatVersion: '0.1.0' });
+    expect(report.breaches.map((b) => [b.target, b.stepId, b.judged])).toEqual([['rpo', 'verify-backups', true]]);
+    const root = parseXml(renderJunit(report));
+    const tcs = cases(root);
+    expect(tcs.map((t) => t.attrs.name)).toEqual(['verify-backups', 'restore', 'check-restored', 'list-restored']);
+    expect(kinds(tcs[0] as XmlElement)).toEqual(['failure']);
+    expect(tcs[0]?.children[0]?.attrs).toMatchObject({ type: 'target.rpo' });
+    expect(tcs[0]?.children[0]?.attrs.message).toMatch(/^RPO missed: .*2h.*1h/);
+    expect(tcs.slice(1).every((t) => kinds(t).length === 0)).toBe(true);
+    expect(findAll(root, 'testsuite')[0]?.attrs).toMatchObject({ tests: '4', failures: '1', errors: '0', skipped: '0' });
+  });
+
   test('a stale backup: the failure message names the age and the limit; the rest are skipped', () => {
     const root = junit(staleVerify());
     const tcs = cases(root);

@@ -1,8 +1,9 @@
 /**
  * A plain `run` is not judged against the runbook's rto/rpo (contract §4 "Verdicts": only
  * rehearse and verify are). A run over its RTO still passes, and every report says so the
- * same way: JSON lists the breach with judged: false, JUnit has the rto testcase skipped
- * (not a failure), Markdown shows it as information. A verify over its RTO fails in all three.
+ * same way: JSON lists the breach with judged: false, JUnit says it in the output of the
+ * last step's testcase (not a failure, no testcase of its own), Markdown shows it as
+ * information. A verify over its RTO fails in all three.
  */
 import { describe, expect, test } from 'vitest';
 import { renderJunit } from '../../src/report/junit.js';
@@ -29,14 +30,16 @@ describe('recovery targets in a run are information, not a verdict', () => {
     expect(r.summary).toMatch(/^run restore-drill: passed; recovery 16m \(over RTO 15m, not judged in a run\)/);
   });
 
-  test('JUnit: no failure; the rto testcase is skipped, saying the measured time and the target', () => {
-    const root = parseXml(renderJunit(overRto('run', 0)));
+  test('JUnit: no failure and no extra testcase; the last step that ran says the measured time and the target', () => {
+    const r = overRto('run', 0);
+    const root = parseXml(renderJunit(r));
     const suite = findAll(root, 'testsuite')[0];
-    expect(suite?.attrs).toMatchObject({ tests: '5', failures: '0', errors: '0', skipped: '1' });
-    expect(root.attrs).toMatchObject({ failures: '0', skipped: '1' });
-    const rto = findAll(root, 'testcase').find((t) => t.attrs.name === 'rto');
-    expect(rto?.children.map((c) => c.name)).toEqual(['skipped']);
-    expect(rto?.children[0]?.attrs.message).toBe('not judged in run (rehearse and verify are): recovery took 16m, over the RTO of 15m');
+    expect(suite?.attrs).toMatchObject({ tests: String(r.steps.length), failures: '0', errors: '0', skipped: '0' });
+    const cases = findAll(root, 'testcase');
+    expect(cases.map((t) => t.attrs.name)).toEqual(r.steps.map((s) => s.id));
+    const last = cases[cases.length - 1];
+    expect(last?.children.map((c) => c.name)).toEqual(['system-out']);
+    expect(JSON.stringify(last?.children[0])).toContain('RTO over, not judged in run (rehearse and verify are): recovery took 16m, over the RTO of 15m');
     expect(findAll(root, 'failure')).toEqual([]);
   });
 
@@ -52,8 +55,11 @@ describe('recovery targets in a run are information, not a verdict', () => {
     expect(r).toMatchObject({ verdict: 'failed', exitCode: 1 });
     expect(r.breaches.map((b) => [b.target, b.judged])).toEqual([['rto', true]]);
     const root = parseXml(renderJunit(r));
-    expect(findAll(root, 'testsuite')[0]?.attrs).toMatchObject({ failures: '1', skipped: '0' });
-    expect(findAll(root, 'testcase').find((t) => t.attrs.name === 'rto')?.children.map((c) => c.name)).toEqual(['failure']);
+    expect(findAll(root, 'testsuite')[0]?.attrs).toMatchObject({ tests: String(r.steps.length), failures: '1', skipped: '0' });
+    const cases = findAll(root, 'testcase');
+    expect(cases.map((t) => t.attrs.name)).toEqual(r.steps.map((s) => s.id));
+    const failure = cases[cases.length - 1]?.children.find((c) => c.name === 'failure');
+    expect(failure?.attrs).toMatchObject({ message: 'RTO missed: recovery took 16m, over the RTO of 15m', type: 'target.rto' });
     expect(renderMarkdown(r)).toContain('- ❌ **RTO missed:** recovery took 16m, over the RTO of 15m');
   });
 });
