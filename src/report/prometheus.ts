@@ -3,8 +3,10 @@
  * point `--collector.textfile.directory` at a directory and write
  * `--metrics-file <dir>/lifeboat-<runbook>.prom` from the verify job. Every sample is
  * labelled `runbook="<name>"`; each metric has # HELP and # TYPE gauge. No timestamps:
- * the textfile collector rejects them. A metric whose value is unknown (no
- * s3.verify-backups result, no restore) is left out rather than written as a made-up 0.
+ * the textfile collector rejects them. The five metrics the contract lists are always
+ * there, so a series never vanishes on the very run that went wrong; a value that is not
+ * known (no s3.verify-backups result, no restore) is NaN, never a made-up 0. The targets
+ * are there when there is one.
  *
  * Alert on `lifeboat_verify_success == 0` and on a stale
  * `time() - lifeboat_last_run_timestamp_seconds` (the job stopped running).
@@ -51,16 +53,12 @@ export function metricsFor(report: Report): Metric[] {
       value: report.durationMs / 1000,
     },
   ];
-  if (t.backupAgeSeconds !== null) {
-    metrics.push({
-      name: 'lifeboat_backup_age_seconds',
-      help: 'Age of the newest backup seen by the backup checks in the last run, in seconds: the recovery point actually achieved.',
-      value: t.backupAgeSeconds,
-    });
-  }
-  if (t.restoreBytes !== null) {
-    metrics.push({ name: 'lifeboat_restore_bytes', help: 'Bytes restored by the restore steps in the last run.', value: t.restoreBytes });
-  }
+  metrics.push({
+    name: 'lifeboat_backup_age_seconds',
+    help: 'Age of the newest backup seen by the backup checks in the last run, in seconds: the recovery point actually achieved (NaN: no backup check ran).',
+    value: t.backupAgeSeconds ?? NaN,
+  });
+  metrics.push({ name: 'lifeboat_restore_bytes', help: 'Bytes restored by the restore steps in the last run (NaN: no restore ran).', value: t.restoreBytes ?? NaN });
   // The targets themselves, so alerts compare against the runbook instead of a hard-coded number.
   if (t.rtoMs !== null) {
     metrics.push({ name: 'lifeboat_rto_target_seconds', help: "The runbook's rto (target recovery time), in seconds.", value: t.rtoMs / 1000 });

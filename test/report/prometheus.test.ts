@@ -60,11 +60,14 @@ describe('the metrics file', () => {
     expect(value(families, 'lifeboat_last_run_timestamp_seconds')).toBe(Date.parse('2026-11-23T04:12:30Z') / 1000);
   });
 
-  test('a failed verify: success 0; unknown values are left out, not made up', () => {
+  test('a failed verify: success 0; every listed metric is there, an unknown value is NaN, not a made-up 0', () => {
     const families = parsePrometheus(renderPrometheus(report(staleVerify())));
     expect(value(families, 'lifeboat_verify_success')).toBe(0);
-    expect(families.has('lifeboat_restore_bytes')).toBe(false);
-    expect(families.has('lifeboat_last_run_timestamp_seconds')).toBe(true);
+    for (const name of ['lifeboat_verify_success', 'lifeboat_verify_duration_seconds', 'lifeboat_backup_age_seconds', 'lifeboat_restore_bytes', 'lifeboat_last_run_timestamp_seconds']) {
+      expect(families.get(name)?.samples[0]?.labels.runbook, name).toBe('restore-drill');
+    }
+    // The restore never ran: not known, and not 0 bytes.
+    expect(value(families, 'lifeboat_restore_bytes')).toBeNaN();
   });
 
   test('label values are escaped per the text format', () => {
