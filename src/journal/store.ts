@@ -22,8 +22,15 @@ export function journalPath(stateDir: string, runId: string): string {
   return join(runDir(stateDir, runId), 'journal.jsonl');
 }
 
+/**
+ * A new run id: `<UTC second>-<runbook>-<4 hex>`. The suffix is the millisecond (3 hex
+ * digits, 000–3e7) and one random digit, so ids of one runbook sort by time within a second
+ * too (`ls runs | tail -1` is the latest run). Two runs of a runbook cannot start in the
+ * same millisecond in one state directory: the lock lets one at a time start.
+ */
 export function newRunId(runbookName: string, now = new Date()): string {
-  return makeRunId(runbookName, now, randomBytes(2).toString('hex'));
+  const suffix = now.getUTCMilliseconds().toString(16).padStart(3, '0') + (randomBytes(1)[0] ?? 0).toString(16).slice(-1);
+  return makeRunId(runbookName, now, suffix);
 }
 
 /**

@@ -23,6 +23,16 @@ const start = (runId: string): EntryBody =>
     pid: 1,
   });
 
+describe('run ids', () => {
+  test('sort by time, also within one second: the suffix starts with the millisecond', () => {
+    const second = Date.parse('2026-11-23T04:12:00Z');
+    const times = [0, 1, 9, 10, 255, 256, 999, 1000, 1001].map((ms) => new Date(second + ms));
+    const ids = times.map((t) => newRunId('region-failover', t));
+    for (const id of ids) expect(id).toMatch(/^\d{8}T\d{6}Z-region-failover-[0-9a-f]{4}$/);
+    expect([...ids].sort()).toEqual(ids);
+  });
+});
+
 describe('JournalWriter', () => {
   test('appends numbered entries, one a line, with secrets redacted', async () => {
     const dir = tempDir();
