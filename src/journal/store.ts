@@ -269,6 +269,9 @@ export interface LoadedRun {
  * mistakes in the invocation (exit 2): a resume or rollback must never pick a run by guess.
  * `unknownAsGiven`: an id no run here has is taken as typed (a run of another machine).
  */
+/** The shortest suffix that names a run: its random part, as `runs` shows it. */
+const MIN_SUFFIX = 4;
+
 export function resolveRunId(given: string, ids: readonly string[], stateDir: string, options: { unknownAsGiven?: boolean } = {}): string {
   const text = given.trim();
   const listHint = ids.length ? `lifeboat runs --state-dir ${stateDir} lists the ${ids.length} run(s) kept there` : 'check --state-dir (or LIFEBOAT_STATE_DIR): no runs are kept there';
@@ -276,7 +279,9 @@ export function resolveRunId(given: string, ids: readonly string[], stateDir: st
     throw new UsageError({ what: 'the run id is empty: it must name exactly one run', hint: `give the run id (a unique prefix or suffix will do); ${listHint}` });
   }
   if (ids.includes(text)) return text;
-  const matches = ids.filter((r) => r.startsWith(text) || r.endsWith(text));
+  // A suffix counts from the whole 4-hex end of an id up: `rollback 1` must not pick the one
+  // run whose id happens to end in 1.
+  const matches = ids.filter((r) => r.startsWith(text) || (text.length >= MIN_SUFFIX && r.endsWith(text)));
   if (matches.length === 1) return matches[0] as string;
   if (matches.length > 1) {
     const shown = matches.slice(0, 20);

@@ -188,6 +188,10 @@ describe('loadRun', () => {
     }
     expect(await listRunIds(dir)).toEqual(ids);
     expect((await loadRun(dir, 'bbbb')).run.runId).toBe(ids[1]);
+    expect((await loadRun(dir, 'rb-bbbb')).run.runId).toBe(ids[1]);
+    // Shorter than the id's 4-hex end: not a suffix (`rollback b` must not pick a run).
+    await expect(loadRun(dir, 'bbb')).rejects.toThrow(/no run bbb/);
+    await expect(loadRun(dir, 'b')).rejects.toThrow(/no run b /);
     expect((await loadRun(dir, '20261123T0412')).run.runId).toBe(ids[0]);
     await expect(loadRun(dir, '20261123T041200Z-rb-aaab')).rejects.toThrow(/did you mean 20261123T041200Z-rb-aaaa/);
     await expect(loadRun(dir, '20261123')).rejects.toThrow(/matches 2 runs/);
