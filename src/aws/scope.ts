@@ -42,11 +42,15 @@ export function scopeKey(s: AwsScope): string {
   return JSON.stringify([s.region ?? '', s.profile ?? '', s.roleArn ?? '', s.externalId ?? '']);
 }
 
-/** The scope to journal with an undo record: what is needed to act the same way again. */
+/**
+ * The scope to journal with an undo record: what is needed to act the same way again. The
+ * region is always kept, also when it came from --region, AWS_REGION or the profile rather
+ * than the step's `aws:`: an undo run from another shell acts where the change was made.
+ */
 export function scopeOf(acted: ActedAs | undefined, scope: AwsScope | undefined): AwsScope | undefined {
   const out: AwsScope = {};
   const region = scope?.region ?? acted?.region;
-  if (scope?.region !== undefined && region !== undefined) out.region = region;
+  if (region !== undefined) out.region = region;
   if (scope?.profile !== undefined) out.profile = scope.profile;
   if (scope?.roleArn !== undefined) out.roleArn = scope.roleArn;
   if (scope?.externalId !== undefined) out.externalId = scope.externalId;

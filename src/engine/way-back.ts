@@ -18,6 +18,7 @@ import type { DriftItem, UndoPreview } from '../steps/types.js';
 import type { Ui } from '../ui/console.js';
 import type { Decisions } from './decisions.js';
 import { errorText, type Scope, type StepInvoker } from '../steps/invoke.js';
+import { WrongAccountError } from '../steps/aws-scope.js';
 import type { RunJournal } from './journal-observer.js';
 import { isDryRunUndo, isNothingToUndo, type StepTiming } from './outcome.js';
 import { sealedUndoRefusal } from '../util/redact.js';
@@ -84,6 +85,7 @@ export class WayBack {
     this.asked = command;
     ui.heading(`The way back: ${steps.length === 1 ? '1 step' : `${steps.length} steps`} to undo, newest first (${steps.join(', ')})`);
     const drifted: Array<{ stepId: string; items: DriftItem[] }> = [];
+    const wrongAccount: WrongAccountError[] = [];
     for (const stepId of steps) {
       const step = this.o.invoker.step(stepId);
       const undo = input.undos[stepId];
@@ -107,6 +109,11 @@ export class WayBack {
       try {
         preview = await this.inspect(step, undo, input.left[stepId], this.scope(input), signal);
       } catch (err) {
+        if (err instanceof WrongAccountError) {
+          wrongAccount.push(err);
+          ui.error(`    ${err.message}`);
+          continue;
+        }
         ui.warn(`    could not re-read what ${stepId} left: ${errorText(err)} (checked again right before its undo)`);
         continue;
       }
@@ -118,6 +125,10 @@ export class WayBack {
       }
     }
     if (!command) return 'go';
+    const wrong = wrongAccount[0];
+    if (wrong) {
+      throw new RefusedError({ what: `rollback refused, nothing was changed: ${wrong.message.replace(/: nothing was done$/, '')}`, where: `step ${wrongAccount.map((e) => e.stepId).join(', ')}`, hint: wrong.hint });
+    }
     if (drifted.length > 0) {
       if (!this.o.ignoreDrift) {
         for (const d of drifted) await this.o.journal.write({ type: 'drift', stepId: d.stepId, items: d.items, action: 'refused' });

@@ -259,7 +259,7 @@ async function verify(ctx: StepContext, w: SetCapacityWith, result: StepResult):
 
 async function rollback(ctx: StepContext, _w: SetCapacityWith, raw: unknown): Promise<void> {
   const undo = parseUndo(raw);
-  const clients = undoClients(ctx, undo.acted);
+  const clients = await undoClients(ctx, undo.acted);
   const now = sizesOf(await describeGroup(ctx, clients, undo.group));
   const before: Sizes = { min: undo.min, desired: undo.desired, max: undo.max };
   if (sameSizes(now, before)) {
@@ -272,7 +272,7 @@ async function rollback(ctx: StepContext, _w: SetCapacityWith, raw: unknown): Pr
 
 async function previewUndo(ctx: StepContext, w: SetCapacityWith, raw: unknown, leftRaw: unknown): Promise<UndoPreview> {
   const undo = parseUndo(raw);
-  const clients = undoClients(ctx, undo.acted);
+  const clients = await undoClients(ctx, undo.acted);
   const now = sizesOf(await describeGroup(ctx, clients, undo.group));
   const before: Sizes = { min: undo.min, desired: undo.desired, max: undo.max };
   const lines: PlanLine[] = [

@@ -5,7 +5,7 @@
  */
 import type { AwsClients } from '../aws/clients.js';
 import { scopeOf, type ActedAs, type AwsScope } from '../aws/scope.js';
-import type { StepContext } from './types.js';
+import { StepError, type StepContext } from './types.js';
 
 /** What a step journals about where it acted: account, region, role, and the scope to act the same way again. */
 export interface ActedWith {
@@ -22,10 +22,34 @@ export function stepClients(ctx: Pick<StepContext, 'aws' | 'step'>): AwsClients 
   return ctx.aws.forScope(ctx.step.aws);
 }
 
-/** Clients for an undo: the scope the change was made with, as journaled; else the step's. */
-export function undoClients(ctx: Pick<StepContext, 'aws' | 'step'>, acted: unknown): AwsClients {
+/**
+ * Clients for an undo: the scope the change was made with, as journaled; else the step's.
+ * They must reach the account the change was made in: credentials for another account (a
+ * rollback run with another profile) are refused before anything is read or written.
+ */
+export async function undoClients(ctx: Pick<StepContext, 'aws' | 'step'>, acted: unknown): Promise<AwsClients> {
   const scope = isActedWith(acted) ? acted.scope : undefined;
-  return scope ? ctx.aws.forScope(scope) : stepClients(ctx);
+  const clients = scope ? ctx.aws.forScope(scope) : stepClients(ctx);
+  if (isActedWith(acted) && acted.account !== 'unknown') {
+    // Who we are now is asked once per scope; not knowing it (no sts permission) is not a refusal.
+    const now = await clients.actedAs().catch(() => undefined);
+    if (now !== undefined && now.account !== 'unknown' && now.account !== acted.account) throw new WrongAccountError(ctx.step.id, acted, now.account);
+  }
+  return clients;
+}
+
+/** The credentials an undo would act with are for another account than the change was made in. */
+export class WrongAccountError extends StepError {
+  constructor(
+    readonly stepId: string,
+    acted: ActedWith,
+    now: string,
+  ) {
+    super(`the undo of ${stepId} must act in account ${acted.account}${acted.region ? ` (${acted.region})` : ''}, where the change was made, but the credentials now are for account ${now}: nothing was done`, {
+      hint: `roll back with the credentials the run used (the same AWS_PROFILE or --profile${acted.roleArn ? `, able to assume ${acted.roleArn}` : ''})`,
+    });
+    this.name = 'WrongAccountError';
+  }
 }
 
 /** Who the clients act as, for the undo record: asks STS once per scope. */

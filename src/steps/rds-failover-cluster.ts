@@ -226,7 +226,7 @@ async function verify(ctx: StepContext, w: FailoverClusterWith, result: StepResu
 
 async function rollback(ctx: StepContext, w: FailoverClusterWith, raw: unknown, o: Required<FailoverOptions>): Promise<void> {
   const undo = parseUndo(raw);
-  const clients = undoClients(ctx, undo.acted);
+  const clients = await undoClients(ctx, undo.acted);
   const c = await describeCluster(ctx, clients, undo.clusterId);
   if (writerOf(c) === undo.writer && c.Status === 'available') {
     ctx.out.info(`DB cluster ${undo.clusterId}: ${undo.writer} is the writer already: nothing to undo`);
@@ -242,7 +242,7 @@ async function rollback(ctx: StepContext, w: FailoverClusterWith, raw: unknown, 
 
 async function previewUndo(ctx: StepContext, w: FailoverClusterWith, raw: unknown, leftRaw: unknown): Promise<UndoPreview> {
   const undo = parseUndo(raw);
-  const clients = undoClients(ctx, undo.acted);
+  const clients = await undoClients(ctx, undo.acted);
   const c = await describeCluster(ctx, clients, undo.clusterId);
   const now = writerOf(c) ?? 'none';
   const lines: PlanLine[] = [

@@ -483,7 +483,8 @@ async function plan(ctx: StepContext, w: Route53With): Promise<StepPlan> {
 async function undoFor(ctx: StepContext, zoneId: string, targets: readonly Target[], seen: Map<string, ResourceRecordSet | null>): Promise<Route53Undo> {
   const keys = targets.map((t) => t.key);
   if (ctx.priorUndo === undefined || ctx.priorUndo === null) {
-    const acted = ctx.step.aws ? await actedWith(stepClients(ctx), ctx.step.aws) : undefined;
+    // Where it acted, on record for every change (contract: account, region, role), so the undo checks it acts there too.
+    const acted = await actedWith(stepClients(ctx), ctx.step.aws);
     const undo: Route53Undo = { ...captureUndo(zoneId, keys, seen), ...(acted ? { acted } : {}) };
     await ctx.recordUndo(undo);
     return undo;
@@ -557,7 +558,7 @@ async function verify(ctx: StepContext, w: Route53With): Promise<void> {
 async function rollback(ctx: StepContext, w: Route53With, raw: unknown, options: Required<Route53StepOptions>): Promise<void> {
   const undo = parseUndo(raw);
   const zoneId = normaliseZoneId(undo.zoneId);
-  const client = await undoClients(ctx, undo.acted).route53();
+  const client = await (await undoClients(ctx, undo.acted)).route53();
   const keys = undo.before.map(undoKey);
   const now = await read(ctx, client, zoneId, keys);
   const moves = undo.before
@@ -591,7 +592,7 @@ function stateText(set: ResourceRecordSet | null): string {
 async function previewUndo(ctx: StepContext, w: Route53With, raw: unknown, rawLeft: unknown): Promise<UndoPreview> {
   const undo = parseUndo(raw);
   const zoneId = normaliseZoneId(undo.zoneId);
-  const client = await undoClients(ctx, undo.acted).route53();
+  const client = await (await undoClients(ctx, undo.acted)).route53();
   const keys = undo.before.map(undoKey);
   const now = await read(ctx, client, zoneId, keys);
   const left = parseLeft(rawLeft);

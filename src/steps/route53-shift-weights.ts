@@ -397,7 +397,7 @@ async function verify(ctx: StepContext, w: ShiftWeightsWith, result: StepResult)
 async function rollback(ctx: StepContext, w: ShiftWeightsWith, raw: unknown, o: Required<ShiftWeightsOptions>): Promise<void> {
   const undo = parseUndo(raw);
   const zoneId = normaliseZoneId(undo.zoneId);
-  const client = await undoClients(ctx, undo.acted).route53();
+  const client = await (await undoClients(ctx, undo.acted)).route53();
   const keys = keysOf(undo.name, undo.type, undo.from, undo.to);
   const now = await readPair(ctx, client, zoneId, keys);
   if (sameSetExactly(now[0], undo.before[0]) && sameSetExactly(now[1], undo.before[1])) {
@@ -412,7 +412,7 @@ async function rollback(ctx: StepContext, w: ShiftWeightsWith, raw: unknown, o: 
 async function previewUndo(ctx: StepContext, w: ShiftWeightsWith, raw: unknown, leftRaw: unknown): Promise<UndoPreview> {
   const undo = parseUndo(raw);
   const zoneId = normaliseZoneId(undo.zoneId);
-  const client = await undoClients(ctx, undo.acted).route53();
+  const client = await (await undoClients(ctx, undo.acted)).route53();
   const now = await readPair(ctx, client, zoneId, keysOf(undo.name, undo.type, undo.from, undo.to));
   const nowW = weightsOf(now);
   const before = weightsOf(undo.before);

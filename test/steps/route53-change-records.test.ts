@@ -109,6 +109,8 @@ describe('route53.change-records', () => {
         { name: `w.${zone}`, type: 'A', setIdentifier: 'w-blue', set: rrset(`w.${zone}`, 'A', 60, ['192.0.2.1'], { SetIdentifier: 'w-blue', Weight: 10 }) },
         { name: `new.${zone}`, type: 'A', set: null },
       ],
+      // Where it acted, so the undo acts there too (the suite's moto account and region).
+      acted: { account: '123456789012', region: 'us-east-1', scope: { region: 'us-east-1' } },
     });
     expect(step.describeUndo?.(w, undo)).toBe(
       `restore 3 record sets in hosted zone ${zoneId}: app.${zone} CNAME back to primary.example.com (ttl 300); ` +
