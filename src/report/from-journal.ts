@@ -68,8 +68,11 @@ export function outcomeFromJournal(run: ReplayedRun, runbook: Runbook): RunOutco
   const startMs = t(run.start);
   const lastMs = Date.parse(run.lastAt);
 
-  // How the forward run ended: the first final state (or the first step of a rollback walk).
-  const forwardEnd = entries.find((e) => e.type === 'transition' && (TERMINAL.has(e.state) || e.state.startsWith('rollingBack')));
+  // How the forward run ended: the first final state (or the first step of a rollback walk)
+  // of the last process that went forward. A run stopped (Ctrl-C, abort, kill -9) and resumed
+  // ended its forward part in the resume, not at the stop: the recovery time is the whole of it.
+  const lastForward = entries.reduce((at, e, i) => (e.type === 'resumed' && entries.slice(i + 1).some((n) => n.type === 'step-start') ? i : at), 0);
+  const forwardEnd = entries.slice(lastForward).find((e) => e.type === 'transition' && (TERMINAL.has(e.state) || e.state.startsWith('rollingBack')));
   const forwardEndState = forwardEnd?.type === 'transition' ? forwardEnd.state : undefined;
   const rolledBackAfter = forwardEnd !== undefined && entries.some((e) => e.seq > forwardEnd.seq && e.type === 'transition' && e.state.startsWith('rollingBack'));
   const forward = forwardEndState !== undefined && TERMINAL.has(forwardEndState) && rolledBackAfter ? (forwardEndState as FinalState) : undefined;

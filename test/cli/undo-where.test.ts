@@ -10,7 +10,7 @@ import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigura
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, test } from 'vitest';
-import { cliEnv, motoEndpoint, uniqueName } from '../helpers/aws.js';
+import { motoEndpoint, uniqueName } from '../helpers/aws.js';
 import { sizesNow } from '../helpers/aws-regional.js';
 import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
 
@@ -53,12 +53,12 @@ describe('an undo acts where the change was made', () => {
     const dir = tempDir();
     const sd = join(dir, 'state');
     const file = runbook(dir, 'where-region', ['  - id: scale', '    type: autoscaling.set-capacity', '    with: { group: "${{ params.target }}", min: 0, desired: 0, max: 0 }']);
-    const run = await runCli(['run', file, '--yes', '--on-failure', 'abort', '--param', `target=${group}`, '--state-dir', sd], { env: cliEnv({ AWS_REGION: 'us-east-1' }) });
+    const run = await runCli(['run', file, '--yes', '--on-failure', 'abort', '--param', `target=${group}`, '--state-dir', sd], { env: { AWS_REGION: 'us-east-1' } });
     expect(run.code, explain(run)).toBe(5);
     expect(await sizesNow(group, east)).toEqual({ min: 0, desired: 0, max: 0 });
     const id = /run (\d{8}T\d{6}Z-where-region-[0-9a-f]{4})/.exec(run.stdout)?.[1] ?? '';
 
-    const back = await runCli(['rollback', id, '--yes', '--state-dir', sd], { env: cliEnv({ AWS_REGION: 'us-west-2' }) });
+    const back = await runCli(['rollback', id, '--yes', '--state-dir', sd], { env: { AWS_REGION: 'us-west-2' } });
     expect(back.code, explain(back)).toBe(0);
     expect(await sizesNow(group, east)).toEqual({ min: 1, desired: 1, max: 2 });
     expect(await sizesNow(group, west)).toEqual({ min: 1, desired: 1, max: 2 });
@@ -86,7 +86,7 @@ describe('an undo acts where the change was made', () => {
       '    confirm: none',
       `    with: { zoneId: ${zoneId}, changes: [{ name: "\${{ params.target }}", type: CNAME, ttl: 60, values: [standby.example.com] }] }`,
     ]);
-    const run = await runCli(['run', file, '--yes', '--on-failure', 'abort', '--param', `target=${record}`, '--state-dir', sd], { env: cliEnv(asRole) });
+    const run = await runCli(['run', file, '--yes', '--on-failure', 'abort', '--param', `target=${record}`, '--state-dir', sd], { env: asRole });
     expect(run.code, explain(run)).toBe(5);
     expect(await value()).toBe('standby.example.com');
     const id = /run (\d{8}T\d{6}Z-where-account-[0-9a-f]{4})/.exec(run.stdout)?.[1] ?? '';
@@ -97,7 +97,7 @@ describe('an undo acts where the change was made', () => {
     expect(wrong.stderr + wrong.stdout).toMatch(/must act in account 222222222222.*credentials now are for account 123456789012/);
     expect(await value()).toBe('standby.example.com');
 
-    const right = await runCli(['rollback', id, '--yes', '--state-dir', sd], { env: cliEnv(asRole) });
+    const right = await runCli(['rollback', id, '--yes', '--state-dir', sd], { env: asRole });
     expect(right.code, explain(right)).toBe(0);
     expect(await value()).toBe('primary.example.com');
     r53.destroy();
