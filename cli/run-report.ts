@@ -10,7 +10,7 @@ import { operatorName } from '../src/engine/run.js';
 import { LifeboatError, UsageError } from '../src/errors.js';
 import type { ReplayedRun, RunMode } from '../src/journal/format.js';
 import type { FinalState } from '../src/machine/compile.js';
-import { buildJournalReport } from '../src/report/from-journal.js';
+import { buildJournalReport, type JournalReportInput } from '../src/report/from-journal.js';
 import { buildReport, type Report } from '../src/report/model.js';
 import { loadRun } from '../src/journal/store.js';
 import type { Runbook } from '../src/runbook/model.js';
@@ -46,10 +46,11 @@ export function checkReportFlags(opts: CommonOptions): CommonOptions {
  * report covers the whole run and a rehearsal is judged against its targets); from this
  * process's own record when the journal cannot be read back.
  */
-export async function runReport(session: Session, outcome: RunOutcome, runbook: Runbook, opts: CommonOptions, mode: RunMode, exitCode: number): Promise<Report> {
+export async function runReport(session: Session, outcome: RunOutcome, runbook: Runbook, opts: CommonOptions, mode: RunMode, exitCode: number, asCommand = false): Promise<Report> {
   const common = { runbook, exitCode, lifeboatVersion: lifeboatVersion(), host: hostname(), user: session.prompter.who, redact: redactor(session.secrets) };
   try {
-    return await journalReport({ ...common, opts, runId: session.runId });
+    // asCommand: the --json result of a resume or rollback, named by that command, over the whole run's facts.
+    return await journalReport({ ...common, opts, runId: session.runId, ...(asCommand ? { command: { mode, final: outcome.final } } : {}) });
   } catch (err) {
     session.ui.warn(`cannot read the journal back for the report (${err instanceof Error ? err.message : String(err)}): reporting from this process's own record`);
     return buildReport({ ...common, outcome, mode, finishedAt: new Date() });
@@ -104,6 +105,7 @@ export interface JournalReportOptions {
   host?: string | undefined;
   user?: string | undefined;
   redact?: (text: string) => string;
+  command?: JournalReportInput['command'];
 }
 
 /** A run's report, built from its journal (the one function every command uses). */
@@ -117,5 +119,6 @@ export async function journalReport(o: JournalReportOptions): Promise<Report> {
     host: o.host,
     user: o.user,
     ...(o.redact ? { redact: o.redact } : {}),
+    ...(o.command ? { command: o.command } : {}),
   });
 }

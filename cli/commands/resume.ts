@@ -7,7 +7,7 @@
  */
 import { ExitCode } from '../../src/errors.js';
 import type { FinalState } from '../../src/machine/compile.js';
-import { printReport, sessionReport } from '../json-report.js';
+import { printReport } from '../json-report.js';
 import type { CommonOptions } from '../options.js';
 import { deliverRunReport, reportRefused, reportUndriven, runReport } from '../run-report.js';
 import { judgedAgainstTargets } from '../../src/report/targets.js';
@@ -97,7 +97,8 @@ export default async function resume([runId]: string[], given: CommonOptions): P
     const exitCode = report?.exitCode ?? ended;
     if (report) for (const b of report.breaches) s.error(`${b.target.toUpperCase()} missed: ${b.message}`);
     await deliverRunReport(session, opts, async () => report ?? runReport(session, outcome, runbook, opts, 'resume', exitCode));
-    if (given.json) await printReport(report ?? sessionReport(session, outcome, runbook, 'resume', exitCode));
+    // --json: the run's report from its journal (true start, every step, the whole recovery time), as this resume ended it.
+    if (given.json) await printReport(report ?? (await runReport(session, outcome, runbook, opts, 'resume', exitCode, true)));
     return exitCode;
   } finally {
     session.aws.destroy();

@@ -6,7 +6,7 @@
  * interrupted or fails can be run again and undoes only what is left.
  */
 import { ExitCode, RefusedError } from '../../src/errors.js';
-import { printReport, sessionReport } from '../json-report.js';
+import { printReport } from '../json-report.js';
 import type { CommonOptions } from '../options.js';
 import { deliverRunReport, reportRefused, reportUndriven, runReport } from '../run-report.js';
 import { describeOutcome, runWithSignals } from '../execute.js';
@@ -57,7 +57,7 @@ export default async function rollback([runId]: string[], given: CommonOptions):
     // The rollback completing is this command succeeding.
     const exitCode = outcome.final === 'rolledBack' ? ExitCode.ok : outcome.exitCode;
     await deliverRunReport(session, opts, () => runReport(session, outcome, runbook, opts, 'rollback', exitCode));
-    if (given.json) await printReport(sessionReport(session, outcome, runbook, 'rollback', exitCode));
+    if (given.json) await printReport(await runReport(session, outcome, runbook, opts, 'rollback', exitCode, true));
     return exitCode;
   } finally {
     session.aws.destroy();

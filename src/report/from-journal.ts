@@ -35,7 +35,7 @@ export interface JournalReportInput {
    * before any change): the report is of that command, over the run's journaled facts. Its
    * mode (default: the run's), how it ended and why, instead of the run's own end.
    */
-  command?: { mode?: RunMode | undefined; final: FinalState; error: { stepId: string; message: string } | null } | undefined;
+  command?: { mode?: RunMode | undefined; final: FinalState; error?: { stepId: string; message: string } | null | undefined } | undefined;
 }
 
 const TERMINAL = new Set<string>(FINAL_STATES);
@@ -44,7 +44,8 @@ export function buildJournalReport(input: JournalReportInput): Report {
   const run = 'entries' in input.journal && 'start' in input.journal ? input.journal : replay([...(input.journal)]);
   const journaled = outcomeFromJournal(run, input.runbook);
   const c = input.command;
-  const outcome: RunOutcome = c ? { ...journaled, final: c.final, context: { ...journaled.context, error: c.error ?? undefined } } : journaled;
+  // error: null is none (the command found nothing to do), undefined the journal's own.
+  const outcome: RunOutcome = c ? { ...journaled, final: c.final, context: { ...journaled.context, error: c.error === undefined ? journaled.context.error : (c.error ?? undefined) } } : journaled;
   const mode = c?.mode ?? run.start.mode;
   const rehearsal = run.start.mode === 'rehearse' || run.start.mode === 'verify';
   const exitCode = input.exitCode ?? (rehearsal ? rehearsalExitCode(outcome) : outcome.exitCode);

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Report } from '../../src/report/model.js';
 import { describe, expect, test } from 'vitest';
 import { parseJournal, replay, type JournalEntry } from '../../src/journal/format.js';
 import { cliEnv, testRoute53, testS3, uniqueName } from '../helpers/aws.js';
@@ -329,7 +330,14 @@ describe('kill -9 and signals', () => {
     expect(second.stderr).toMatch(/stale/);
 
     const resumed = await expectCode(runCli(['resume', id, '--yes', '--json', '--state-dir', sd]), 0, 'resume');
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ reportVersion: 1, runId: id, mode: 'resume', final: 'completed', exitCode: 0 });
+    const report = JSON.parse(resumed.stdout) as Report;
+    expect(report).toMatchObject({ reportVersion: 1, runId: id, mode: 'resume', final: 'completed', exitCode: 0 });
+    // From the journal: the true start, and a recovery time that spans the stop and the resume.
+    const all = journal(sd, id).entries;
+    const resumedAt = all.find((e) => e.type === 'resumed');
+    expect(report.startedAt).toBe(all[0]?.at);
+    expect(report.totals.recoveryMs).toBeGreaterThanOrEqual(Date.parse(resumedAt?.at ?? '') - Date.parse(all[0]?.at ?? ''));
+    expect(report.steps.every((st) => st.status !== 'passed' || st.durationMs !== null)).toBe(true);
     expect(readFileSync(w.marker, 'utf8')).toBe('failed over');
     // Resuming a completed run says so and exits 0.
     const again = await expectCode(runCli(['resume', id, '--yes', '--state-dir', sd]), 0, 'resume of a completed run');

@@ -1,0 +1,70 @@
+/**
+ * The report built from a journal spans every process that drove the run (contract §4: "a
+ * resumed run's report has the true start, every step's duration and the whole recovery
+ * time"): a run stopped and resumed is measured from its first start to the end of the
+ * forward part in the resume, not to the stop.
+ */
+import { describe, expect, test } from 'vitest';
+import { replay, type EntryBody } from '../../src/journal/format.js';
+import { buildJournalReport } from '../../src/report/from-journal.js';
+import { parseRunbook } from '../../src/runbook/load.js';
+
+const YAML = `version: 1
+name: twice
+steps:
+  - id: a
+    type: shell
+    with: { run: ["true"] }
+  - id: b
+    type: shell
+    with: { run: ["true"] }
+`;
+
+const START: EntryBody = {
+  type: 'run-start',
+  runId: '20261123T041200Z-twice-0001',
+  runbook: { file: 'twice.yaml', name: 'twice', hash: 'abc', source: YAML },
+  lifeboat: '0.1.0',
+  mode: 'run',
+  params: {},
+  secretParams: [],
+  user: 'ana@laptop',
+  host: 'laptop',
+  pid: 100,
+};
+
+/** One entry a second from 04:12:00: entry i is at i seconds. */
+function journal(...bodies: EntryBody[]) {
+  return replay([START, ...bodies].map((b, i) => ({ v: 1, seq: i + 1, at: new Date(Date.UTC(2026, 10, 23, 4, 12, i)).toISOString(), ...b })));
+}
+
+const ran = (id: string): EntryBody[] => [
+  { type: 'step-start', stepId: id, attempt: 1 },
+  { type: 'intent', stepId: id, undo: { none: true, text: 'nothing to undo' } },
+  { type: 'result', stepId: id, outputs: { stdout: '', exitCode: 0 }, durationMs: 500, requests: 0 },
+];
+
+describe('a run stopped and resumed', () => {
+  test('the recovery time runs from the first start to the end of the forward part in the resume; every step has its time', () => {
+    const run = journal(
+      ...ran('a'), // 1–3
+      { type: 'transition', state: 'suspended' }, // 4: stopped (Ctrl-C, abort)
+      { type: 'run-end', outcome: 'suspended', exitCode: 130, durationMs: 4000 }, // 5
+      { type: 'resumed', pid: 101, by: 'ana@laptop', force: false, command: 'resume' }, // 6
+      ...ran('b'), // 7–9
+      { type: 'transition', state: 'completed' }, // 10
+      { type: 'run-end', outcome: 'completed', exitCode: 0, durationMs: 4000 }, // 11
+    );
+    const { runbook } = parseRunbook(YAML, 'twice.yaml');
+    if (!runbook) throw new Error('fixture runbook invalid');
+    const r = buildJournalReport({ journal: run, runbook, lifeboatVersion: '0.1.0' });
+    expect(r.startedAt).toBe('2026-11-23T04:12:00.000Z');
+    expect(r.totals.recoveryMs).toBe(10_000);
+    expect(r.durationMs).toBe(11_000);
+    expect(r.steps.map((s) => [s.id, s.status, s.durationMs])).toEqual([
+      ['a', 'passed', 500],
+      ['b', 'passed', 500],
+    ]);
+    expect(r.final).toBe('completed');
+  });
+});
