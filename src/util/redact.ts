@@ -255,9 +255,17 @@ export function paramTemplate(name: string): string {
   return `\${{ params.${name} }}`;
 }
 
-const TEMPLATE = /\$\{\{ params\.([A-Za-z0-9_-]+) \}\}/g;
+/**
+ * What a sealed record may hold besides plain text: a seal, `${{ params.<name> }}`, or an
+ * escaped dollar, `${{ '$' }}`. Text that already looked like either before sealing (a
+ * Route 53 TXT value holding `${{ params.token }}`) has its `$` escaped, so unsealing puts
+ * it back as it was instead of putting the secret in its place.
+ */
+const SEALED_TOKEN = /\$\{\{ '\$' \}\}|\$\{\{ params\.([A-Za-z0-9_-]+) \}\}/g;
+const ESCAPED_DOLLAR = "${{ '$' }}";
+const LOOKS_SEALED = /^\$\{\{ (?:'\$'|params\.[A-Za-z0-9_-]+) \}\}/;
 
-/** One left-to-right pass: at each position the longest secret value found there is sealed. */
+/** One left-to-right pass: at each position the longest secret value found there is sealed; text that looks sealed is escaped. */
 function sealText(text: string, byValue: ReadonlyArray<[string, string]>): string {
   if (text === '' || byValue.length === 0) return text;
   let out = '';
@@ -268,6 +276,10 @@ function sealText(text: string, byValue: ReadonlyArray<[string, string]>): strin
     if (hit) {
       out += text.slice(plainFrom, i) + paramTemplate(hit[1]);
       i += hit[0].length;
+      plainFrom = i;
+    } else if (text.startsWith('${{', i) && LOOKS_SEALED.test(text.slice(i))) {
+      out += text.slice(plainFrom, i) + ESCAPED_DOLLAR;
+      i += 1;
       plainFrom = i;
     } else i += 1;
   }
@@ -303,9 +315,12 @@ export function sealSecrets<T>(value: T, params: Readonly<Record<string, string>
 export function unsealSecrets<T>(value: T, params: Readonly<Record<string, string>>, sealedNames: readonly string[]): { value: T; missing: string[] } {
   const sealed = new Set(sealedNames);
   const missing = new Set<string>();
+  // A run with no secret params sealed nothing and escaped nothing: its records are as read.
+  if (sealed.size === 0) return { value, missing: [] };
   const out = mapStringsAndKeys(value, (s) =>
     s.includes('${{')
-      ? s.replace(TEMPLATE, (whole, name: string) => {
+      ? s.replace(SEALED_TOKEN, (whole, name: string | undefined) => {
+          if (name === undefined) return '$';
           if (!sealed.has(name)) return whole;
           const v = params[name];
           if (v === undefined) {

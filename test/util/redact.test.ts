@@ -111,8 +111,17 @@ describe('sealing secret params in records', () => {
     expect(sealed).toEqual({ run: ['echo', 'tok=${{ params.token }}', '${{ params.token }}${{ params.token }}'], nested: { 'k/${{ params.token }}': ['x${{ params.token }}y'] }, n: 3 });
     expect(unsealSecrets(sealed, { token: 'abc123' }, ['token'])).toEqual({ value: record, missing: [] });
   });
-  it('round-trips exactly for any values, overlapping secret params included (property)', () => {
-    const unit = fc.constantFrom('a', 'b', '$', '{', '}', ' ', 'p');
+  it('text that already looks like a seal (a TXT value holding ${{ params.token }}) comes back as it was, never as the secret', () => {
+    const record = { before: ['tmpl=${{ params.token }}', "${{ '$' }}", 'abc123 and ${{ params.other }}'] };
+    const sealed = sealSecrets(record, { token: 'abc123' });
+    expect(JSON.stringify(sealed)).not.toContain('abc123');
+    expect(unsealSecrets(sealed, { token: 'abc123' }, ['token'])).toEqual({ value: record, missing: [] });
+    // Nothing of it is taken for a seal of its own: given no value, only the real seal is missing.
+    expect(unsealSecrets(sealed, {}, ['token']).missing).toEqual(['token']);
+    expect(unsealSecrets({ before: ['tmpl=x'] }, {}, ['token']).missing).toEqual([]);
+  });
+  it('round-trips exactly for any values, overlapping secret params and seal-like text included (property)', () => {
+    const unit = fc.constantFrom('a', 'b', '$', '{', '}', ' ', 'p', '${{ params.one }}', '${{ params.two }}', "${{ '$' }}", '{{ params.one }}', "{{ '$' }}", "'");
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 4, unit }), fc.string({ minLength: 1, maxLength: 4, unit }), fc.array(fc.string({ maxLength: 20, unit }), { maxLength: 4 }), (one, two, strings) => {
         const params = { one, two };
