@@ -27,6 +27,7 @@ import { parseParamFlags, resolveParams } from '../src/runbook/params.js';
 import { createConsoleUi, type Ui } from '../src/ui/console.js';
 import { dropOutputErrors } from '../src/ui/streams.js';
 import { collectSecrets, redactor, type Secrets } from '../src/util/redact.js';
+import { secretChecks } from '../src/util/secret-check.js';
 import { notifierFor } from '../src/notify/notifier.js';
 import { lifeboatVersion, userAgent } from '../src/version.js';
 import type { CommonOptions } from './options.js';
@@ -180,6 +181,7 @@ export async function openSession({ runbook, opts, mode, nonInteractive, rollbac
     params: Object.fromEntries(Object.entries(values).filter(([k]) => !secretNames.includes(k))),
     // The secret params given a value; the values themselves are never journaled.
     secretParams: secretNames.filter((n) => n in values),
+    secretCheck: secretChecks(values, secretNames),
     user: who,
     host: hostname(),
     pid: process.pid,

@@ -23,6 +23,7 @@ import { collectSecrets, paramEnvName, REDACTED, redactor, undosMissingSecrets, 
 import { checkSkipUndo, confirmations, holdLock, isInteractive, makePrompter, wayBackFlags, preflightConfirmations, preflightUndoConfirmations, requireConsent, stateDir, stateDirError, takeLock, type Session } from './execute.js';
 import { notifierFor } from '../src/notify/notifier.js';
 import { userAgent } from '../src/version.js';
+import { matchesSecretCheck } from '../src/util/secret-check.js';
 import type { CommonOptions } from './options.js';
 import { checkReportFlags } from './run-report.js';
 
@@ -179,6 +180,7 @@ export function restoreParams(run: ReplayedRun, runbook: Runbook, command: Comma
       hint: `set ${how} in the environment, then resume again`,
     });
   }
+  checkSecretsGivenAgain(run, env);
   try {
     return resolveParams(runbook, given, env);
   } catch (err) {
@@ -188,6 +190,25 @@ export function restoreParams(run: ReplayedRun, runbook: Runbook, command: Comma
     for (const [n, s] of Object.entries(runbook.params)) if (s.secret && env[paramEnvName(n)] !== undefined) values[n] = env[paramEnvName(n)] as string;
     return { values, secretNames: Object.entries(runbook.params).filter(([, s]) => s.secret).map(([n]) => n) };
   }
+}
+
+/**
+ * A secret param given again (LIFEBOAT_PARAM_<NAME>) must be the value the run used: its
+ * undo records were sealed with it, and another value would put back something other than
+ * was there. Checked against the run-start's salted hash; refused (exit 3) before anything.
+ */
+function checkSecretsGivenAgain(run: ReplayedRun, env: NodeJS.ProcessEnv): void {
+  const wrong = Object.entries(run.start.secretCheck ?? {})
+    .filter(([name, check]) => {
+      const given = env[paramEnvName(name)];
+      return given !== undefined && matchesSecretCheck(given, check) === false;
+    })
+    .map(([name]) => name);
+  if (wrong.length === 0) return;
+  throw new RefusedError({
+    what: `${wrong.map(paramEnvName).join(', ')} ${wrong.length > 1 ? 'are not the values' : 'is not the value'} run ${run.runId} was started with: its undo records would put back something other than was there; nothing was changed`,
+    hint: `give the secret param${wrong.length > 1 ? 's' : ''} ${wrong.join(', ')} the value the run used, then run the command again`,
+  });
 }
 
 // ------------------------------------------------------------------ secrets in undo records

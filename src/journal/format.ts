@@ -29,6 +29,8 @@ export type EntryBody =
       /** Resolved params; secret ones are left out (older journals: "***"), their names are in `secretParams`. */
       params: Record<string, string>;
       secretParams: string[];
+      /** A salted hash of each secret param's value (src/util/secret-check.ts): resume and rollback refuse another value. Absent in older journals. */
+      secretCheck?: Record<string, string> | undefined;
       user: string;
       host: string;
       pid: number;

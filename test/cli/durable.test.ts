@@ -580,6 +580,14 @@ describe('secrets', () => {
     expect(refused.stdout + refused.stderr).toContain('LIFEBOAT_PARAM_TOKEN');
     expect(existsSync(`${marker}.undone`)).toBe(false);
 
+    // With another value: refused before any change (exit 3); the undo would have put back something else.
+    const wrong = await runCli(['rollback', id, '--yes', '--state-dir', sd], { env: { LIFEBOAT_PARAM_TOKEN: `${token}-not` } });
+    expect(wrong.code, explain(wrong)).toBe(3);
+    expect(wrong.stdout + wrong.stderr).toContain(`LIFEBOAT_PARAM_TOKEN is not the value run ${id} was started with`);
+    expect(existsSync(`${marker}.undone`)).toBe(false);
+    const start = journal(sd, id).entries[0] as Extract<JournalEntry, { type: 'run-start' }>;
+    expect(Object.keys(start.secretCheck ?? {})).toEqual(['token']);
+
     // With it, from another process: the undo runs with the secret put back, exactly.
     await expectCode(runCli(['rollback', id, '--yes', '--state-dir', sd], { env: { LIFEBOAT_PARAM_TOKEN: token } }), 0, 'rollback with the secret');
     expect(readFileSync(`${marker}.undone`, 'utf8')).toBe(token);
