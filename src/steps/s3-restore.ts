@@ -44,7 +44,7 @@ import type { RestoreWith } from './s3-restore-type.js';
 import { abortReason } from '../util/sleep.js';
 import { closest } from '../util/suggest.js';
 import { formatBytes, listSome, plural } from '../util/format.js';
-import { describeLocalUndo, inspectLocal, preserveLocal, rollbackLocal, surveyLocal, writeLocal, type LocalSurvey } from './restore/local-target.js';
+import { describeLocalUndo, inspectLocal, isLocalLeft, localDrift, localLeft, preserveLocal, rollbackLocal, surveyLocal, writeLocal, type LocalRestoreLeft, type LocalSurvey } from './restore/local-target.js';
 import { planRestore, type Action, type RestorePlan, type TargetObject } from './restore/plan.js';
 import { Progress } from './restore/progress.js';
 import { DEFAULT_MULTIPART_THRESHOLD, MAX_PART, copyObject, type CopySettings, type VerifyMode } from './restore/s3-copy.js';
@@ -549,9 +549,11 @@ function reportLeftAlone(ctx: StepContext, leftAlone: readonly LeftAlone[], lega
 }
 
 /** The way back of a restore into a directory, read against it (lstat only). */
-async function previewLocalUndo(undo: LocalRestoreUndo): Promise<UndoPreview> {
+/** The way back of a directory restore, read against the directory: as previewS3Undo, with files for objects. */
+async function previewLocalUndo(undo: LocalRestoreUndo, rawLeft: unknown): Promise<UndoPreview> {
   const { leftAlone, legacy } = await inspectLocal(undo);
-  return { lines: [{ kind: 'change', text: describeLocalUndo(undo) }, ...leftAloneLines(leftAlone, legacy, 'file', (p) => path.join(undo.dir, ...p.split('/')))], drift: [] };
+  const drift = isLocalLeft(rawLeft, undo.dir) ? await localDrift(undo, rawLeft) : [];
+  return { lines: [{ kind: 'change', text: describeLocalUndo(undo) }, ...leftAloneLines(leftAlone, legacy, 'file', (p) => path.join(undo.dir, ...p.split('/')))], drift };
 }
 
 /** The preview's account of what the way back will not touch (the first PLAN_LINES of them), and the note for an older record. */
@@ -676,12 +678,14 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
       }
     }
     // What the restore left, for the way back's drift check (and the read-back check of what it wrote).
-    let left: S3RestoreLeft | undefined;
+    let left: S3RestoreLeft | LocalRestoreLeft | undefined;
     if (cfg.target.kind === 's3') {
       const s3cfg = cfg as S3Config;
       const after = await currentObjects(s3, s3cfg.target.bucket, s3cfg.target.prefix);
       checkWritten(s3cfg, written, after);
       left = leftOf(s3cfg, after);
+    } else {
+      left = await localLeft(cfg.target.dir);
     }
     const out = outputs();
     return {
@@ -717,7 +721,7 @@ export const s3RestoreStep: StepImpl<RestoreWith> = {
 
   async previewUndo(ctx: StepContext, _w: RestoreWith, undo: unknown, left: unknown): Promise<UndoPreview> {
     if (!isRestoreUndo(undo)) return { lines: [{ kind: 'info', text: 'nothing recorded to undo' }], drift: [] };
-    if (undo.kind === 'local') return previewLocalUndo(undo);
+    if (undo.kind === 'local') return previewLocalUndo(undo, left);
     return previewS3Undo(ctx, undo, left);
   },
 

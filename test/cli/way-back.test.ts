@@ -187,6 +187,43 @@ describe('rollback <id> is planned, shown, confirmed and drift-checked', () => {
     expect(await recordValue(z)).toBe(`standby.${z.zone}`);
   });
 
+  test('a restore into a directory: a file written over and one written into it since are drift: exit 3 naming both, nothing changed; --ignore-drift undoes the rest', async () => {
+    const z = await newZone();
+    const s3 = testS3();
+    const source = uniqueName('wb-lsrc');
+    await s3.send(new CreateBucketCommand({ Bucket: source }));
+    const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: source, Key, Body }));
+    await put('db/a.sql', 'backup a');
+    await put('db/b.sql', 'backup b');
+    const dir = join(tempDir('wb-local-'), 'restored');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.sql'), 'old a, overwritten by the restore');
+    const sd = tempDir();
+    const marker = join(tempDir('wb-marker-'), 'm');
+    const params = ['--param', `zone_id=${z.zoneId}`, '--param', `record=${z.record}`, '--param', `target=standby.${z.zone}`, '--param', `marker=${marker}`];
+    params.push('--param', `source=s3://${source}/db/`, '--param', `restore_to=${dir}`);
+    await expectExit(runCli(['run', join(RUNBOOKS, 'durable-full.yaml'), '--yes', ...params, '--state-dir', sd]), 0);
+    const [id] = runIds(sd) as [string];
+    expect(readFileSync(join(dir, 'a.sql'), 'utf8')).toBe('backup a');
+    writeFileSync(join(dir, 'b.sql'), 'the application changed this after the restore');
+    writeFileSync(join(dir, 'new-by-app.sql'), 'the application wrote this after the restore');
+
+    const refused = await expectExit(runCli(['rollback', id, '--yes', '--state-dir', sd]), 3);
+    const text = refused.stdout + refused.stderr;
+    expect(text).toMatch(/restore-data/);
+    expect(text).toContain(join(dir, 'b.sql'));
+    expect(text).toContain(join(dir, 'new-by-app.sql'));
+    expect(readFileSync(join(dir, 'a.sql'), 'utf8')).toBe('backup a');
+    expect(await recordValue(z)).toBe(`standby.${z.zone}`);
+
+    await expectExit(runCli(['rollback', id, '--yes', '--ignore-drift', '--state-dir', sd]), 0);
+    expect(readFileSync(join(dir, 'a.sql'), 'utf8')).toBe('old a, overwritten by the restore');
+    // What someone else wrote is theirs: left alone even so.
+    expect(readFileSync(join(dir, 'b.sql'), 'utf8')).toBe('the application changed this after the restore');
+    expect(readFileSync(join(dir, 'new-by-app.sql'), 'utf8')).toBe('the application wrote this after the restore');
+    expect(await recordValue(z)).toBe(`primary.${z.zone}`);
+  });
+
   test('a restore whose copies S3 gives ETags the plan cannot foresee (multipart) puts them on record as it goes; rollback <id> undoes them', async () => {
     const s3 = testS3();
     const source = uniqueName('wb-mp-src');

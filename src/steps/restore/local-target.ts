@@ -358,6 +358,74 @@ export async function rollbackLocal(undo: LocalRestoreUndo): Promise<{ restored:
   return { restored, deleted, leftAlone: d.leftAlone, legacy: d.legacy };
 }
 
+/** What a directory restore left (StepResult.left): every file under the directory after it, relative path → size and mtime. */
+export interface LocalRestoreLeft {
+  kind: 'local';
+  dir: string;
+  files: Record<string, { size: number; mtimeMs: number }>;
+}
+
+export function isLocalLeft(x: unknown, dir: string): x is LocalRestoreLeft {
+  const o = x as Partial<LocalRestoreLeft> | null;
+  return typeof o === 'object' && o !== null && o.kind === 'local' && o.dir === dir && typeof o.files === 'object' && o.files !== null;
+}
+
+/** Every regular file and symlink under `dir` (relative, `/`-separated), but the undo directory: what a restore left there, or what is there now. */
+export async function filesUnder(dir: string): Promise<Map<string, Stats>> {
+  const out = new Map<string, Stats>();
+  const walk = async (abs: string, rel: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(abs, { withFileTypes: true });
+    } catch (err) {
+      if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR') return;
+      throw err;
+    }
+    for (const e of entries) {
+      const r = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (r === UNDO_DIR) continue;
+      const p = path.join(abs, e.name);
+      if (e.isDirectory()) await walk(p, r);
+      else {
+        const st = await lstatOrUndefined(p);
+        if (st) out.set(r, st);
+      }
+    }
+  };
+  await walk(dir, '');
+  return out;
+}
+
+export async function localLeft(dir: string): Promise<LocalRestoreLeft> {
+  const files: LocalRestoreLeft['files'] = {};
+  for (const [rel, st] of await filesUnder(dir)) files[rel] = { size: st.size, mtimeMs: st.mtimeMs };
+  return { kind: 'local', dir, files };
+}
+
+/**
+ * Drift of a directory restore: a file it wrote that is not as it left it (written over or
+ * deleted since), or a file in the directory that was not there when it ended (something
+ * is writing into it). Known only for a restore that completed (`left`); one stopped half-way
+ * may have left any mix, and what is not its own write is left alone, not drift.
+ */
+export async function localDrift(undo: LocalRestoreUndo, left: LocalRestoreLeft): Promise<Array<{ resource: string; left: string; now: string }>> {
+  const now = await filesUnder(undo.dir);
+  const drift: Array<{ resource: string; left: string; now: string }> = [];
+  const shown = (f: { size: number; mtimeMs: number }): string => `${f.size} bytes, modified ${new Date(f.mtimeMs).toISOString()}`;
+  for (const rel of [...undo.created, ...undo.overwritten.map((e) => e.path)]) {
+    const was = left.files[rel];
+    if (was === undefined) continue;
+    const cur = now.get(rel);
+    if (!cur) drift.push({ resource: destinationPath(undo.dir, rel), left: shown(was), now: '(deleted)' });
+    else if (!cur.isFile() || cur.size !== was.size || cur.mtimeMs !== was.mtimeMs) drift.push({ resource: destinationPath(undo.dir, rel), left: shown(was), now: `${describeFile(cur)} (written since)` });
+  }
+  for (const [rel, st] of now) {
+    if (Object.hasOwn(left.files, rel)) continue;
+    drift.push({ resource: destinationPath(undo.dir, rel), left: '(no such file)', now: `${describeFile(st)} (written into the restored directory since)` });
+  }
+  return drift;
+}
+
 /** Remove everything under `dir` but the files in `stay` (and the directories holding them). */
 async function pruneExcept(dir: string, stay: ReadonlySet<string>): Promise<void> {
   let entries;
