@@ -121,6 +121,8 @@ export function outcomeFromJournal(run: ReplayedRun, runbook: Runbook): RunOutco
   let error: RunContext['error'];
   let rollbackError: RunContext['rollbackError'];
   let rollbackReason: string | undefined;
+  let refusal: RunContext['error'];
+  let resumedBy: string | undefined;
   let interrupted = false;
   let current: string | undefined;
   for (const e of entries) {
@@ -156,14 +158,19 @@ export function outcomeFromJournal(run: ReplayedRun, runbook: Runbook): RunOutco
         break;
       case 'resumed':
         if (e.command === 'rollback') rollbackReason ??= 'command';
+        resumedBy = e.command;
         break;
       case 'warning':
-        if (e.message.startsWith('refused: ')) error = { stepId: 'require', message: e.message.slice('refused: '.length) };
+        // A refusal before any change: of the run by a `require:` check, or of a later `lifeboat rollback` (drift, no consent).
+        if (e.message.startsWith('refused: ')) refusal = { stepId: resumedBy === 'rollback' ? 'rollback' : 'require', message: e.message.slice('refused: '.length) };
         break;
       default:
         break;
     }
   }
+  // A refusal is the run's error only if the run ended refused: one superseded by a later
+  // resume or rollback (or a rollback refused over a run that had completed) is not.
+  if (refusal && run.end?.outcome === 'refused') error = refusal;
   if (forward === 'completed') rollbackReason ??= 'rehearsal';
   if (forward === 'aborted') rollbackReason ??= 'clean-up';
 

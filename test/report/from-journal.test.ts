@@ -68,3 +68,32 @@ describe('a run stopped and resumed', () => {
     expect(r.final).toBe('completed');
   });
 });
+
+describe('a refusal in the journal', () => {
+  const { runbook } = parseRunbook(YAML, 'twice.yaml');
+  if (!runbook) throw new Error('fixture runbook invalid');
+  const completed: EntryBody[] = [...ran('a'), ...ran('b'), { type: 'transition', state: 'completed' }, { type: 'run-end', outcome: 'completed', exitCode: 0, durationMs: 7000 }];
+  const refusedRollback: EntryBody[] = [
+    { type: 'resumed', pid: 101, by: 'ana@laptop', force: false, command: 'rollback' },
+    { type: 'warning', message: 'refused: rollback refused, nothing was changed: what b left has changed since (drift)' },
+  ];
+
+  test('a rollback refused over a completed run, then one that went through: the report has no error (and never names a step "require")', () => {
+    const r = buildJournalReport({
+      journal: journal(...completed, ...refusedRollback, { type: 'resumed', pid: 102, by: 'ana@laptop', force: false, command: 'rollback' }, { type: 'transition', state: 'rollingBack' }, { type: 'transition', state: 'rolledBack' }, { type: 'run-end', outcome: 'rolledBack', exitCode: 0, durationMs: 10 }),
+      runbook,
+      lifeboatVersion: '0.1.0',
+    });
+    expect(r.final).toBe('rolledBack');
+    expect(r.error).toBeNull();
+  });
+
+  test('a run refused by its require: checks keeps the refusal as its error', () => {
+    const r = buildJournalReport({
+      journal: journal({ type: 'warning', message: 'refused: require check "standby-up" failed' }, { type: 'transition', state: 'refused' }, { type: 'run-end', outcome: 'refused', exitCode: 3, durationMs: 10 }),
+      runbook,
+      lifeboatVersion: '0.1.0',
+    });
+    expect(r.error).toEqual({ stepId: 'require', message: 'require check "standby-up" failed' });
+  });
+});
