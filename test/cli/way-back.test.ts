@@ -5,7 +5,7 @@
  * that cannot be undone is never reported as rolled back.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -624,6 +624,33 @@ describe('output and terminal failures never stop a run half-way', () => {
     expect(entries(sd, id)).toContainEqual(expect.objectContaining({ type: 'interrupt', signal: 'SIGHUP', action: 'rollback' }));
     expect(await recordValue(z)).toBe(`primary.${z.zone}`);
     expect(locks(sd)).toEqual([]);
+  });
+
+  test('a terminal that goes away while the run goes on: the run completes and lifeboat exits with its code (Node 20 aborted, exit 134)', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'gone.yaml');
+    writeFileSync(file, ['version: 1', 'name: gone', 'steps:', '  - id: pause', '    type: wait', '    with: { duration: 2s }', ''].join('\n'));
+    const session = `wb-gone-${process.pid}`;
+    execFileSync('tmux', ['new-session', '-d', '-s', session, 'sleep 600']);
+    let child;
+    const errFile = join(dir, 'stderr');
+    try {
+      const pty = execFileSync('tmux', ['display', '-p', '-t', session, '#{pane_tty}'], { encoding: 'utf8' }).trim();
+      const term = openSync(pty, 'r+');
+      const err = openSync(errFile, 'w');
+      // Its own session (setsid), so closing the terminal sends it no SIGHUP: its stdin and stdout just go dead.
+      child = spawn(process.execPath, [BIN, 'run', file, '--yes', '--state-dir', join(dir, 'state')], { cwd: ROOT, env: cliEnv(), stdio: [term, term, err], detached: true });
+      closeSync(term);
+      closeSync(err);
+      await new Promise((r) => setTimeout(r, 700));
+    } finally {
+      execFileSync('tmux', ['kill-session', '-t', session]);
+    }
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(readFileSync(errFile, 'utf8')).not.toMatch(/Assertion failed|ResetStdio/);
+    expect(code).toBe(0);
+    const [id] = runIds(join(dir, 'state')) as [string];
+    expect(replay(entries(join(dir, 'state'), id)).end).toMatchObject({ outcome: 'completed', exitCode: 0 });
   });
 
   test('the terminal closed at a prompt (tmux kill-session): no crash, the run goes on per --on-failure and rolls back', async () => {
