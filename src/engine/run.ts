@@ -129,6 +129,7 @@ export class Execution {
       halt: (signal) => this.halt(signal),
       warn: (line) => options.ui.warn(line),
       onFailure: options.onFailure ?? 'rollback',
+      interactive: options.prompter.interactive,
     });
     this.wayBack = new WayBack({
       invoker: this.invoker,

@@ -1,6 +1,7 @@
 /**
  * Signal control: Ctrl-C, SIGTERM and SIGHUP (a closed terminal) reach the run here. The
- * first stops the current step at a safe point (or, while undoing, after the undo in
+ * first stops the current step at a safe point; while undoing, with --on-failure rollback
+ * and no one at a terminal, the rollback goes on to its end (else it stops after the undo in
  * flight); a second one ends the run at once with its state saved for resume. A closed
  * terminal can hang up more than once (the kernel signals the terminal's foreground group,
  * a multiplexer such as tmux its pane's process too): a repeated SIGHUP is the same event,
@@ -17,8 +18,10 @@ export interface SignalTargets {
   halt(signal: string): void;
   warn(line: string): void;
   runId: string;
-  /** --on-failure: with `rollback`, a hang-up during the way back lets it finish (no one is left to ask). */
+  /** --on-failure: with `rollback`, a signal during the way back with no one to ask (or a hang-up) lets it finish. */
   onFailure: 'rollback' | 'abort';
+  /** A person answers prompts at a terminal: their Ctrl-C during the way back stops it after the undo in flight. */
+  interactive: boolean;
 }
 
 export class SignalControl {
@@ -56,9 +59,15 @@ export class SignalControl {
       return;
     }
     if (this.t.state().startsWith('rollingBack')) {
-      if (signal === 'SIGHUP' && this.t.onFailure === 'rollback') {
-        // The terminal closed: no one is left to ask, and --on-failure says to roll back.
-        this.t.warn(`SIGHUP: the terminal closed; the rollback goes on (--on-failure rollback)`);
+      if (this.t.onFailure === 'rollback' && (signal === 'SIGHUP' || !this.t.interactive)) {
+        // No one to ask (the terminal closed, or none was there: CI, cron, a service manager's
+        // SIGTERM), and --on-failure says to roll back: stopping half-way would leave the world
+        // half undone. A second Ctrl-C or SIGTERM still stops at once.
+        this.t.warn(
+          signal === 'SIGHUP'
+            ? `SIGHUP: the terminal closed; the rollback goes on (--on-failure rollback)`
+            : `${signal}: the rollback goes on (--on-failure rollback, no one at a terminal to ask); a second ${signal} stops at once, lifeboat rollback ${this.t.runId} then undoes the rest`,
+        );
         return;
       }
       // Undoing: finish the undo in flight, then stop; `lifeboat rollback <id>` undoes the rest.

@@ -344,6 +344,45 @@ describe('kill -9 and signals', () => {
     expect(again.stdout).toMatch(/already completed/);
   });
 
+  test('one SIGTERM during an automatic rollback with no one to ask: --on-failure rollback lets it finish, nothing is left half undone', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'marker');
+    const fx = (f: string) => join(ROOT, 'test/fixtures', f);
+    const file = join(dir, 'term-in-rollback.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'name: term-in-rollback',
+        'steps:',
+        '  - id: mark',
+        `    with: { run: [node, ${fx('write-marker.mjs')}, ${marker}, made] }`,
+        '    type: shell',
+        `    rollback: { run: [node, ${fx('remove-file.mjs')}, ${marker}] }`,
+        '  - id: slow',
+        '    type: shell',
+        '    with: { run: [node, -e, "0"] }',
+        `    rollback: { run: [node, ${fx('sleep.mjs')}, "3000"] }`,
+        '  - id: boom',
+        '    type: shell',
+        '    with: { run: [node, -e, "process.exit(1)"] }',
+        '',
+      ].join('\n'),
+    );
+    const sd = join(dir, 'state');
+    const p = startCli(['run', file, '--yes', '--state-dir', sd]);
+    await p.waitFor(/rolling back slow/);
+    process.kill(p.child.pid as number, 'SIGTERM');
+    const r = await p.done;
+    expect(r.stdout + r.stderr).toContain('SIGTERM: the rollback goes on (--on-failure rollback');
+    // The signal changed nothing: a step failed and every completed step was rolled back.
+    expect(r.code, explain(r)).toBe(1);
+    expect(existsSync(marker)).toBe(false);
+    const [id] = runIds(sd) as [string];
+    expect(journal(sd, id).entries.at(-1)).toMatchObject({ type: 'run-end', outcome: 'rolledBack' });
+    expect(readdirSync(join(sd, 'locks'))).toEqual([]);
+  }, 60_000);
+
   test('a second signal while rolling back journals and exits 130 at once; rollback <id> finishes the job', async () => {
     const w = await newWorld();
     const before = await snapshot(w);

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { SignalControl } from '../../src/engine/signals.js';
 
-function control(state = 's:step.awaiting', onFailure: 'rollback' | 'abort' = 'rollback') {
+function control(state = 's:step.awaiting', onFailure: 'rollback' | 'abort' = 'rollback', interactive = true) {
   const calls: string[] = [];
   const c = new SignalControl({
     state: () => state,
@@ -11,6 +11,7 @@ function control(state = 's:step.awaiting', onFailure: 'rollback' | 'abort' = 'r
     warn: (l) => calls.push(`warn ${l}`),
     runId: 'r1',
     onFailure,
+    interactive,
   });
   return { c, calls };
 }
@@ -49,6 +50,20 @@ describe('SignalControl', () => {
     abort.c.interrupt('SIGHUP');
     expect(abort.c.haltBeforeNextUndo).toBe(true);
     expect(abort.calls).toEqual(['warn SIGHUP: stopping once the undo in progress is done; lifeboat rollback r1 undoes the rest']);
+  });
+
+  test('while undoing with no one at a terminal (CI, cron, SIGTERM from a service manager): --on-failure rollback lets the rollback finish; abort stops it after the undo in flight', () => {
+    for (const sig of ['SIGINT', 'SIGTERM']) {
+      const rollback = control('rollingBack.undoing', 'rollback', false);
+      rollback.c.interrupt(sig);
+      expect(rollback.c.haltBeforeNextUndo).toBe(false);
+      expect(rollback.calls).toEqual([`warn ${sig}: the rollback goes on (--on-failure rollback, no one at a terminal to ask); a second ${sig} stops at once, lifeboat rollback r1 then undoes the rest`]);
+      rollback.c.interrupt(sig);
+      expect(rollback.calls.at(-1)).toBe(`halt ${sig}`);
+      const abort = control('rollingBack.undoing', 'abort', false);
+      abort.c.interrupt(sig);
+      expect(abort.c.haltBeforeNextUndo).toBe(true);
+    }
   });
 
   test('a terminal found gone at a prompt, then its SIGHUP: one event, the way back goes on', () => {
