@@ -25,6 +25,7 @@ export function summaryText(t: Counted): string {
   if (t.objects > 0)
     parts.push(`${plural(t.objects, 'object')} (${formatBytes(t.bytes)}) to restore${t.overwrites > 0 ? ` (${t.overwrites} overwriting existing ones)` : ''}`);
   if (t.commands > 0) parts.push(plural(t.commands, 'command'));
+  if ((t.otherChanges ?? 0) > 0) parts.push(plural(t.otherChanges ?? 0, 'other change'));
   if (t.checks > 0) parts.push(plural(t.checks, 'check'));
   if (t.manual > 0) parts.push(plural(t.manual, 'manual step'));
   if (t.skipped > 0) parts.push(`${plural(t.skipped, 'step')} skipped`);
@@ -36,7 +37,7 @@ export function summaryText(t: Counted): string {
 
 /** Add up the counts of every step (and check) that will run. */
 export function totalsOf(require: readonly PlannedStep[], steps: readonly PlannedStep[]): PlanTotals {
-  const t: Counted = { records: 0, deletes: 0, objects: 0, overwrites: 0, bytes: 0, commands: 0, checks: 0, manual: 0, steps: steps.length, skipped: 0, deferred: 0, failed: 0, overLimit: 0 };
+  const t: Counted & { otherChanges: number } = { records: 0, deletes: 0, objects: 0, overwrites: 0, bytes: 0, commands: 0, checks: 0, manual: 0, steps: steps.length, skipped: 0, deferred: 0, failed: 0, overLimit: 0, otherChanges: 0 };
   for (const s of [...require, ...steps]) {
     if (s.status === 'skipped') {
       t.skipped++;
@@ -53,7 +54,10 @@ export function totalsOf(require: readonly PlannedStep[], steps: readonly Planne
     t.bytes += c.bytes ?? 0;
     t.commands += c.commands ?? 0;
     t.checks += c.checks ?? 0;
-    if (isStepType(s.type) && stepType(s.type).confirmedAsDone) t.manual++;
+    // A change no count above describes (a DB failover, a capacity change, a promotion): never "nothing to change".
+    const manual = isStepType(s.type) && stepType(s.type).confirmedAsDone;
+    if (manual) t.manual++;
+    else if (s.mutating && s.status === 'planned' && !c.records && !c.objects && !c.commands && !c.deletes) t.otherChanges++;
   }
   return { text: summaryText(t), ...t };
 }

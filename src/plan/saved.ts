@@ -73,6 +73,8 @@ export interface PlanTotals {
   deferred: number;
   failed: number;
   overLimit: number;
+  /** Steps that will change something counted in none of the above: a database failover, a capacity change (absent in older plans). */
+  otherChanges?: number;
 }
 
 export interface PlanDocument {

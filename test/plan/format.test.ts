@@ -89,6 +89,16 @@ describe('summary line', () => {
   test('nothing at all', () => {
     expect(summaryText(totalsOf([], []))).toBe('nothing to change');
   });
+
+  test('a DB failover and a capacity change are changes, never "nothing to change"; one already as wanted is not', () => {
+    const t = totalsOf([], [
+      step({ id: 'db', type: 'rds.failover-cluster', counts: {}, mutating: true }),
+      step({ id: 'asg', type: 'autoscaling.set-capacity', counts: {}, mutating: true }),
+      step({ id: 'same', type: 'autoscaling.set-capacity', counts: {}, mutating: false }),
+    ]);
+    expect(t.otherChanges).toBe(2);
+    expect(t.text).toBe('2 other changes');
+  });
 });
 
 describe('formatPlan', () => {
