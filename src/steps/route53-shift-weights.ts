@@ -1,7 +1,7 @@
 /**
  * route53.shift-weights: move traffic between two weighted record sets of one name in stages.
  *
- * The total weight of the two sets (`from` + `to`, as found; 100 when both are 0, at most
+ * The total weight of the two sets (`from` + `to`, as found, but at least 100 and at most
  * 255) is split at each stage so that `to` gets the stage's percent of it. After each stage:
  * wait until INSYNC, hold `pause`, then poll `check` (HTTP status) until it passes or times
  * out; a failed check fails the step, and its rollback restores both sets exactly.
@@ -119,9 +119,10 @@ export interface ShiftWeightsOptions {
 
 /** The weights at each stage, from the weights found. */
 export function stageWeights(before: Weights, stages: readonly number[]): Weights[] {
-  let total = before.from + before.to;
-  if (total === 0) total = 100;
-  total = Math.min(total, 255);
+  // At least 100, so every stage gets its percent to the point: with the 3 + 1 found, a
+  // stage of 10% rounded to 4 / 0, sending the standby nothing. Weights are relative: the
+  // split is what matters, and the undo puts back the weights found, exactly.
+  const total = Math.min(Math.max(before.from + before.to, 100), 255);
   return stages.map((p) => {
     const to = Math.round((total * p) / 100);
     return { from: total - to, to };

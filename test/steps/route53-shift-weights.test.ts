@@ -83,6 +83,12 @@ describe('route53.shift-weights', () => {
     ]);
     expect(stageWeights({ from: 0, to: 0 }, [25])).toEqual([{ from: 75, to: 25 }]);
     expect(stageWeights({ from: 200, to: 200 }, [50])).toEqual([{ from: 127, to: 128 }]);
+    // Small weights found (3 + 1): each stage still sends `to` its percent, never 0 for 10%.
+    expect(stageWeights({ from: 3, to: 1 }, [10, 50, 100])).toEqual([
+      { from: 90, to: 10 },
+      { from: 50, to: 50 },
+      { from: 0, to: 100 },
+    ]);
   });
 
   test('plan shows each stage and sends nothing mutating', async () => {
