@@ -39,8 +39,14 @@ export function buildRunbook(spec: RunbookSpecRaw, source: string, file: string,
   };
 }
 
-/** A step's `aws:` merged over the runbook's, field by field; absent when neither says anything. */
+/**
+ * A step's `aws:` merged over the runbook's, field by field; absent when neither says
+ * anything. The external id belongs to its role: a step naming a role of its own does not
+ * take the runbook's role's external id.
+ */
 function awsOf(runbook: RunbookSpecRaw['aws'], step: StepSpecRaw['aws']): Pick<Step, 'aws'> {
-  const merged = { ...runbook, ...step };
+  const inherited = { ...runbook };
+  if (step?.roleArn !== undefined && step.roleArn !== runbook?.roleArn) delete inherited.externalId;
+  const merged = { ...inherited, ...step };
   return Object.keys(merged).length === 0 ? {} : { aws: merged };
 }

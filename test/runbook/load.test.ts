@@ -1102,6 +1102,29 @@ const regionFailover = y(
 );
 
 describe('parseRunbook: valid runbooks', () => {
+  it("merges a step's aws: over the runbook's; a step with a role of its own does not take the runbook role's external id", () => {
+    const { runbook, problems } = parseRunbook(
+      y(
+        'version: 1',
+        'name: roles',
+        'aws: { region: us-west-2, roleArn: "arn:aws:iam::222222222222:role/dr", externalId: dr-2026 }',
+        'steps:',
+        '  - { id: same, type: wait, with: { duration: 0s } }',
+        '  - { id: region, type: wait, with: { duration: 0s }, aws: { region: eu-west-1 } }',
+        '  - { id: local, type: wait, with: { duration: 0s }, aws: { roleArn: "arn:aws:iam::333333333333:role/local" } }',
+        '  - { id: own, type: wait, with: { duration: 0s }, aws: { roleArn: "arn:aws:iam::333333333333:role/local", externalId: mine-1 } }',
+      ),
+      'roles.yaml',
+    );
+    expect(problems).toEqual([]);
+    expect(runbook?.steps.map((s) => [s.id, s.aws])).toEqual([
+      ['same', { region: 'us-west-2', roleArn: 'arn:aws:iam::222222222222:role/dr', externalId: 'dr-2026' }],
+      ['region', { region: 'eu-west-1', roleArn: 'arn:aws:iam::222222222222:role/dr', externalId: 'dr-2026' }],
+      ['local', { region: 'us-west-2', roleArn: 'arn:aws:iam::333333333333:role/local' }],
+      ['own', { region: 'us-west-2', roleArn: 'arn:aws:iam::333333333333:role/local', externalId: 'mine-1' }],
+    ]);
+  });
+
   it('loads the contract example with no problems', () => {
     const { runbook, problems } = parseRunbook(regionFailover, 'runbooks/region-failover.yaml');
     expect(problems).toEqual([]);
