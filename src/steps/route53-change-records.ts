@@ -299,7 +299,7 @@ function changesFor(m: Move): Change[] {
 /** The two states for a message: values, plus TTL and routing when the values alone look the same. */
 function bothStates(now: ResourceRecordSet | null, expected: ResourceRecordSet | null): [string, string] {
   const [a, b] = [valuesText(now), valuesText(expected)];
-  return a !== b ? [a, b] : [`${a} (${settingsText(now)})`, `${b} (${settingsText(expected)})`];
+  return a !== b ? [a, b] : [stateText(now), stateText(expected)];
 }
 
 function driftError(m: Move, now: ResourceRecordSet | null, sentBefore: number): StepError {
@@ -549,7 +549,7 @@ async function verify(ctx: StepContext, w: Route53With): Promise<void> {
     // Built on the current set: a change without ttl accepts whatever TTL it kept.
     const wanted = wantedSet(t, current);
     if (!sameSet(current, wanted))
-      throw new StepError(`${keyLabel(t.key)} reads back as ${valuesText(current)} (${settingsText(current)}), expected ${valuesText(wanted)} (${settingsText(wanted)})`, {
+      throw new StepError(`${keyLabel(t.key)} reads back as ${stateText(current)}, expected ${stateText(wanted)}`, {
         hint: `someone may have changed it after this step, or the change did not apply: check with aws route53 list-resource-record-sets --hosted-zone-id ${zoneId} --start-record-name ${t.key.name} --start-record-type ${t.key.type}`,
       });
   }
@@ -579,8 +579,11 @@ function parseLeft(raw: unknown): Route53Left | undefined {
   return { kind: UNDO_KIND, zoneId: o.zoneId, after: o.after };
 }
 
+/** A set's values with its TTL and routing in brackets (none for an alias without routing: no empty brackets). */
 function stateText(set: ResourceRecordSet | null): string {
-  return set === null ? '(none)' : `${valuesText(set)} (${settingsText(set)})`;
+  if (set === null) return '(none)';
+  const settings = settingsText(set);
+  return settings === '' ? valuesText(set) : `${valuesText(set)} (${settings})`;
 }
 
 /**
@@ -635,7 +638,7 @@ function describeUndo(_w: Route53With, raw: unknown): string {
   }
   const parts = undo.before.map((e) => {
     const label = keyLabel(undoKey(e));
-    return e.set === null ? `delete ${label} (it did not exist)` : `${label} back to ${valuesText(e.set)} (${settingsText(e.set)})`;
+    return e.set === null ? `delete ${label} (it did not exist)` : `${label} back to ${stateText(e.set)}`;
   });
   return `restore ${plural(undo.before.length, 'record set')} in hosted zone ${undo.zoneId}: ${parts.join('; ')}`;
 }
