@@ -23,7 +23,7 @@ import { renderMarkdown } from '../src/report/markdown.js';
 import type { Report } from '../src/report/model.js';
 import { checkNotifyUrl, notify, safeUrl, type NotifyOptions } from '../src/report/notify.js';
 import { renderPrometheus } from '../src/report/prometheus.js';
-import { FileWriteError, writeThrough } from '../src/util/atomic-write.js';
+import { FileWriteError, unwritableReason, writeThrough } from '../src/util/atomic-write.js';
 import type { CommonOptions } from './options.js';
 import { namesStdout } from './stdout-path.js';
 
@@ -103,6 +103,21 @@ export function reportTargets(flags: ReportFlags): ReportTarget[] {
     if (bad) throw new UsageError({ what: bad, hint: 'for example --notify https://hooks.example.com/lifeboat' });
   }
   return targets;
+}
+
+/**
+ * Every --report-file and the --metrics-file can be written: checked before anything runs,
+ * so one that cannot be (a read-only or missing-permission directory, a path through a
+ * file) is a bad invocation (exit 2) instead of a warning after the run, with the run's
+ * exit code 0 and a metric that silently never came.
+ */
+export async function checkReportFiles(flags: ReportFlags): Promise<void> {
+  const files = [...reportTargets(flags).flatMap((t) => (t.file === undefined ? [] : [{ what: `the ${t.format} report`, file: t.file }]))];
+  if (flags.metricsFile !== undefined && !namesStdout(flags.metricsFile)) files.push({ what: 'the metrics file', file: flags.metricsFile });
+  for (const { what, file } of files) {
+    const reason = await unwritableReason(file);
+    if (reason !== undefined) throw new UsageError({ what: `cannot write ${what} ${file}: ${reason}; nothing was run`, hint: 'fix the path or its permissions, or leave the flag out' });
+  }
 }
 
 /** Whether stdout belongs to a report (or --json): the run's own output must then go to stderr. */

@@ -21,16 +21,17 @@ import { wantsReport } from './not-started.js';
 import { lifeboatVersion, stateDir } from './execute.js';
 import { redactor } from '../src/util/redact.js';
 import type { CommonOptions } from './options.js';
-import { deliverReport, reportTargets, stdoutTaken, type ReportFlags } from './report-output.js';
+import { checkReportFiles, deliverReport, reportTargets, stdoutTaken, type ReportFlags } from './report-output.js';
 
 export function reportFlags(opts: CommonOptions): ReportFlags {
   return { report: opts.report, reportFile: opts.reportFile, json: false };
 }
 
 /** Check the report flags before anything runs; the options to show the screen with (stderr when stdout carries a report). */
-export function checkReportFlags(opts: CommonOptions): CommonOptions {
+export async function checkReportFlags(opts: CommonOptions): Promise<CommonOptions> {
   const flags = reportFlags(opts);
   reportTargets(flags);
+  await checkReportFiles(flags);
   if (!stdoutTaken(flags)) return opts;
   if (opts.json) {
     throw new UsageError({

@@ -275,7 +275,7 @@ export interface RunSessionOptions {
  * before anything runs) and load the run's journal.
  */
 export async function openRunCommand(runId: string, given: CommonOptions) {
-  const opts = checkReportFlags(given);
+  const opts = await checkReportFlags(given);
   const ui = earlyUi(opts);
   const loaded = await openRun(runId, opts, ui);
   const { run } = loaded;

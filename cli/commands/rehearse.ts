@@ -20,7 +20,7 @@ import { redactor } from '../../src/util/redact.js';
 import type { Runbook } from '../../src/runbook/model.js';
 import { notStartedReport, wantsReport } from '../not-started.js';
 import type { CommonOptions } from '../options.js';
-import { deliverReport, reportTargets, sessionOptions, stdoutTaken, type ReportFlags } from '../report-output.js';
+import { checkReportFiles, deliverReport, reportTargets, sessionOptions, stdoutTaken, type ReportFlags } from '../report-output.js';
 import { journalReport } from '../run-report.js';
 
 
@@ -30,6 +30,7 @@ export async function rehearsal(file: string, opts: CommonOptions, mode: Rehears
   const flags = opts as ReportFlags;
   // Bad report flags are a bad invocation: refuse before anything runs (and with no report).
   reportTargets(flags);
+  await checkReportFiles(flags);
   const screen = createConsoleUi({ out: stdoutTaken(flags) ? process.stderr : process.stdout });
   const version = lifeboatVersion();
   const who = operatorName();

@@ -12,7 +12,7 @@ import { printReport, sessionReport } from '../json-report.js';
 
 export default async function run([file]: string[], given: CommonOptions): Promise<number> {
   // Bad report flags are a bad invocation: refuse before anything runs (and with no report).
-  const opts = checkReportFlags(given);
+  const opts = await checkReportFlags(given);
   const mode = opts.dryRun ? 'dry-run' : 'run';
   const started: { runbook?: Runbook; runId?: string } = {};
   let session: Session;

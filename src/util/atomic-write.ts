@@ -22,7 +22,7 @@
  */
 import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readlink, realpath, rename, rm, type FileHandle } from 'node:fs/promises';
+import { access, lstat, mkdir, open, readlink, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export interface WriteThroughOptions {
@@ -89,6 +89,45 @@ export async function writeThrough(file: string, data: string | Uint8Array, opti
     const code = (err as NodeJS.ErrnoException).code;
     const shown = target && target.path !== resolve(file) ? `${file} (→ ${target.path})` : file;
     throw new FileWriteError(shown, reasonOf(err, target), code, err);
+  }
+}
+
+/**
+ * Whether `file` can be written as writeThrough would, checked before a run so that a
+ * report or metrics file that cannot be written is found before anything changes (a
+ * scheduled verify whose metrics are silently missing looks healthy). Read-only: creates
+ * nothing. Returns the reason in words, or undefined. Descriptors, FIFOs and devices are
+ * not probed (opening a FIFO would wait for its reader).
+ */
+export async function unwritableReason(file: string): Promise<string | undefined> {
+  let target: Target | undefined;
+  try {
+    target = await resolveTarget(file);
+    if (target.kind === 'fd' || target.kind === 'direct') return undefined;
+    // Replaced atomically: a temporary file is made beside it, so its directory must take one.
+    let dir = dirname(target.path);
+    if (target.kind === 'absent') {
+      // mkdir -p makes the rest: the nearest directory that exists must take a new entry.
+      for (;;) {
+        const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return undefined;
+          throw err;
+        });
+        if (st !== undefined) {
+          if (!st.isDirectory()) return `${dir} is not a directory`;
+          break;
+        }
+        const up = dirname(dir);
+        if (up === dir) break;
+        dir = up;
+      }
+    } else {
+      await access(target.path, constants.W_OK);
+    }
+    await access(dir, constants.W_OK | constants.X_OK);
+    return undefined;
+  } catch (err) {
+    return reasonOf(err, target);
   }
 }
 

@@ -223,6 +223,23 @@ describe('a run stopped before it started still reports', () => {
   });
 });
 
+describe('a report or metrics file that cannot be written', () => {
+  test('is found before anything runs: exit 2 naming it, no run started (a cron verify must not look healthy with its metrics missing)', async () => {
+    const dir = tempDir();
+    const file = await runbook(dir, 'tiny.yaml', TINY);
+    const sd = join(dir, 'state');
+    await writeFile(join(dir, 'a-file'), 'not a directory');
+    const metrics = await runCli(['verify', file, '--state-dir', sd, '--metrics-file', join(dir, 'a-file', 'lifeboat.prom')]);
+    expect(metrics.code, explain(metrics)).toBe(2);
+    expect(metrics.stderr).toContain(`cannot write the metrics file ${join(dir, 'a-file', 'lifeboat.prom')}`);
+    expect(metrics.stderr).toContain('nothing was run');
+    const report = await runCli(['run', file, '--yes', '--state-dir', sd, '--report', 'junit', '--report-file', dir]);
+    expect(report.code, explain(report)).toBe(2);
+    expect(report.stderr).toMatch(/cannot write the junit report .*it is a directory/);
+    expect(runIds(sd)).toEqual([]);
+  });
+});
+
 describe('a resume or rollback that drives nothing still reports', () => {
   /** A completed run of TINY (its one step has an undo: the marker-free `rollback.run`). */
   const UNDOABLE = `version: 1

@@ -12,7 +12,7 @@ import { chmod, lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeF
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { atomicWrite, FileWriteError, writeThrough } from '../../src/util/atomic-write.js';
+import { atomicWrite, FileWriteError, unwritableReason, writeThrough } from '../../src/util/atomic-write.js';
 import { tempDir } from '../helpers/cli.js';
 
 /** A character device node of our own (1,3 is null, 1,7 is full), or undefined where mknod is not allowed. */
@@ -200,5 +200,25 @@ describe('a FIFO, stdout or a device is written directly, never replaced', () =>
     const err = await rejection(writeThrough(dev, 'x'.repeat(10_000)));
     expect(err.message).toBe(`cannot write ${dev}: no space left on the device (ENOSPC)`);
     expect((await lstat(dev)).isCharacterDevice()).toBe(true);
+  });
+});
+
+describe('unwritableReason: checked before a run, creates nothing', () => {
+  test('a new file (parents made by mkdir -p), an existing one, a FIFO and stdout can be written', async () => {
+    const dir = tempDir();
+    await writeFile(join(dir, 'old.prom'), 'x');
+    spawnSync('mkfifo', [join(dir, 'fifo')]);
+    for (const p of [join(dir, 'new.prom'), join(dir, 'a', 'b', 'new.prom'), join(dir, 'old.prom'), join(dir, 'fifo'), '/dev/stdout']) {
+      expect(await unwritableReason(p), p).toBeUndefined();
+    }
+    expect((await readdir(dir)).sort()).toEqual(['fifo', 'old.prom']);
+  });
+
+  test('a directory, and a path through a regular file, cannot: the reason in words', async () => {
+    const dir = tempDir();
+    await writeFile(join(dir, 'file'), 'x');
+    expect(await unwritableReason(dir)).toMatch(/it is a directory/);
+    expect(await unwritableReason(join(dir, 'file', 'm.prom'))).toMatch(/not a directory/);
+    expect(await unwritableReason(join(dir, 'file', 'deeper', 'm.prom'))).toMatch(/not a directory/);
   });
 });
