@@ -369,7 +369,8 @@ export class Execution {
     try {
       const impl = await this.invoker.impl(step);
       const w = this.invoker.resolve(step, input);
-      plan = await impl.plan(this.invoker.context(this.invoker.concrete(step, input), { signal: new AbortController().signal }), w);
+      // A resumed step's plan may read the undo record its first attempt kept (what the rollback would put back).
+      plan = await impl.plan(this.invoker.context(this.invoker.concrete(step, input), { signal: new AbortController().signal, priorUndo: input.undo }), w);
     } catch (err) {
       // Without a TTY nobody is asked about this failure: say it here, or the run just ends "aborted".
       this.o.ui.error(errorText(err));

@@ -270,6 +270,15 @@ function checkFrom(w: ShiftWeightsWith): void {
   if (w.from === w.to) throw new StepError(`from and to are both "${w.from}"`, { hint: 'name two different weighted sets (set identifiers)' });
 }
 
+/** The weights an earlier attempt's undo record keeps (a dry run's keeps none: the weights now). */
+function priorWeights(prior: unknown, now: Weights): Weights {
+  try {
+    return weightsOf(parseUndo(prior).before);
+  } catch {
+    return now;
+  }
+}
+
 async function plan(ctx: StepContext, w: ShiftWeightsWith): Promise<StepPlan> {
   checkFrom(w);
   const zoneId = normaliseZoneId(w.zoneId);
@@ -284,7 +293,9 @@ async function plan(ctx: StepContext, w: ShiftWeightsWith): Promise<StepPlan> {
   });
   if (w.pause) lines.push({ kind: 'info', text: `hold ${w.pause} after each stage` });
   if (w.check) lines.push({ kind: 'info', text: `check after each stage: ${w.check.url} answers ${[w.check.status ?? 200].flat().join(' or ')}` });
-  lines.push({ kind: 'info', text: `rollback restores ${weightsText(w, now)}` });
+  // Resumed mid-shift: the rollback puts back the weights the first attempt found, not those now.
+  const restores = ctx.priorUndo === undefined || ctx.priorUndo === null ? now : priorWeights(ctx.priorUndo, now);
+  lines.push({ kind: 'info', text: `rollback restores ${weightsText(w, restores)}` });
   const last = stages[stages.length - 1] as Weights;
   const mutating = stages.some((s) => !sameWeights(s, now));
   return {

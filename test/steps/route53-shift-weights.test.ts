@@ -157,6 +157,10 @@ describe('route53.shift-weights', () => {
     const preview = await step.previewUndo?.(ctxFor(w), w, undo, undefined);
     expect(preview?.drift).toEqual([]);
     expect(preview?.lines).toEqual([{ kind: 'change', text: `${name} A: blue 50, green 50 → blue 100, green 0` }]);
+    // Planned again on resume (with the first attempt's record): the rollback line names the weights found first, not those now.
+    const replanned = await step.plan(ctxFor(w, { priorUndo: undo }), w);
+    expect(replanned.lines.at(-1)).toEqual({ kind: 'info', text: 'rollback restores blue 100, green 0' });
+    expect((await step.plan(ctxFor(w), w)).lines.at(-1)).toEqual({ kind: 'info', text: 'rollback restores blue 50, green 50' });
     await step.rollback?.(ctxFor(w), w, undo);
     expect(await snapshot(zoneId)).toEqual(before);
   });
