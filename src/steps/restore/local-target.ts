@@ -453,5 +453,5 @@ async function rmdirIfEmpty(p: string): Promise<void> {
 }
 
 export function describeLocalUndo(undo: LocalRestoreUndo): string {
-  return `in ${undo.dir}: remove ${undo.created.length} file(s) the restore created, put back ${undo.overwritten.length} replaced file(s) from ${path.join(undo.dir, undo.undoDir)}`;
+  return `in ${undo.dir}: remove what the restore created (up to ${undo.created.length} file(s)), put back what it replaced (up to ${undo.overwritten.length} file(s)) from ${path.join(undo.dir, undo.undoDir)}`;
 }

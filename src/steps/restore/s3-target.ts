@@ -143,5 +143,6 @@ export async function rollbackS3(
 export function describeS3Undo(undo: S3RestoreUndo): string {
   const where = s3Uri(undo.bucket, undo.prefix);
   const put = undo.versioned ? 'copy back the recorded previous version of' : `copy back the preserved copies (${s3Uri(undo.bucket, undo.preservedPrefix ?? '')}) of`;
-  return `under ${where}: delete ${undo.created.length} object(s) the restore created${undo.versioned ? ' (delete markers)' : ''}, ${put} ${undo.overwritten.length} overwritten object(s)`;
+  // From the record made before the first write: what the restore set out to do. One stopped half-way did part of it.
+  return `under ${where}: delete what the restore created (up to ${undo.created.length} object(s))${undo.versioned ? ' (delete markers)' : ''}, ${put} what it overwrote (up to ${undo.overwritten.length} object(s))`;
 }
