@@ -5,9 +5,10 @@
  * forward part in the resume, not to the stop.
  */
 import { describe, expect, test } from 'vitest';
-import { replay, type EntryBody } from '../../src/journal/format.js';
+import type { EntryBody } from '../../src/journal/format.js';
 import { buildJournalReport } from '../../src/report/from-journal.js';
 import { parseRunbook } from '../../src/runbook/load.js';
+import { replayedAt, runStart } from '../helpers/journal.js';
 
 const YAML = `version: 1
 name: twice
@@ -20,22 +21,11 @@ steps:
     with: { run: ["true"] }
 `;
 
-const START: EntryBody = {
-  type: 'run-start',
-  runId: '20261123T041200Z-twice-0001',
-  runbook: { file: 'twice.yaml', name: 'twice', hash: 'abc', source: YAML },
-  lifeboat: '0.1.0',
-  mode: 'run',
-  params: {},
-  secretParams: [],
-  user: 'ana@laptop',
-  host: 'laptop',
-  pid: 100,
-};
+const START = runStart('twice', { source: YAML });
 
 /** One entry a second from 04:12:00: entry i is at i seconds. */
 function journal(...bodies: EntryBody[]) {
-  return replay([START, ...bodies].map((b, i) => ({ v: 1, seq: i + 1, at: new Date(Date.UTC(2026, 10, 23, 4, 12, i)).toISOString(), ...b })));
+  return replayedAt([START, ...bodies]);
 }
 
 const ran = (id: string): EntryBody[] => [

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { RunOutcome } from '../../src/engine/run.js';
-import { replay, type EntryBody } from '../../src/journal/format.js';
+import type { EntryBody } from '../../src/journal/format.js';
 import type { RunContext } from '../../src/machine/compile.js';
 import { buildJournalReport } from '../../src/report/from-journal.js';
 import { renderJunit } from '../../src/report/junit.js';
@@ -15,6 +15,7 @@ import { buildReport, rehearsalExitCode, ReportSchema, type Report } from '../..
 import { parseRunbook } from '../../src/runbook/load.js';
 import type { Runbook } from '../../src/runbook/model.js';
 import { FINISHED } from './outcomes.js';
+import { replayedAt, runStart } from '../helpers/journal.js';
 import { reportValidator } from './validate.js';
 import { findAll, parseXml } from './xml.js';
 
@@ -146,21 +147,10 @@ describe('a step undone by hand', () => {
 
 // ------------------------------------------------------------------ from the journal
 
-const START: EntryBody = {
-  type: 'run-start',
-  runId: '20261123T041200Z-nolb-0002',
-  runbook: { file: 'nolb.yaml', name: 'nolb', hash: 'abc', source: YAML },
-  lifeboat: '0.1.0',
-  mode: 'run',
-  params: {},
-  secretParams: [],
-  user: 'ana@laptop',
-  host: 'laptop',
-  pid: 100,
-};
+const START = runStart('nolb', { runId: '20261123T041200Z-nolb-0002', source: YAML });
 
 function journal(...bodies: EntryBody[]) {
-  return replay([START, ...bodies].map((b, i) => ({ v: 1, seq: i + 1, at: new Date(Date.UTC(2026, 10, 23, 4, 12, i)).toISOString(), ...b })));
+  return replayedAt([START, ...bodies]);
 }
 
 const ran = (id: string, undo: unknown): EntryBody[] => [
