@@ -1,22 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { replay, type EntryBody } from '../../src/journal/format.js';
+import type { EntryBody } from '../../src/journal/format.js';
 import { decidedBy, describeUndoRecord, stepRows, summarize, timeline } from '../../src/journal/timeline.js';
+import { replayedAt, runStart } from '../helpers/journal.js';
 
-const START: EntryBody = {
-  type: 'run-start',
-  runId: 'r1',
-  runbook: { file: '/rb/failover.yaml', name: 'failover', hash: 'abc' },
-  lifeboat: '0.1.0',
-  mode: 'run',
-  params: {},
-  secretParams: [],
-  user: 'ana@laptop',
-  host: 'laptop',
-  pid: 100,
-};
+const START = runStart('failover', { runId: 'r1', file: '/rb/failover.yaml' });
 
 function run(...bodies: EntryBody[]) {
-  return replay([START, ...bodies].map((b, i) => ({ v: 1, seq: i + 1, at: new Date(Date.UTC(2026, 10, 23, 4, 12, i * 10)).toISOString(), ...b })));
+  return replayedAt([START, ...bodies], 10);
 }
 
 const DNS_UNDO = {
