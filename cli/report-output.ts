@@ -112,7 +112,7 @@ export function reportTargets(flags: ReportFlags): ReportTarget[] {
  * exit code 0 and a metric that silently never came.
  */
 export async function checkReportFiles(flags: ReportFlags): Promise<void> {
-  const files = [...reportTargets(flags).flatMap((t) => (t.file === undefined ? [] : [{ what: `the ${t.format} report`, file: t.file }]))];
+  const files = reportTargets(flags).flatMap((t) => (t.file === undefined ? [] : [{ what: `the ${t.format} report`, file: t.file }]));
   if (flags.metricsFile !== undefined && !namesStdout(flags.metricsFile)) files.push({ what: 'the metrics file', file: flags.metricsFile });
   for (const { what, file } of files) {
     const reason = await unwritableReason(file);
